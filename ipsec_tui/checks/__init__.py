@@ -1,0 +1,1 @@
+"""Pure checks: two peer models in, ordered findings and a diagnosis out."""

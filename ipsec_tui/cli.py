@@ -1,0 +1,46 @@
+"""Entry point of ``ipsec-tui``. Subcommands register themselves; heavy imports happen lazily
+inside each handler so that headless commands start fast."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ipsec_tui import __version__
+from ipsec_tui.errors import UserError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ipsec_tui.collectors.cli import register as register_collect
+    from ipsec_tui.lab.cli import register as register_lab
+
+    parser = argparse.ArgumentParser(
+        prog="ipsec-tui",
+        description="Troubleshoot an IPsec tunnel from both peers at once.",
+    )
+    parser.add_argument("--version", action="version", version=f"ipsec-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    register_collect(sub)
+    register_lab(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except UserError as exc:
+        print(f"ipsec-tui: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("ipsec-tui: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

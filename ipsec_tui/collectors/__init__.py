@@ -1,0 +1,1 @@
+"""Command in, text out: SSH via Netmiko, capture folders on disk, credentials."""

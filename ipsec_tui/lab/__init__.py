@@ -1,0 +1,1 @@
+"""The real two-peer IPsec lab: network namespaces, IKE daemons, sshd, fault injection."""

@@ -1,0 +1,1 @@
+"""Text in, model out: TTP templates per platform and command."""

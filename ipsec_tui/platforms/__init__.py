@@ -1,0 +1,1 @@
+"""Vendor knowledge as data: device types, read-only commands per fact, allowlists."""
