@@ -1,0 +1,161 @@
+"""`ipsec-tui lab ...`: the real two-peer lab, and `ipsec-tui demo` until the cockpit exists."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ipsec_tui.errors import UserError
+
+DEBIAN_PACKAGES = ["strongswan-charon", "strongswan-swanctl", "libcharon-extra-plugins",
+                   "openssh-server", "openssh-client", "nftables", "iproute2", "iputils-ping",
+                   "util-linux"]
+
+
+def register(sub: Any) -> None:
+    lab = sub.add_parser("lab", help="the real two-peer IPsec lab (root)",
+                         description="A real two-peer IPsec lab in network namespaces.")
+    actions = lab.add_subparsers(dest="lab_action", metavar="ACTION")
+    deps = actions.add_parser("deps", help="install the Debian packages the lab needs")
+    deps.add_argument("--impl-b", choices=["strongswan", "libreswan"], default=None,
+                      help="also prepare this implementation for siteB (default: both)")
+    deps.set_defaults(handler=cmd_deps)
+    up = actions.add_parser("up", help="bring the lab up with an established tunnel")
+    up.add_argument("--impl-b", choices=["strongswan", "libreswan"], default="strongswan",
+                    help="IKE implementation on siteB (siteA always runs strongSwan)")
+    up.set_defaults(handler=cmd_up)
+    actions.add_parser("down", help="remove everything the lab made").set_defaults(
+        handler=cmd_down)
+    actions.add_parser("status", help="what runs, the tunnel's state, the inventory"
+                       ).set_defaults(handler=cmd_status)
+    actions.add_parser("reset", help="undo the fault: back to the healthy baseline"
+                       ).set_defaults(handler=cmd_reset)
+    fault = actions.add_parser("fault", help="inject a fault on the running baseline")
+    fault.add_argument("name", help="psk, identity, ike-proposal, esp-proposal, pfs, ts, mode, "
+                       "lifetime, udp-blocked, no-return-route, forwarding-off")
+    fault.set_defaults(handler=cmd_fault)
+    actions.add_parser("faults", help="list the faults").set_defaults(handler=cmd_faults)
+    lab.set_defaults(handler=lambda args: (lab.print_help(), 2)[1])
+
+    demo = sub.add_parser("demo", help="lab up, collect both peers, print what was collected")
+    demo.add_argument("--impl-b", choices=["strongswan", "libreswan"], default="strongswan")
+    demo.add_argument("--out", default=None, help="capture folder (default: a new temp folder)")
+    demo.set_defaults(handler=cmd_demo)
+
+
+def cmd_deps(args: argparse.Namespace) -> int:
+    from ipsec_tui.lab.core import require_root
+    from ipsec_tui.lab.shell import run
+
+    require_root()
+    print("apt-get update ...", flush=True)
+    run(["apt-get", "update", "-q"], timeout=600)
+    print("apt-get install -y " + " ".join(DEBIAN_PACKAGES), flush=True)
+    run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *DEBIAN_PACKAGES],
+        timeout=1200)
+    if args.impl_b in (None, "libreswan"):
+        from ipsec_tui.lab.libreswan import install
+
+        for line in install():
+            print(line)
+    print("lab dependencies are installed; next: ipsec-tui lab up")
+    return 0
+
+
+def _print_next(inventory: str) -> None:
+    print(f"inventory: {inventory}")
+    print(f"next: ipsec-tui collect --inventory {inventory} --tunnel lab --out ./capture")
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from ipsec_tui.lab import core
+
+    lab, seconds = core.up(args.impl_b)
+    if seconds == 0.0:
+        print("the lab is already up")
+    else:
+        print(f"lab up in {seconds:.1f}s: siteA (strongswan) <-> siteB ({args.impl_b}), "
+              f"ESP backend: {lab.state.esp_backend}")
+    _print_status(lab)
+    return 0
+
+
+def _print_status(lab: Any) -> None:
+    from ipsec_tui.lab import topology as topo
+
+    for s in topo.SITES:
+        daemon = lab.state.daemon(s)
+        print(f"{s.name}: {daemon.name} on {s.wan_addr}, ssh root@{s.mgmt_addr}, "
+              f"LAN {s.lan_net} (host {s.host_addr})")
+        for line in daemon.status_lines(lab.holder(s)):
+            print(f"    {line}")
+    print(f"fault: {lab.state.fault or 'none (healthy baseline)'}")
+    _print_next(str(topo.lab_dir() / "inventory.yml"))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from ipsec_tui.lab import core
+
+    try:
+        lab = core.current()
+    except UserError:
+        left = core.leftovers()
+        if left:
+            print("the lab is down, but these are left over (run `ipsec-tui lab down`): "
+                  + ", ".join(left))
+            return 1
+        print("the lab is down: run `ipsec-tui lab up`")
+        return 1
+    print(f"the lab is up: siteB runs {lab.state.impl_b}, ESP backend: "
+          f"{lab.state.esp_backend}")
+    _print_status(lab)
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    from ipsec_tui.lab import core
+
+    removed = core.down()
+    print("removed: " + ", ".join(removed) if removed else "nothing to remove: the lab is down")
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    from ipsec_tui.lab import core, faults
+
+    for line in faults.reset(core.current()):
+        print(line)
+    print("back to the healthy baseline")
+    return 0
+
+
+def cmd_faults(args: argparse.Namespace) -> int:
+    from ipsec_tui.lab.faults import FAULTS
+
+    for f in FAULTS.values():
+        print(f"{f.name:16} on {f.site.name}: {f.summary}")
+    return 0
+
+
+def cmd_fault(args: argparse.Namespace) -> int:
+    from ipsec_tui.lab import core, faults
+
+    lab = core.current()
+    for line in faults.inject(lab, args.name):
+        print(line)
+    print(f"fault {args.name} is active; `ipsec-tui lab reset` undoes it")
+    _print_next(str(core.topo.lab_dir() / "inventory.yml"))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import tempfile
+    from pathlib import Path
+
+    from ipsec_tui.collectors.run import demo_collect  # type: ignore[attr-defined]
+    from ipsec_tui.lab import core
+
+    lab, _ = core.up(args.impl_b)
+    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="ipsec-tui-capture-"))
+    return int(demo_collect(core.topo.lab_dir() / "inventory.yml", "lab", out, sys.stdout))

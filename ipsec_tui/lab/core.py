@@ -1,0 +1,391 @@
+"""Bring the lab up and down, report its state, inject and undo faults."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ipsec_tui.errors import UserError
+from ipsec_tui.lab import topology as topo
+from ipsec_tui.lab.config import GatewayConfig, baseline
+from ipsec_tui.lab.gateway import alive, gw_run, kill_pids, spawn, start_holder
+from ipsec_tui.lab.ike import GatewayDirs, IkeDaemon, daemon_for
+from ipsec_tui.lab.shell import in_netns, run
+
+IMPLS = ("strongswan", "libreswan")
+REQUIRED_COMMANDS = {
+    "ip": "iproute2", "nsenter": "util-linux", "unshare": "util-linux", "nft": "nftables",
+    "ping": "iputils-ping", "sshd": "openssh-server", "ssh-keygen": "openssh-client",
+    "swanctl": "strongswan-swanctl",
+}
+REQUIRED_FILES = {
+    "/usr/lib/ipsec/charon": "strongswan-charon",
+    "/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so": "libcharon-extra-plugins",
+}
+ESTABLISH_TIMEOUT_S = 10
+
+
+@dataclass
+class LabState:
+    """What a running lab consists of; saved as state.json so `down` can undo a crash."""
+
+    impl_b: str = "strongswan"
+    esp_backend: str = "kernel"  # kernel | libipsec
+    holders: dict[str, int] = field(default_factory=dict)  # site -> holder PID
+    daemons: dict[str, list[int]] = field(default_factory=dict)  # site -> [ike, sshd] PIDs
+    fault: str | None = None
+    psk: str = ""
+    started_at: float = 0.0
+
+    @staticmethod
+    def path() -> Path:
+        return topo.lab_dir() / "state.json"
+
+    def save(self) -> None:
+        path = self.path()
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls) -> LabState | None:
+        try:
+            return cls(**json.loads(cls.path().read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def impl(self, site: topo.Site) -> str:
+        return self.impl_b if site is topo.SITE_B else "strongswan"
+
+    def daemon(self, site: topo.Site) -> IkeDaemon:
+        return daemon_for(self.impl(site))
+
+
+def require_root() -> None:
+    if os.geteuid() != 0:
+        raise UserError("the lab needs root (network namespaces, IKE daemons): run it with sudo")
+
+
+def missing_packages(impl_b: str = "strongswan") -> list[str]:
+    missing = {pkg for cmd, pkg in REQUIRED_COMMANDS.items() if not _which(cmd)}
+    missing |= {pkg for path, pkg in REQUIRED_FILES.items() if not Path(path).exists()}
+    if impl_b == "libreswan":
+        from ipsec_tui.lab.libreswan import missing_parts
+
+        missing |= set(missing_parts())
+    return sorted(missing)
+
+
+def _which(cmd: str) -> bool:
+    return shutil.which(cmd, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") is not None
+
+
+def require_packages(impl_b: str = "strongswan") -> None:
+    missing = missing_packages(impl_b)
+    if missing:
+        raise UserError("the lab needs these packages: " + ", ".join(missing)
+                        + ". Install them with `ipsec-tui lab deps`.")
+
+
+def gateway_dirs(site: topo.Site) -> GatewayDirs:
+    return GatewayDirs(topo.lab_dir() / site.name)
+
+
+def kernel_has_esp(netns: str) -> bool:
+    """Detect kernel ESP by trying to add (then flushing) an ESP state in a lab namespace."""
+    key = "0x" + "00" * 16
+    proc = run(in_netns(netns, [
+        "ip", "xfrm", "state", "add", "src", "203.0.113.1", "dst", "203.0.113.2", "proto",
+        "esp", "spi", "0x100", "enc", "cbc(aes)", key, "auth", "hmac(sha256)", key + "00" * 16,
+        "mode", "tunnel"]), check=False)
+    run(in_netns(netns, ["ip", "xfrm", "state", "flush"]), check=False)
+    return proc.returncode == 0
+
+
+# --- network -------------------------------------------------------------------------------
+
+def _netns_names() -> list[str]:
+    return [s.netns for s in topo.SITES] + [s.host_netns for s in topo.SITES]
+
+
+def _existing_netns() -> set[str]:
+    out = run(["ip", "netns", "list"], check=False).stdout
+    return {line.split()[0] for line in out.splitlines() if line.strip()}
+
+
+def _build_network() -> None:
+    for ns in _netns_names():
+        run(["ip", "netns", "add", ns])
+        run(in_netns(ns, ["ip", "link", "set", "lo", "up"]))
+    a, b = topo.SITE_A, topo.SITE_B
+    # WAN: one veth between the gateways
+    run(["ip", "link", "add", a.wan_if, "netns", a.netns, "type", "veth", "peer", "name",
+         b.wan_if, "netns", b.netns])
+    run(["ip", "link", "add", topo.MGMT_BRIDGE, "type", "bridge"])
+    run(["ip", "addr", "add", topo.MGMT_ROOT_ADDR, "dev", topo.MGMT_BRIDGE])
+    run(["ip", "link", "set", topo.MGMT_BRIDGE, "up"])
+    for s in topo.SITES:
+        gw = s.netns
+        run(in_netns(gw, ["ip", "addr", "add", f"{s.wan_addr}/24", "dev", s.wan_if]))
+        run(in_netns(gw, ["ip", "link", "set", s.wan_if, "up"]))
+        # LAN: gateway lan0 <-> host eth0
+        run(["ip", "link", "add", "lan0", "netns", gw, "type", "veth", "peer", "name", "eth0",
+             "netns", s.host_netns])
+        run(in_netns(gw, ["ip", "addr", "add", f"{s.lan_gw}/24", "dev", "lan0"]))
+        run(in_netns(gw, ["ip", "link", "set", "lan0", "up"]))
+        run(in_netns(s.host_netns, ["ip", "addr", "add", f"{s.host_addr}/24", "dev", "eth0"]))
+        run(in_netns(s.host_netns, ["ip", "link", "set", "eth0", "up"]))
+        run(in_netns(s.host_netns, ["ip", "route", "add", "default", "via", s.lan_gw]))
+        # management: gateway mgmt0 <-> root-side port on the bridge
+        run(["ip", "link", "add", s.mgmt_root_if, "type", "veth", "peer", "name", "mgmt0",
+             "netns", gw])
+        run(["ip", "link", "set", s.mgmt_root_if, "master", topo.MGMT_BRIDGE, "up"])
+        run(in_netns(gw, ["ip", "addr", "add", f"{s.mgmt_addr}/24", "dev", "mgmt0"]))
+        run(in_netns(gw, ["ip", "link", "set", "mgmt0", "up"]))
+        run(in_netns(gw, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]))
+
+
+# --- ssh -----------------------------------------------------------------------------------
+
+SSHD_CONFIG = """# written by ipsec-tui lab
+ListenAddress {addr}
+Port 22
+HostKey {host_key}
+PidFile none
+AuthorizedKeysFile {authorized_keys}
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PrintMotd no
+PrintLastLog no
+MaxStartups 50
+"""
+
+
+def _prepare_ssh(site: topo.Site, dirs: GatewayDirs) -> None:
+    ssh_dir = dirs.root / "ssh"
+    ssh_dir.mkdir(parents=True, exist_ok=True)
+    host_key = ssh_dir / "ssh_host_ed25519_key"
+    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{site.name}-host", "-f",
+         str(host_key)])
+    (dirs.root / "sshd_config").write_text(SSHD_CONFIG.format(
+        addr=site.mgmt_addr, host_key=host_key,
+        authorized_keys=topo.lab_dir() / "id_ed25519.pub"))
+
+
+def _write_inventory(state: LabState) -> Path:
+    import yaml
+
+    lab = topo.lab_dir()
+    known = []
+    for s in topo.SITES:
+        pub = (gateway_dirs(s).root / "ssh" / "ssh_host_ed25519_key.pub").read_text().split()
+        known.append(f"{s.mgmt_addr} {pub[0]} {pub[1]}")
+    (lab / "known_hosts").write_text("\n".join(known) + "\n")
+    peers = {}
+    for s in topo.SITES:
+        daemon = state.daemon(s)
+        overrides = {"log_file": daemon.log_file}
+        overrides["swanctl_conf" if daemon.name == "strongswan" else "conn_file"] = \
+            daemon.config_file
+        peers[s.name] = {
+            "host": s.mgmt_addr, "port": 22, "platform": daemon.platform,
+            "username": "root", "auth": "key", "key_file": "id_ed25519",
+            "known_hosts": "known_hosts", "overrides": overrides,
+        }
+    inventory = {
+        "tunnels": {topo.TUNNEL_NAME: {
+            "description": f"ipsec-tui lab: siteA (strongswan) <-> siteB ({state.impl_b})",
+            "peers": peers,
+        }},
+    }
+    path = lab / "inventory.yml"
+    path.write_text("# written by `ipsec-tui lab up`; paths are relative to this file\n"
+                    + yaml.safe_dump(inventory, sort_keys=False))
+    return path
+
+
+# --- traffic -------------------------------------------------------------------------------
+
+def ping(src: topo.Site, dst: topo.Site, count: int = 3) -> bool:
+    """A bounded ping from one LAN host to the other (at most `count` packets, ~2 s)."""
+    proc = run(in_netns(src.host_netns, ["ping", "-n", "-q", "-c", str(count), "-i", "0.2",
+                                         "-W", "1", dst.host_addr]), check=False, timeout=15)
+    return proc.returncode == 0
+
+
+# --- lifecycle -----------------------------------------------------------------------------
+
+class Lab:
+    """The running lab, reachable from any process through state.json."""
+
+    def __init__(self, state: LabState) -> None:
+        self.state = state
+
+    def holder(self, site: topo.Site) -> int:
+        return self.state.holders[site.name]
+
+    def config_path(self, site: topo.Site) -> Path:
+        return gateway_dirs(site).root / "config.json"
+
+    def config(self, site: topo.Site) -> GatewayConfig:
+        return GatewayConfig(**json.loads(self.config_path(site).read_text()))
+
+    def baseline(self, site: topo.Site) -> GatewayConfig:
+        return baseline(site, self.state.psk, self.state.esp_backend == "libipsec")
+
+    def apply_config(self, site: topo.Site, cfg: GatewayConfig) -> None:
+        dirs = gateway_dirs(site)
+        self.config_path(site).write_text(json.dumps(asdict(cfg), indent=2))
+        self.config_path(site).chmod(0o600)
+        daemon = self.state.daemon(site)
+        daemon.write_config(dirs, cfg)
+        daemon.load(self.holder(site))
+
+    def gw(self, site: topo.Site, argv: list[str], check: bool = True
+           ) -> subprocess.CompletedProcess[str]:
+        return gw_run(self.holder(site), argv, check=check)
+
+    def terminate_all(self) -> None:
+        for s in topo.SITES:
+            self.state.daemon(s).terminate(self.holder(s))
+
+    def initiate(self, timeout_s: int = ESTABLISH_TIMEOUT_S) -> bool:
+        return self.state.daemon(topo.SITE_A).initiate(self.holder(topo.SITE_A), timeout_s)
+
+    def established(self) -> bool:
+        return all(self.state.daemon(s).established(self.holder(s)) for s in topo.SITES)
+
+    def truncate_logs(self) -> None:
+        for s in topo.SITES:
+            log = gateway_dirs(s).log / Path(self.state.daemon(s).log_file).name
+            if log.exists():
+                with log.open("r+") as fh:
+                    fh.truncate(0)
+
+    def wait_established(self, timeout_s: float = ESTABLISH_TIMEOUT_S) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.established():
+                return True
+            time.sleep(0.1)
+        return False
+
+    def traffic(self) -> tuple[bool, bool]:
+        return ping(topo.SITE_A, topo.SITE_B), ping(topo.SITE_B, topo.SITE_A)
+
+
+def up(impl_b: str = "strongswan") -> tuple[Lab, float]:
+    """From nothing to an established tunnel with traffic both ways; returns (lab, seconds)."""
+    require_root()
+    if impl_b not in IMPLS:
+        raise UserError(f"unknown IKE implementation {impl_b!r}: choose one of {IMPLS}")
+    require_packages(impl_b)
+    existing = LabState.load()
+    if existing and all(alive(p) for p in existing.holders.values()) and existing.holders:
+        if existing.impl_b == impl_b:
+            return Lab(existing), 0.0
+        raise UserError(f"the lab is already up with siteB on {existing.impl_b}: "
+                        "run `ipsec-tui lab down` first")
+    down(quiet=True)  # leftovers of a crash
+    started = time.monotonic()
+    lab_root = topo.lab_dir()
+    lab_root.mkdir(parents=True, exist_ok=True)
+    lab_root.chmod(0o700)
+    state = LabState(impl_b=impl_b, psk=secrets.token_urlsafe(18), started_at=time.time())
+    state.save()  # from here on `down` knows what to clean
+    try:
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ipsec-tui-lab", "-f",
+             str(lab_root / "id_ed25519")])
+        _build_network()
+        state.esp_backend = "kernel" if kernel_has_esp(topo.SITE_A.netns) else "libipsec"
+        state.save()
+        for s in topo.SITES:
+            dirs = gateway_dirs(s)
+            dirs.log.mkdir(parents=True, exist_ok=True)
+            daemon = state.daemon(s)
+            daemon.prepare(dirs, state.esp_backend == "libipsec")
+            _prepare_ssh(s, dirs)
+            state.holders[s.name] = start_holder(s.netns, s.name, daemon.binds(dirs),
+                                                 dirs.root / "ready")
+            state.save()
+            ike_pid = daemon.start(state.holders[s.name], dirs)
+            sshd_pid = spawn(state.holders[s.name], ["/usr/sbin/sshd", "-D", "-f",
+                             str(dirs.root / "sshd_config"), "-E", "/var/log/sshd.log"],
+                             dirs.daemon_out)
+            state.daemons[s.name] = [ike_pid, sshd_pid]
+            state.save()
+        lab = Lab(state)
+        for s in (topo.SITE_B, topo.SITE_A):  # responder first, so A's first try succeeds
+            lab.apply_config(s, lab.baseline(s))
+        if not lab.initiate() or not lab.wait_established():
+            raise UserError("the tunnel did not come up on the baseline; see "
+                            f"{gateway_dirs(topo.SITE_A).log}/ and `ipsec-tui lab status`",
+                            exit_code=1)
+        lab.traffic()
+        _write_inventory(state)
+        state.save()
+    except BaseException:
+        down(quiet=True)
+        raise
+    return lab, time.monotonic() - started
+
+
+def current() -> Lab:
+    require_root()
+    state = LabState.load()
+    if not state or not state.holders or not all(alive(p) for p in state.holders.values()):
+        raise UserError("the lab is not up: run `ipsec-tui lab up`")
+    return Lab(state)
+
+
+def down(quiet: bool = False) -> list[str]:
+    """Remove every process, namespace, link and file the lab made. Safe to run any time."""
+    require_root()
+    removed: list[str] = []
+    state = LabState.load()
+    pids: list[int] = []
+    if state:
+        for site_pids in state.daemons.values():
+            pids += site_pids
+        pids += list(state.holders.values())
+    existing = _existing_netns()
+    ours = [ns for ns in _netns_names() if ns in existing]
+    for ns in ours:  # processes still inside our namespaces are ours, also after a crash
+        out = run(["ip", "netns", "pids", ns], check=False).stdout
+        pids += [int(p) for p in out.split() if p.isdigit()]
+    kill_pids(sorted(set(pids)))
+    if pids:
+        removed.append(f"{len(set(pids))} processes")
+    for ns in ours:
+        run(["ip", "netns", "del", ns], check=False)
+        removed.append(f"netns {ns}")
+    for link in [topo.MGMT_BRIDGE] + [s.mgmt_root_if for s in topo.SITES]:
+        if run(["ip", "link", "show", link], check=False).returncode == 0:
+            run(["ip", "link", "del", link], check=False)
+            removed.append(f"link {link}")
+    if topo.lab_dir().exists():
+        shutil.rmtree(topo.lab_dir(), ignore_errors=True)
+        removed.append(str(topo.lab_dir()))
+    return removed
+
+
+def leftovers() -> list[str]:
+    """What of the lab still exists (for tests and `status`)."""
+    found = [f"netns {ns}" for ns in _netns_names() if ns in _existing_netns()]
+    links = run(["ip", "-o", "link", "show"], check=False).stdout
+    found += [f"link {name}" for name in
+              [topo.MGMT_BRIDGE] + [s.mgmt_root_if for s in topo.SITES]
+              if f" {name}:" in links or f" {name}@" in links]
+    if topo.lab_dir().exists():
+        found.append(str(topo.lab_dir()))
+    return found

@@ -1,0 +1,119 @@
+"""The IKE daemons a lab gateway can run, behind one small interface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from ipsec_tui.lab import strongswan
+from ipsec_tui.lab.config import GatewayConfig
+from ipsec_tui.lab.gateway import gw_path, gw_run, spawn, wait_for
+from ipsec_tui.lab.topology import CHILD_NAME, TUNNEL_NAME
+
+
+@dataclass(frozen=True)
+class GatewayDirs:
+    """The lab folder's parts for one gateway."""
+
+    root: Path
+
+    @property
+    def etc(self) -> Path:
+        return self.root / "etc"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "log"
+
+    @property
+    def daemon_out(self) -> Path:
+        return self.root / "daemons.out"
+
+
+class IkeDaemon(Protocol):
+    name: str
+    log_file: str
+    config_file: str
+    platform: str
+
+    def binds(self, dirs: GatewayDirs) -> list[tuple[Path, str]]: ...
+    def prepare(self, dirs: GatewayDirs, libipsec: bool) -> None: ...
+    def start(self, holder: int, dirs: GatewayDirs) -> int: ...
+    def write_config(self, dirs: GatewayDirs, cfg: GatewayConfig) -> None: ...
+    def load(self, holder: int) -> None: ...
+    def initiate(self, holder: int, timeout_s: int) -> bool: ...
+    def terminate(self, holder: int) -> None: ...
+    def rekey(self, holder: int) -> None: ...
+    def established(self, holder: int) -> bool: ...
+    def status_lines(self, holder: int) -> list[str]: ...
+
+
+class StrongSwan:
+    """charon configured with swanctl, one connection `lab` with one child `lan`."""
+
+    name = "strongswan"
+    platform = "strongswan"
+    log_file = strongswan.LOG_FILE
+    config_file = strongswan.SWANCTL_CONF
+
+    def binds(self, dirs: GatewayDirs) -> list[tuple[Path, str]]:
+        return [
+            (dirs.etc / "swanctl", "/etc/swanctl"),
+            (dirs.etc / "strongswan.conf", "/etc/strongswan.conf"),
+            (dirs.log, "/var/log"),
+        ]
+
+    def prepare(self, dirs: GatewayDirs, libipsec: bool) -> None:
+        for sub in ("conf.d", "x509", "x509ca", "private", "rsa", "ecdsa", "pkcs8", "pkcs12",
+                    "x509aa", "x509ac", "x509crl", "x509ocsp", "pubkey", "bliss", "pkcs12"):
+            (dirs.etc / "swanctl" / sub).mkdir(parents=True, exist_ok=True)
+        (dirs.etc / "strongswan.conf").write_text(strongswan.strongswan_conf(libipsec))
+
+    def start(self, holder: int, dirs: GatewayDirs) -> int:
+        pid = spawn(holder, [strongswan.CHARON], dirs.daemon_out)
+        vici = gw_path(holder, "/run/charon.vici")
+        wait_for(vici.exists, 10, "charon's control socket")
+        return pid
+
+    def write_config(self, dirs: GatewayDirs, cfg: GatewayConfig) -> None:
+        path = dirs.etc / "swanctl" / "swanctl.conf"
+        path.write_text(strongswan.swanctl_conf(cfg))
+        path.chmod(0o600)
+
+    def load(self, holder: int) -> None:
+        gw_run(holder, ["swanctl", "--load-creds", "--clear"])
+        gw_run(holder, ["swanctl", "--load-conns"])
+
+    def initiate(self, holder: int, timeout_s: int) -> bool:
+        proc = gw_run(holder, ["swanctl", "--initiate", "--child", CHILD_NAME, "--timeout",
+                               str(timeout_s)], check=False, timeout=timeout_s + 5)
+        return proc.returncode == 0
+
+    def terminate(self, holder: int) -> None:
+        gw_run(holder, ["swanctl", "--terminate", "--ike", TUNNEL_NAME, "--force",
+                        "--timeout", "2"], check=False)
+
+    def rekey(self, holder: int) -> None:
+        gw_run(holder, ["swanctl", "--rekey", "--child", CHILD_NAME], check=False)
+
+    def established(self, holder: int) -> bool:
+        out = gw_run(holder, ["swanctl", "--list-sas"], check=False).stdout
+        return "ESTABLISHED" in out and "INSTALLED" in out
+
+    def status_lines(self, holder: int) -> list[str]:
+        out = gw_run(holder, ["swanctl", "--list-sas"], check=False).stdout
+        keep = [line.strip() for line in out.splitlines()
+                if "ESTABLISHED" in line or "CONNECTING" in line or "INSTALLED" in line
+                or "bytes_i" in line]
+        return keep or ["no IKE SA"]
+
+
+def daemon_for(impl: str) -> IkeDaemon:
+    if impl == "strongswan":
+        return StrongSwan()
+    if impl == "libreswan":
+        from ipsec_tui.lab.libreswan import Libreswan
+
+        return Libreswan()
+    raise KeyError(impl)
