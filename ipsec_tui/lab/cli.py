@@ -45,16 +45,20 @@ def register(sub: Any) -> None:
 
 
 def cmd_deps(args: argparse.Namespace) -> int:
-    from ipsec_tui.lab.core import require_root
+    from ipsec_tui.lab.core import missing_packages, require_root
     from ipsec_tui.lab.shell import run
 
     require_root()
+    impls = ["strongswan", "libreswan"] if args.impl_b is None else [args.impl_b]
+    if not any(missing_packages(impl) for impl in impls):
+        print("lab dependencies are already installed; next: ipsec-tui lab up")
+        return 0
     print("apt-get update ...", flush=True)
     run(["apt-get", "update", "-q"], timeout=600)
     print("apt-get install -y " + " ".join(DEBIAN_PACKAGES), flush=True)
     run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *DEBIAN_PACKAGES],
         timeout=1200)
-    if args.impl_b in (None, "libreswan"):
+    if "libreswan" in impls:
         from ipsec_tui.lab.libreswan import install
 
         for line in install():
@@ -90,6 +94,8 @@ def _print_status(lab: Any) -> None:
               f"LAN {s.lan_net} (host {s.host_addr})")
         for line in daemon.status_lines(lab.holder(s)):
             print(f"    {line}")
+    if lab.limitation():
+        print(f"note: {lab.limitation()}")
     print(f"fault: {lab.state.fault or 'none (healthy baseline)'}")
     _print_next(str(topo.lab_dir() / "inventory.yml"))
 

@@ -262,7 +262,24 @@ class Lab:
     def initiate(self, timeout_s: int = ESTABLISH_TIMEOUT_S) -> bool:
         return self.state.daemon(topo.SITE_A).initiate(self.holder(topo.SITE_A), timeout_s)
 
+    @property
+    def child_sa_supported(self) -> bool:
+        """Libreswan needs kernel ESP for its child SAs; strongSwan has a userspace fallback."""
+        return self.state.impl_b != "libreswan" or self.state.esp_backend == "kernel"
+
+    def limitation(self) -> str | None:
+        if self.child_sa_supported:
+            return None
+        return ("this kernel has no ESP (CONFIG_INET_ESP): Libreswan on siteB negotiates IKE "
+                "but cannot install a child SA (pluto logs 'netlink response for Add SA ... "
+                "Protocol not supported' and answers TS_UNACCEPTABLE)")
+
     def established(self) -> bool:
+        """The baseline is up: IKE and child SAs on both sides (IKE only where impossible)."""
+        if not self.child_sa_supported:
+            from ipsec_tui.lab.libreswan import Libreswan
+
+            return Libreswan().ike_established(self.holder(topo.SITE_B))
         return all(self.state.daemon(s).established(self.holder(s)) for s in topo.SITES)
 
     def truncate_logs(self) -> None:
@@ -314,8 +331,10 @@ def up(impl_b: str = "strongswan") -> tuple[Lab, float]:
             dirs.log.mkdir(parents=True, exist_ok=True)
             daemon = state.daemon(s)
             daemon.prepare(dirs, state.esp_backend == "libipsec")
+            cfg = baseline(s, state.psk, state.esp_backend == "libipsec")
+            daemon.write_config(dirs, cfg)  # before start: pluto refuses an empty config
             _prepare_ssh(s, dirs)
-            state.holders[s.name] = start_holder(s.netns, s.name, daemon.binds(dirs),
+            state.holders[s.name] = start_holder(s.netns, s.name, daemon.mounts(dirs),
                                                  dirs.root / "ready")
             state.save()
             ike_pid = daemon.start(state.holders[s.name], dirs)
@@ -327,7 +346,7 @@ def up(impl_b: str = "strongswan") -> tuple[Lab, float]:
         lab = Lab(state)
         for s in (topo.SITE_B, topo.SITE_A):  # responder first, so A's first try succeeds
             lab.apply_config(s, lab.baseline(s))
-        if not lab.initiate() or not lab.wait_established():
+        if not (lab.initiate() or not lab.child_sa_supported) or not lab.wait_established():
             raise UserError("the tunnel did not come up on the baseline; see "
                             f"{gateway_dirs(topo.SITE_A).log}/ and `ipsec-tui lab status`",
                             exit_code=1)

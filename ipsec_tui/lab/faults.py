@@ -27,6 +27,7 @@ class Fault:
     summary: str
     expected_cause: str  # the diagnosis vocabulary term this fault should produce
     inject: Callable[[Lab], list[str]]
+    needs_child_sa: bool = False  # its symptom needs an installed child SA (traffic, rekey)
 
 
 def _reconfigure(lab: Lab, site: topo.Site, **changes: object) -> list[str]:
@@ -80,6 +81,7 @@ def _mode(lab: Lab) -> list[str]:
 def _udp_blocked(lab: Lab) -> list[str]:
     site = topo.SITE_B
     lab.terminate_all()
+    lab.truncate_logs()  # so the responder's silence from here on is plain to see
     rules = (f"table inet {NFT_TABLE} {{\n"
              "  chain input {\n    type filter hook input priority 0; policy accept;\n"
              "    udp dport { 500, 4500 } counter drop\n  }\n}\n")
@@ -124,19 +126,19 @@ FAULTS: dict[str, Fault] = {f.name: f for f in [
           "child-proposal-mismatch",
           _negotiation_fault(B, esp_proposal="aes128gcm16-modp2048")),
     Fault("pfs", B, "siteB has no PFS group for the child SA; fails at rekey", "pfs-mismatch",
-          _pfs),
+          _pfs, needs_child_sa=True),
     Fault("ts", B, "siteB's remote traffic selector is 10.99.0.0/24", "selector-mismatch",
           _negotiation_fault(B, remote_ts="10.99.0.0/24")),
     Fault("mode", A, "siteA asks for transport mode, siteB has a tunnel", "mode-mismatch",
           _mode),
     Fault("lifetime", B, "siteB rekeys every 5 minutes, siteA every hour", "lifetime-mismatch",
-          _lifetime),
+          _lifetime, needs_child_sa=True),
     Fault("udp-blocked", B, "siteB's firewall drops UDP 500/4500", "peer-unreachable",
           _udp_blocked),
     Fault("no-return-route", B, "hostB has no route back to siteA's LAN", "no-return-path",
-          _no_return_route),
+          _no_return_route, needs_child_sa=True),
     Fault("forwarding-off", B, "siteB does not forward packets (ip_forward=0)",
-          "no-return-path", _forwarding_off),
+          "no-return-path", _forwarding_off, needs_child_sa=True),
 ]}
 
 
@@ -153,7 +155,7 @@ def reset(lab: Lab) -> list[str]:
                                        site.lan_gw]))
     lab.terminate_all()
     lab.truncate_logs()
-    if not lab.initiate() or not lab.wait_established():
+    if not (lab.initiate() or not lab.child_sa_supported) or not lab.wait_established():
         raise UserError("reset: the baseline tunnel did not come back up", exit_code=1)
     lab.traffic()
     lab.state.fault = None
@@ -167,6 +169,9 @@ def inject(lab: Lab, name: str) -> list[str]:
     if fault is None:
         raise UserError(f"unknown fault {name!r}: choose one of {', '.join(FAULTS)}")
     lines = []
+    if fault.needs_child_sa and not lab.child_sa_supported:
+        lines.append(f"warning: {name} shows only with an installed child SA, and here "
+                     f"{lab.limitation()}")
     if lab.state.fault:
         lines.append(f"reset the previous fault ({lab.state.fault}) first")
     reset(lab)

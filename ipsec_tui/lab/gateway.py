@@ -16,16 +16,14 @@ from ipsec_tui.lab.shell import LabCommandFailed, in_gateway, run
 READY_TIMEOUT_S = 10.0
 
 
-def start_holder(netns: str, hostname: str, binds: Sequence[tuple[Path, str]],
-                 ready_file: Path) -> int:
+def start_holder(netns: str, hostname: str, mounts: Sequence[str], ready_file: Path) -> int:
     """Start the process that owns the gateway's mount and UTS namespaces; return its PID.
 
-    `binds` are (source in the lab folder, target path on the gateway) pairs. /run becomes a
+    `mounts` are shell lines (binds and overlays from the lab folder). /run becomes a
     fresh tmpfs so daemons' sockets and PID files never collide between gateways.
     """
     lines = ["set -e", f"hostname {hostname}"]
-    for source, target in binds:
-        lines.append(f"mount --bind '{source}' '{target}'")
+    lines += mounts
     lines += [
         "mount -t tmpfs -o mode=0755 tmpfs /run",
         "mkdir -p /run/sshd /run/pluto",

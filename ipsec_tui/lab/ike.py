@@ -37,7 +37,7 @@ class IkeDaemon(Protocol):
     config_file: str
     platform: str
 
-    def binds(self, dirs: GatewayDirs) -> list[tuple[Path, str]]: ...
+    def mounts(self, dirs: GatewayDirs) -> list[str]: ...
     def prepare(self, dirs: GatewayDirs, libipsec: bool) -> None: ...
     def start(self, holder: int, dirs: GatewayDirs) -> int: ...
     def write_config(self, dirs: GatewayDirs, cfg: GatewayConfig) -> None: ...
@@ -57,11 +57,11 @@ class StrongSwan:
     log_file = strongswan.LOG_FILE
     config_file = strongswan.SWANCTL_CONF
 
-    def binds(self, dirs: GatewayDirs) -> list[tuple[Path, str]]:
+    def mounts(self, dirs: GatewayDirs) -> list[str]:
         return [
-            (dirs.etc / "swanctl", "/etc/swanctl"),
-            (dirs.etc / "strongswan.conf", "/etc/strongswan.conf"),
-            (dirs.log, "/var/log"),
+            f"mount --bind '{dirs.etc}/swanctl' /etc/swanctl",
+            f"mount --bind '{dirs.etc}/strongswan.conf' /etc/strongswan.conf",
+            f"mount --bind '{dirs.log}' /var/log",
         ]
 
     def prepare(self, dirs: GatewayDirs, libipsec: bool) -> None:

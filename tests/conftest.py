@@ -1,0 +1,27 @@
+"""Shared test set-up: tests marked `lab` need root and the lab's packages, else they skip."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def lab_skip_reason(impl_b: str = "strongswan") -> str | None:
+    if os.geteuid() != 0:
+        return "needs root: the lab uses network namespaces and IKE daemons"
+    from ipsec_tui.lab.core import missing_packages
+
+    missing = missing_packages(impl_b)
+    if missing:
+        return f"lab packages missing ({', '.join(missing)}): run `ipsec-tui lab deps`"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = lab_skip_reason()
+    if reason is None:
+        return
+    for item in items:
+        if "lab" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
