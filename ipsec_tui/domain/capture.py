@@ -39,11 +39,13 @@ class PeerCapture:
     name: str
     platform: str
     host: str | None = None
+    port: int | None = None
     collected_at: str | None = None
     commands: tuple[CommandRecord, ...] = ()
     outputs: dict[str, str] = field(default_factory=dict)  # file name -> text
     error: str | None = None  # peer-level failure (unreachable, auth refused...)
     login_commands: tuple[str, ...] = ()  # what the SSH driver itself sent at login
+    tool_version: str | None = None
 
     def output_of(self, record: CommandRecord) -> str | None:
         """The text a command printed, or None when it produced no file."""

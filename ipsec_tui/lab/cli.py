@@ -3,37 +3,59 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from ipsec_tui.errors import UserError
 
-DEBIAN_PACKAGES = ["strongswan-charon", "strongswan-swanctl", "libcharon-extra-plugins",
-                   "openssh-server", "openssh-client", "nftables", "iproute2", "iputils-ping",
-                   "util-linux"]
+DEBIAN_PACKAGES = [
+    "strongswan-charon",
+    "strongswan-swanctl",
+    "libcharon-extra-plugins",
+    "openssh-server",
+    "openssh-client",
+    "nftables",
+    "iproute2",
+    "iputils-ping",
+    "util-linux",
+]
 
 
 def register(sub: Any) -> None:
-    lab = sub.add_parser("lab", help="the real two-peer IPsec lab (root)",
-                         description="A real two-peer IPsec lab in network namespaces.")
+    lab = sub.add_parser(
+        "lab",
+        help="the real two-peer IPsec lab (root)",
+        description="A real two-peer IPsec lab in network namespaces.",
+    )
     actions = lab.add_subparsers(dest="lab_action", metavar="ACTION")
     deps = actions.add_parser("deps", help="install the Debian packages the lab needs")
-    deps.add_argument("--impl-b", choices=["strongswan", "libreswan"], default=None,
-                      help="also prepare this implementation for siteB (default: both)")
+    deps.add_argument(
+        "--impl-b",
+        choices=["strongswan", "libreswan"],
+        default=None,
+        help="also prepare this implementation for siteB (default: both)",
+    )
     deps.set_defaults(handler=cmd_deps)
     up = actions.add_parser("up", help="bring the lab up with an established tunnel")
-    up.add_argument("--impl-b", choices=["strongswan", "libreswan"], default="strongswan",
-                    help="IKE implementation on siteB (siteA always runs strongSwan)")
+    up.add_argument(
+        "--impl-b",
+        choices=["strongswan", "libreswan"],
+        default="strongswan",
+        help="IKE implementation on siteB (siteA always runs strongSwan)",
+    )
     up.set_defaults(handler=cmd_up)
-    actions.add_parser("down", help="remove everything the lab made").set_defaults(
-        handler=cmd_down)
-    actions.add_parser("status", help="what runs, the tunnel's state, the inventory"
-                       ).set_defaults(handler=cmd_status)
-    actions.add_parser("reset", help="undo the fault: back to the healthy baseline"
-                       ).set_defaults(handler=cmd_reset)
+    actions.add_parser("down", help="remove everything the lab made").set_defaults(handler=cmd_down)
+    actions.add_parser("status", help="what runs, the tunnel's state, the inventory").set_defaults(
+        handler=cmd_status
+    )
+    actions.add_parser("reset", help="undo the fault: back to the healthy baseline").set_defaults(
+        handler=cmd_reset
+    )
     fault = actions.add_parser("fault", help="inject a fault on the running baseline")
-    fault.add_argument("name", help="psk, identity, ike-proposal, esp-proposal, pfs, ts, mode, "
-                       "lifetime, udp-blocked, no-return-route, forwarding-off")
+    fault.add_argument(
+        "name",
+        help="psk, identity, ike-proposal, esp-proposal, pfs, ts, mode, "
+        "lifetime, udp-blocked, no-return-route, forwarding-off",
+    )
     fault.set_defaults(handler=cmd_fault)
     actions.add_parser("faults", help="list the faults").set_defaults(handler=cmd_faults)
     lab.set_defaults(handler=lambda args: (lab.print_help(), 2)[1])
@@ -56,8 +78,10 @@ def cmd_deps(args: argparse.Namespace) -> int:
     print("apt-get update ...", flush=True)
     run(["apt-get", "update", "-q"], timeout=600)
     print("apt-get install -y " + " ".join(DEBIAN_PACKAGES), flush=True)
-    run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *DEBIAN_PACKAGES],
-        timeout=1200)
+    run(
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *DEBIAN_PACKAGES],
+        timeout=1200,
+    )
     if "libreswan" in impls:
         from ipsec_tui.lab.libreswan import install
 
@@ -79,8 +103,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     if seconds == 0.0:
         print("the lab is already up")
     else:
-        print(f"lab up in {seconds:.1f}s: siteA (strongswan) <-> siteB ({args.impl_b}), "
-              f"ESP backend: {lab.state.esp_backend}")
+        print(
+            f"lab up in {seconds:.1f}s: siteA (strongswan) <-> siteB ({args.impl_b}), "
+            f"ESP backend: {lab.state.esp_backend}"
+        )
     _print_status(lab)
     return 0
 
@@ -90,8 +116,10 @@ def _print_status(lab: Any) -> None:
 
     for s in topo.SITES:
         daemon = lab.state.daemon(s)
-        print(f"{s.name}: {daemon.name} on {s.wan_addr}, ssh root@{s.mgmt_addr}, "
-              f"LAN {s.lan_net} (host {s.host_addr})")
+        print(
+            f"{s.name}: {daemon.name} on {s.wan_addr}, ssh root@{s.mgmt_addr}, "
+            f"LAN {s.lan_net} (host {s.host_addr})"
+        )
         for line in daemon.status_lines(lab.holder(s)):
             print(f"    {line}")
     if lab.limitation():
@@ -108,13 +136,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     except UserError:
         left = core.leftovers()
         if left:
-            print("the lab is down, but these are left over (run `ipsec-tui lab down`): "
-                  + ", ".join(left))
+            print(
+                "the lab is down, but these are left over (run `ipsec-tui lab down`): "
+                + ", ".join(left)
+            )
             return 1
         print("the lab is down: run `ipsec-tui lab up`")
         return 1
-    print(f"the lab is up: siteB runs {lab.state.impl_b}, ESP backend: "
-          f"{lab.state.esp_backend}")
+    print(f"the lab is up: siteB runs {lab.state.impl_b}, ESP backend: {lab.state.esp_backend}")
     _print_status(lab)
     return 0
 
@@ -146,22 +175,54 @@ def cmd_faults(args: argparse.Namespace) -> int:
 
 def cmd_fault(args: argparse.Namespace) -> int:
     from ipsec_tui.lab import core, faults
+    from ipsec_tui.lab.topology import lab_dir
 
     lab = core.current()
     for line in faults.inject(lab, args.name):
         print(line)
     print(f"fault {args.name} is active; `ipsec-tui lab reset` undoes it")
-    _print_next(str(core.topo.lab_dir() / "inventory.yml"))
+    _print_next(str(lab_dir() / "inventory.yml"))
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    import os
     import tempfile
     from pathlib import Path
 
-    from ipsec_tui.collectors.run import demo_collect  # type: ignore[attr-defined]
     from ipsec_tui.lab import core
+    from ipsec_tui.lab.topology import lab_dir
 
-    lab, _ = core.up(args.impl_b)
+    if os.geteuid() != 0:
+        raise UserError(
+            "the demo brings up the lab, which needs root: run `sudo make demo` "
+            "(or `sudo ipsec-tui demo`)"
+        )
+    from ipsec_tui.collectors.capture_io import read_capture
+    from ipsec_tui.collectors.cli import print_result
+    from ipsec_tui.collectors.inventory import load_inventory
+    from ipsec_tui.collectors.run import collect_tunnel
+
+    lab, seconds = core.up(args.impl_b)
+    print(f"lab up ({seconds:.1f}s): siteA (strongswan) <-> siteB ({lab.state.impl_b})")
+    inventory = lab_dir() / "inventory.yml"
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="ipsec-tui-capture-"))
-    return int(demo_collect(core.topo.lab_dir() / "inventory.yml", "lab", out, sys.stdout))
+    result = collect_tunnel(load_inventory(inventory).tunnel("lab"), out)
+    print_result(result)
+    for peer in read_capture(out):
+        print(f"\n{peer.name} ({peer.platform}, {peer.host}): {len(peer.commands)} commands")
+        for record in peer.commands:
+            text = peer.output_of(record) or ""
+            lines = len(text.splitlines())
+            state = record.error or f"{lines} lines"
+            print(f"  {record.command:32} {state}")
+            if record.command in ("swanctl --list-sas", "ipsec status"):
+                for line in text.splitlines():
+                    if any(k in line for k in ("ESTABLISHED", "INSTALLED", "bytes", "STATE_")):
+                        print(f"      | {line.strip()[:100]}")
+    print(f"\ncapture: {out}")
+    print(
+        "try a fault: sudo ipsec-tui lab fault psk, then collect again; "
+        "`sudo ipsec-tui lab down` when done"
+    )
+    return 0 if result.ok else 1

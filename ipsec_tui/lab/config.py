@@ -34,10 +34,15 @@ class GatewayConfig:
 def baseline(site: Site, psk: str, udp_encap: bool) -> GatewayConfig:
     other = SITE_B if site is SITE_A else SITE_A
     return GatewayConfig(
-        local_addr=site.wan_addr, remote_addr=other.wan_addr,
-        local_id=site.ike_id, remote_id=other.ike_id, psk=psk,
-        local_ts=site.lan_net, remote_ts=other.lan_net,
-        initiator=site is SITE_A, udp_encap=udp_encap,
+        local_addr=site.wan_addr,
+        remote_addr=other.wan_addr,
+        local_id=site.ike_id,
+        remote_id=other.ike_id,
+        psk=psk,
+        local_ts=site.lan_net,
+        remote_ts=other.lan_net,
+        initiator=site is SITE_A,
+        udp_encap=udp_encap,
     )
 
 

@@ -20,8 +20,13 @@ from ipsec_tui.lab.shell import in_netns, run
 
 IMPLS = ("strongswan", "libreswan")
 REQUIRED_COMMANDS = {
-    "ip": "iproute2", "nsenter": "util-linux", "unshare": "util-linux", "nft": "nftables",
-    "ping": "iputils-ping", "sshd": "openssh-server", "ssh-keygen": "openssh-client",
+    "ip": "iproute2",
+    "nsenter": "util-linux",
+    "unshare": "util-linux",
+    "nft": "nftables",
+    "ping": "iputils-ping",
+    "sshd": "openssh-server",
+    "ssh-keygen": "openssh-client",
     "swanctl": "strongswan-swanctl",
 }
 REQUIRED_FILES = {
@@ -90,8 +95,11 @@ def _which(cmd: str) -> bool:
 def require_packages(impl_b: str = "strongswan") -> None:
     missing = missing_packages(impl_b)
     if missing:
-        raise UserError("the lab needs these packages: " + ", ".join(missing)
-                        + ". Install them with `ipsec-tui lab deps`.")
+        raise UserError(
+            "the lab needs these packages: "
+            + ", ".join(missing)
+            + ". Install them with `ipsec-tui lab deps`."
+        )
 
 
 def gateway_dirs(site: topo.Site) -> GatewayDirs:
@@ -101,15 +109,40 @@ def gateway_dirs(site: topo.Site) -> GatewayDirs:
 def kernel_has_esp(netns: str) -> bool:
     """Detect kernel ESP by trying to add (then flushing) an ESP state in a lab namespace."""
     key = "0x" + "00" * 16
-    proc = run(in_netns(netns, [
-        "ip", "xfrm", "state", "add", "src", "203.0.113.1", "dst", "203.0.113.2", "proto",
-        "esp", "spi", "0x100", "enc", "cbc(aes)", key, "auth", "hmac(sha256)", key + "00" * 16,
-        "mode", "tunnel"]), check=False)
+    proc = run(
+        in_netns(
+            netns,
+            [
+                "ip",
+                "xfrm",
+                "state",
+                "add",
+                "src",
+                "203.0.113.1",
+                "dst",
+                "203.0.113.2",
+                "proto",
+                "esp",
+                "spi",
+                "0x100",
+                "enc",
+                "cbc(aes)",
+                key,
+                "auth",
+                "hmac(sha256)",
+                key + "00" * 16,
+                "mode",
+                "tunnel",
+            ],
+        ),
+        check=False,
+    )
     run(in_netns(netns, ["ip", "xfrm", "state", "flush"]), check=False)
     return proc.returncode == 0
 
 
 # --- network -------------------------------------------------------------------------------
+
 
 def _netns_names() -> list[str]:
     return [s.netns for s in topo.SITES] + [s.host_netns for s in topo.SITES]
@@ -126,8 +159,23 @@ def _build_network() -> None:
         run(in_netns(ns, ["ip", "link", "set", "lo", "up"]))
     a, b = topo.SITE_A, topo.SITE_B
     # WAN: one veth between the gateways
-    run(["ip", "link", "add", a.wan_if, "netns", a.netns, "type", "veth", "peer", "name",
-         b.wan_if, "netns", b.netns])
+    run(
+        [
+            "ip",
+            "link",
+            "add",
+            a.wan_if,
+            "netns",
+            a.netns,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            b.wan_if,
+            "netns",
+            b.netns,
+        ]
+    )
     run(["ip", "link", "add", topo.MGMT_BRIDGE, "type", "bridge"])
     run(["ip", "addr", "add", topo.MGMT_ROOT_ADDR, "dev", topo.MGMT_BRIDGE])
     run(["ip", "link", "set", topo.MGMT_BRIDGE, "up"])
@@ -136,16 +184,44 @@ def _build_network() -> None:
         run(in_netns(gw, ["ip", "addr", "add", f"{s.wan_addr}/24", "dev", s.wan_if]))
         run(in_netns(gw, ["ip", "link", "set", s.wan_if, "up"]))
         # LAN: gateway lan0 <-> host eth0
-        run(["ip", "link", "add", "lan0", "netns", gw, "type", "veth", "peer", "name", "eth0",
-             "netns", s.host_netns])
+        run(
+            [
+                "ip",
+                "link",
+                "add",
+                "lan0",
+                "netns",
+                gw,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "netns",
+                s.host_netns,
+            ]
+        )
         run(in_netns(gw, ["ip", "addr", "add", f"{s.lan_gw}/24", "dev", "lan0"]))
         run(in_netns(gw, ["ip", "link", "set", "lan0", "up"]))
         run(in_netns(s.host_netns, ["ip", "addr", "add", f"{s.host_addr}/24", "dev", "eth0"]))
         run(in_netns(s.host_netns, ["ip", "link", "set", "eth0", "up"]))
         run(in_netns(s.host_netns, ["ip", "route", "add", "default", "via", s.lan_gw]))
         # management: gateway mgmt0 <-> root-side port on the bridge
-        run(["ip", "link", "add", s.mgmt_root_if, "type", "veth", "peer", "name", "mgmt0",
-             "netns", gw])
+        run(
+            [
+                "ip",
+                "link",
+                "add",
+                s.mgmt_root_if,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "mgmt0",
+                "netns",
+                gw,
+            ]
+        )
         run(["ip", "link", "set", s.mgmt_root_if, "master", topo.MGMT_BRIDGE, "up"])
         run(in_netns(gw, ["ip", "addr", "add", f"{s.mgmt_addr}/24", "dev", "mgmt0"]))
         run(in_netns(gw, ["ip", "link", "set", "mgmt0", "up"]))
@@ -175,11 +251,27 @@ def _prepare_ssh(site: topo.Site, dirs: GatewayDirs) -> None:
     ssh_dir = dirs.root / "ssh"
     ssh_dir.mkdir(parents=True, exist_ok=True)
     host_key = ssh_dir / "ssh_host_ed25519_key"
-    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{site.name}-host", "-f",
-         str(host_key)])
-    (dirs.root / "sshd_config").write_text(SSHD_CONFIG.format(
-        addr=site.mgmt_addr, host_key=host_key,
-        authorized_keys=topo.lab_dir() / "id_ed25519.pub"))
+    run(
+        [
+            "ssh-keygen",
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            f"{site.name}-host",
+            "-f",
+            str(host_key),
+        ]
+    )
+    (dirs.root / "sshd_config").write_text(
+        SSHD_CONFIG.format(
+            addr=site.mgmt_addr,
+            host_key=host_key,
+            authorized_keys=topo.lab_dir() / "id_ed25519.pub",
+        )
+    )
 
 
 def _write_inventory(state: LabState) -> Path:
@@ -195,35 +287,53 @@ def _write_inventory(state: LabState) -> Path:
     for s in topo.SITES:
         daemon = state.daemon(s)
         overrides = {"log_file": daemon.log_file}
-        overrides["swanctl_conf" if daemon.name == "strongswan" else "conn_file"] = \
+        overrides["swanctl_conf" if daemon.name == "strongswan" else "conn_file"] = (
             daemon.config_file
+        )
         peers[s.name] = {
-            "host": s.mgmt_addr, "port": 22, "platform": daemon.platform,
-            "username": "root", "auth": "key", "key_file": "id_ed25519",
-            "known_hosts": "known_hosts", "overrides": overrides,
+            "host": s.mgmt_addr,
+            "port": 22,
+            "platform": daemon.platform,
+            "username": "root",
+            "auth": "key",
+            "key_file": "id_ed25519",
+            "known_hosts": "known_hosts",
+            "overrides": overrides,
         }
     inventory = {
-        "tunnels": {topo.TUNNEL_NAME: {
-            "description": f"ipsec-tui lab: siteA (strongswan) <-> siteB ({state.impl_b})",
-            "peers": peers,
-        }},
+        "tunnels": {
+            topo.TUNNEL_NAME: {
+                "description": f"ipsec-tui lab: siteA (strongswan) <-> siteB ({state.impl_b})",
+                "peers": peers,
+            }
+        },
     }
     path = lab / "inventory.yml"
-    path.write_text("# written by `ipsec-tui lab up`; paths are relative to this file\n"
-                    + yaml.safe_dump(inventory, sort_keys=False))
+    path.write_text(
+        "# written by `ipsec-tui lab up`; paths are relative to this file\n"
+        + yaml.safe_dump(inventory, sort_keys=False)
+    )
     return path
 
 
 # --- traffic -------------------------------------------------------------------------------
 
+
 def ping(src: topo.Site, dst: topo.Site, count: int = 3) -> bool:
     """A bounded ping from one LAN host to the other (at most `count` packets, ~2 s)."""
-    proc = run(in_netns(src.host_netns, ["ping", "-n", "-q", "-c", str(count), "-i", "0.2",
-                                         "-W", "1", dst.host_addr]), check=False, timeout=15)
+    proc = run(
+        in_netns(
+            src.host_netns,
+            ["ping", "-n", "-q", "-c", str(count), "-i", "0.2", "-W", "1", dst.host_addr],
+        ),
+        check=False,
+        timeout=15,
+    )
     return proc.returncode == 0
 
 
 # --- lifecycle -----------------------------------------------------------------------------
+
 
 class Lab:
     """The running lab, reachable from any process through state.json."""
@@ -251,8 +361,9 @@ class Lab:
         daemon.write_config(dirs, cfg)
         daemon.load(self.holder(site))
 
-    def gw(self, site: topo.Site, argv: list[str], check: bool = True
-           ) -> subprocess.CompletedProcess[str]:
+    def gw(
+        self, site: topo.Site, argv: list[str], check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         return gw_run(self.holder(site), argv, check=check)
 
     def terminate_all(self) -> None:
@@ -270,9 +381,11 @@ class Lab:
     def limitation(self) -> str | None:
         if self.child_sa_supported:
             return None
-        return ("this kernel has no ESP (CONFIG_INET_ESP): Libreswan on siteB negotiates IKE "
-                "but cannot install a child SA (pluto logs 'netlink response for Add SA ... "
-                "Protocol not supported' and answers TS_UNACCEPTABLE)")
+        return (
+            "this kernel has no ESP (CONFIG_INET_ESP): Libreswan on siteB negotiates IKE "
+            "but cannot install a child SA (pluto logs 'netlink response for Add SA ... "
+            "Protocol not supported' and answers TS_UNACCEPTABLE)"
+        )
 
     def established(self) -> bool:
         """The baseline is up: IKE and child SAs on both sides (IKE only where impossible)."""
@@ -311,8 +424,9 @@ def up(impl_b: str = "strongswan") -> tuple[Lab, float]:
     if existing and all(alive(p) for p in existing.holders.values()) and existing.holders:
         if existing.impl_b == impl_b:
             return Lab(existing), 0.0
-        raise UserError(f"the lab is already up with siteB on {existing.impl_b}: "
-                        "run `ipsec-tui lab down` first")
+        raise UserError(
+            f"the lab is already up with siteB on {existing.impl_b}: run `ipsec-tui lab down` first"
+        )
     down(quiet=True)  # leftovers of a crash
     started = time.monotonic()
     lab_root = topo.lab_dir()
@@ -321,8 +435,20 @@ def up(impl_b: str = "strongswan") -> tuple[Lab, float]:
     state = LabState(impl_b=impl_b, psk=secrets.token_urlsafe(18), started_at=time.time())
     state.save()  # from here on `down` knows what to clean
     try:
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ipsec-tui-lab", "-f",
-             str(lab_root / "id_ed25519")])
+        run(
+            [
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "ipsec-tui-lab",
+                "-f",
+                str(lab_root / "id_ed25519"),
+            ]
+        )
         _build_network()
         state.esp_backend = "kernel" if kernel_has_esp(topo.SITE_A.netns) else "libipsec"
         state.save()
@@ -334,22 +460,34 @@ def up(impl_b: str = "strongswan") -> tuple[Lab, float]:
             cfg = baseline(s, state.psk, state.esp_backend == "libipsec")
             daemon.write_config(dirs, cfg)  # before start: pluto refuses an empty config
             _prepare_ssh(s, dirs)
-            state.holders[s.name] = start_holder(s.netns, s.name, daemon.mounts(dirs),
-                                                 dirs.root / "ready")
+            state.holders[s.name] = start_holder(
+                s.netns, s.name, daemon.mounts(dirs), dirs.root / "ready"
+            )
             state.save()
             ike_pid = daemon.start(state.holders[s.name], dirs)
-            sshd_pid = spawn(state.holders[s.name], ["/usr/sbin/sshd", "-D", "-f",
-                             str(dirs.root / "sshd_config"), "-E", "/var/log/sshd.log"],
-                             dirs.daemon_out)
+            sshd_pid = spawn(
+                state.holders[s.name],
+                [
+                    "/usr/sbin/sshd",
+                    "-D",
+                    "-f",
+                    str(dirs.root / "sshd_config"),
+                    "-E",
+                    "/var/log/sshd.log",
+                ],
+                dirs.daemon_out,
+            )
             state.daemons[s.name] = [ike_pid, sshd_pid]
             state.save()
         lab = Lab(state)
         for s in (topo.SITE_B, topo.SITE_A):  # responder first, so A's first try succeeds
             lab.apply_config(s, lab.baseline(s))
         if not (lab.initiate() or not lab.child_sa_supported) or not lab.wait_established():
-            raise UserError("the tunnel did not come up on the baseline; see "
-                            f"{gateway_dirs(topo.SITE_A).log}/ and `ipsec-tui lab status`",
-                            exit_code=1)
+            raise UserError(
+                "the tunnel did not come up on the baseline; see "
+                f"{gateway_dirs(topo.SITE_A).log}/ and `ipsec-tui lab status`",
+                exit_code=1,
+            )
         lab.traffic()
         _write_inventory(state)
         state.save()
@@ -402,9 +540,11 @@ def leftovers() -> list[str]:
     """What of the lab still exists (for tests and `status`)."""
     found = [f"netns {ns}" for ns in _netns_names() if ns in _existing_netns()]
     links = run(["ip", "-o", "link", "show"], check=False).stdout
-    found += [f"link {name}" for name in
-              [topo.MGMT_BRIDGE] + [s.mgmt_root_if for s in topo.SITES]
-              if f" {name}:" in links or f" {name}@" in links]
+    found += [
+        f"link {name}"
+        for name in [topo.MGMT_BRIDGE] + [s.mgmt_root_if for s in topo.SITES]
+        if f" {name}:" in links or f" {name}@" in links
+    ]
     if topo.lab_dir().exists():
         found.append(str(topo.lab_dir()))
     return found

@@ -4,6 +4,7 @@ work over SSH as on a real box."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -33,9 +34,24 @@ def start_holder(netns: str, hostname: str, mounts: Sequence[str], ready_file: P
     ]
     ready_file.unlink(missing_ok=True)
     proc = subprocess.Popen(
-        ["ip", "netns", "exec", netns, "unshare", "--mount", "--uts", "--propagation",
-         "private", "--", "sh", "-c", "\n".join(lines)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            "ip",
+            "netns",
+            "exec",
+            netns,
+            "unshare",
+            "--mount",
+            "--uts",
+            "--propagation",
+            "private",
+            "--",
+            "sh",
+            "-c",
+            "\n".join(lines),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     deadline = time.monotonic() + READY_TIMEOUT_S
@@ -54,14 +70,18 @@ def spawn(holder_pid: int, argv: Sequence[str], log_path: Path) -> int:
     """Start a long-running daemon inside the gateway; return its PID."""
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
-            in_gateway(holder_pid, argv), stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            in_gateway(holder_pid, argv),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     return proc.pid
 
 
-def gw_run(holder_pid: int, argv: Sequence[str], *, check: bool = True,
-           timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
+def gw_run(
+    holder_pid: int, argv: Sequence[str], *, check: bool = True, timeout: float = 30.0
+) -> subprocess.CompletedProcess[str]:
     return run(in_gateway(holder_pid, argv), check=check, timeout=timeout)
 
 
@@ -97,22 +117,16 @@ def kill_pids(pids: Sequence[int], grace_s: float = 2.0) -> None:
     """TERM, then KILL what is left: only the PIDs given, which the lab started."""
     live = [p for p in pids if p > 1 and alive(p)]
     for pid in live:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
     deadline = time.monotonic() + grace_s
     while live and time.monotonic() < deadline:
         live = [p for p in live if alive(p)]
         if live:
             time.sleep(0.02)
     for pid in live:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     for pid in pids:  # reap children of this process, if any
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass

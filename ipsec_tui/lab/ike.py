@@ -65,8 +65,23 @@ class StrongSwan:
         ]
 
     def prepare(self, dirs: GatewayDirs, libipsec: bool) -> None:
-        for sub in ("conf.d", "x509", "x509ca", "private", "rsa", "ecdsa", "pkcs8", "pkcs12",
-                    "x509aa", "x509ac", "x509crl", "x509ocsp", "pubkey", "bliss", "pkcs12"):
+        for sub in (
+            "conf.d",
+            "x509",
+            "x509ca",
+            "private",
+            "rsa",
+            "ecdsa",
+            "pkcs8",
+            "pkcs12",
+            "x509aa",
+            "x509ac",
+            "x509crl",
+            "x509ocsp",
+            "pubkey",
+            "bliss",
+            "pkcs12",
+        ):
             (dirs.etc / "swanctl" / sub).mkdir(parents=True, exist_ok=True)
         (dirs.etc / "strongswan.conf").write_text(strongswan.strongswan_conf(libipsec))
 
@@ -86,13 +101,20 @@ class StrongSwan:
         gw_run(holder, ["swanctl", "--load-conns"])
 
     def initiate(self, holder: int, timeout_s: int) -> bool:
-        proc = gw_run(holder, ["swanctl", "--initiate", "--child", CHILD_NAME, "--timeout",
-                               str(timeout_s)], check=False, timeout=timeout_s + 5)
+        proc = gw_run(
+            holder,
+            ["swanctl", "--initiate", "--child", CHILD_NAME, "--timeout", str(timeout_s)],
+            check=False,
+            timeout=timeout_s + 5,
+        )
         return proc.returncode == 0
 
     def terminate(self, holder: int) -> None:
-        gw_run(holder, ["swanctl", "--terminate", "--ike", TUNNEL_NAME, "--force",
-                        "--timeout", "2"], check=False)
+        gw_run(
+            holder,
+            ["swanctl", "--terminate", "--ike", TUNNEL_NAME, "--force", "--timeout", "2"],
+            check=False,
+        )
 
     def rekey(self, holder: int) -> None:
         gw_run(holder, ["swanctl", "--rekey", "--child", CHILD_NAME], check=False)
@@ -103,9 +125,14 @@ class StrongSwan:
 
     def status_lines(self, holder: int) -> list[str]:
         out = gw_run(holder, ["swanctl", "--list-sas"], check=False).stdout
-        keep = [line.strip() for line in out.splitlines()
-                if "ESTABLISHED" in line or "CONNECTING" in line or "INSTALLED" in line
-                or "bytes_i" in line]
+        keep = [
+            line.strip()
+            for line in out.splitlines()
+            if "ESTABLISHED" in line
+            or "CONNECTING" in line
+            or "INSTALLED" in line
+            or "bytes_i" in line
+        ]
         return keep or ["no IKE SA"]
 
 

@@ -20,9 +20,20 @@ from ipsec_tui.lab.topology import TUNNEL_NAME, cache_dir
 
 PACKAGE = "libreswan"
 # Dependencies of Debian 12's libreswan that do not conflict with strongSwan.
-LIBRARY_PACKAGES = ["libnss3-tools", "libcap-ng0", "libcurl3-nss", "libevent-core-2.1-7",
-                    "libevent-pthreads-2.1-7", "libldns3", "libnspr4", "libnss3",
-                    "libunbound8", "libaudit1", "libldap-2.5-0", "dns-root-data"]
+LIBRARY_PACKAGES = [
+    "libnss3-tools",
+    "libcap-ng0",
+    "libcurl3-nss",
+    "libevent-core-2.1-7",
+    "libevent-pthreads-2.1-7",
+    "libldns3",
+    "libnspr4",
+    "libnss3",
+    "libunbound8",
+    "libaudit1",
+    "libldap-2.5-0",
+    "dns-root-data",
+]
 LOG_FILE = "/var/log/pluto.log"
 CONN_FILE = "/etc/ipsec.conf"
 NSS_DIR = "/etc/ipsec.d"  # libreswan's traditional place; a writable bind per gateway
@@ -43,8 +54,10 @@ def missing_parts() -> list[str]:
 
 def install() -> list[str]:
     """Fetch Debian's libreswan .deb and unpack it into the cache; install its libraries."""
-    run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *LIBRARY_PACKAGES],
-        timeout=1200)
+    run(
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *LIBRARY_PACKAGES],
+        timeout=1200,
+    )
     target = cache_dir() / "libreswan"
     target.mkdir(parents=True, exist_ok=True)
     for old in target.glob("*.deb"):
@@ -55,8 +68,10 @@ def install() -> list[str]:
         return ["libreswan: apt-get download found no package"]
     shutil.rmtree(unpacked_root(), ignore_errors=True)
     run(["dpkg-deb", "-x", str(debs[-1]), str(unpacked_root())])
-    return [f"libreswan: unpacked {debs[-1].name} into {unpacked_root()} (not installed: "
-            "it conflicts with strongSwan; the lab uses it inside siteB only)"]
+    return [
+        f"libreswan: unpacked {debs[-1].name} into {unpacked_root()} (not installed: "
+        "it conflicts with strongSwan; the lab uses it inside siteB only)"
+    ]
 
 
 _ESP_NAMES = {"aes128gcm16": "aes_gcm128", "aes256gcm16": "aes_gcm256"}
@@ -95,11 +110,11 @@ conn {TUNNEL_NAME}
     rightid=@{cfg.remote_id}
 {subnets}    ike={cfg.ike_proposal}
     esp={esp}
-    pfs={'yes' if pfs else 'no'}
+    pfs={"yes" if pfs else "no"}
     type={cfg.mode}
     salifetime={cfg.rekey_time_s}s
     ikelifetime={cfg.ike_rekey_time_s}s
-    encapsulation={'yes' if cfg.udp_encap else 'auto'}
+    encapsulation={"yes" if cfg.udp_encap else "auto"}
     auto=add
 """
 
@@ -131,23 +146,29 @@ class Libreswan:
 
     def start(self, holder: int, dirs: GatewayDirs) -> int:
         gw_run(holder, ["ipsec", "initnss", "--nssdir", NSS_DIR])
-        pid = spawn(holder, ["/usr/libexec/ipsec/pluto", "--config", CONN_FILE, "--nofork"],
-                    dirs.daemon_out)
+        pid = spawn(
+            holder, ["/usr/libexec/ipsec/pluto", "--config", CONN_FILE, "--nofork"], dirs.daemon_out
+        )
         wait_for(gw_path(holder, "/run/pluto/pluto.ctl").exists, 10, "pluto's control socket")
         return pid
 
     def write_config(self, dirs: GatewayDirs, cfg: GatewayConfig) -> None:
         (dirs.etc / "ipsec.conf").write_text(ipsec_conf(cfg))
         (dirs.etc / "ipsec.secrets").write_text(
-            f'@{cfg.local_id} @{cfg.remote_id} : PSK "{cfg.psk}"\n')
+            f'@{cfg.local_id} @{cfg.remote_id} : PSK "{cfg.psk}"\n'
+        )
 
     def load(self, holder: int) -> None:
         gw_run(holder, ["ipsec", "auto", "--rereadsecrets"])
         gw_run(holder, ["ipsec", "auto", "--replace", TUNNEL_NAME])
 
     def initiate(self, holder: int, timeout_s: int) -> bool:
-        proc = gw_run(holder, ["timeout", str(timeout_s), "ipsec", "auto", "--up", TUNNEL_NAME],
-                      check=False, timeout=timeout_s + 5)
+        proc = gw_run(
+            holder,
+            ["timeout", str(timeout_s), "ipsec", "auto", "--up", TUNNEL_NAME],
+            check=False,
+            timeout=timeout_s + 5,
+        )
         return proc.returncode == 0
 
     def terminate(self, holder: int) -> None:
@@ -166,6 +187,9 @@ class Libreswan:
 
     def status_lines(self, holder: int) -> list[str]:
         out = gw_run(holder, ["ipsec", "status"], check=False).stdout
-        keep = [line.split(":", 1)[-1].strip() for line in out.splitlines()
-                if "STATE_" in line or "ESTABLISHED" in line]
+        keep = [
+            line.split(":", 1)[-1].strip()
+            for line in out.splitlines()
+            if "STATE_" in line or "ESTABLISHED" in line
+        ]
         return keep or ["no IKE SA"]

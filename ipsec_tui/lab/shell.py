@@ -13,11 +13,18 @@ class LabCommandFailed(UserError):
     """A lab set-up command failed; the message carries the command and its stderr."""
 
 
-def run(argv: Sequence[str], *, check: bool = True, timeout: float = 30.0,
-        input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    argv: Sequence[str], *, check: bool = True, timeout: float = 30.0, input_text: str | None = None
+) -> subprocess.CompletedProcess[str]:
     try:
-        proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout,
-                              input=input_text, check=False)
+        proc = subprocess.run(
+            list(argv),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=input_text,
+            check=False,
+        )
     except FileNotFoundError as exc:
         raise LabCommandFailed(f"{argv[0]} is not installed (run `ipsec-tui lab deps`)") from exc
     except subprocess.TimeoutExpired as exc:

@@ -14,7 +14,9 @@ def strongswan_conf(libipsec: bool) -> str:
     """charon's settings: Debian's plugin set, a file log, quick retransmits for the lab."""
     libipsec_block = (
         "    # no ESP in this kernel: userspace ESP over a TUN device, UDP-encapsulated\n"
-        "    kernel-libipsec {\n      load = yes\n    }\n" if libipsec else ""
+        "    kernel-libipsec {\n      load = yes\n    }\n"
+        if libipsec
+        else ""
     )
     return f"""# written by ipsec-tui lab: Debian's defaults, then the lab's own settings
 charon {{

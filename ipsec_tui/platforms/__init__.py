@@ -1,1 +1,437 @@
-"""Vendor knowledge as data: device types, read-only commands per fact, allowlists."""
+"""Vendor knowledge as data: device types, read-only commands per fact, allowlists.
+
+Each platform is one YAML file in ``ipsec_tui/platforms/data/`` (shipped as package data,
+read with importlib.resources), loaded into a frozen :class:`PlatformSpec`. Code here only
+does what data cannot say: matching command text against the allowlist and refusing
+anything that could change a device.
+
+Command notation (borrowed from ntc-templates' index): a word may be written ``sh[[ow]]``,
+meaning the required part ``sh`` plus an optional completion ``ow``, so ``sh``, ``sho`` and
+``show`` all match it. Words without ``[[...]]`` must match exactly. ``{name}`` words are
+per-peer variables (``log_file``...), filled from the platform's defaults and the
+inventory's ``overrides``.
+
+Read-only by construction: :meth:`PlatformSpec.check_allowed` is the only way a command
+reaches a device (collectors call it for every command), and it refuses, in this order,
+empty or control characters, shell metacharacters (platforms with ``shell: posix``), generic
+deny words (``configure``, ``clear``, ``delete``... on every platform, even if an allowlist
+entry is sloppy), anything not in the allowlist, and on shell platforms a file reader
+(``cat``...) of any path but the peer's configured files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from ipsec_tui.errors import UserError
+
+__all__ = [
+    "DENY_WORDS",
+    "SHELL_METACHARACTERS",
+    "SHELL_WORDS",
+    "CommandPattern",
+    "CommandRefused",
+    "PlatformSpec",
+    "available_platforms",
+    "load_platform",
+]
+
+
+class CommandRefused(UserError):
+    """A command that is not provably read-only; it is never sent to a device."""
+
+
+# Characters a POSIX shell gives a meaning to (chaining, substitution, redirection,
+# globbing, history expansion, quoting, comments). A read-only command never needs them.
+SHELL_METACHARACTERS = frozenset(";|&$`<>(){}[]*?!~\\'\"#^\n\t\r")
+
+# Verbs that change state somewhere. Refused as whole words (also inside ``--load-all`` style
+# options, split on '-', '=' and ','), on every platform, whatever the allowlist says.
+DENY_WORDS = frozenset(
+    {
+        "configure", "conf", "clear", "reload", "copy", "delete", "del", "debug", "undebug",
+        "shutdown", "write", "wr", "erase", "reset", "restart", "kill", "reboot", "halt",
+        "poweroff", "format", "terminate", "initiate", "rekey", "load", "unload", "flush",
+        "set", "add", "rm", "mv", "cp", "tee", "dd", "install", "remove", "purge", "start",
+        "stop", "replace", "unroute", "up", "down", "systemctl", "service",
+        "sudo", "su", "passwd", "touch", "truncate", "mkfs", "modprobe", "insmod", "rmmod",
+        "vi", "vim", "nano", "ed", "sed", "awk",
+    }
+)  # fmt: skip
+# Words that start a shell or an interpreter, which could then run anything.
+SHELL_WORDS = frozenset(
+    {"sh", "bash", "dash", "zsh", "exec", "eval", "source", "python", "python3", "perl"}
+)
+# CLI verbs that network devices accept abbreviated (``conf t``, ``wr mem``, ``relo``):
+# an input word of 3+ letters that is the start of one of these is refused too.
+_ABBREVIABLE = ("configure", "clear", "reload", "copy", "delete", "debug", "shutdown",
+                "write", "erase", "reset", "restart", "reboot", "format")  # fmt: skip
+# ``sh`` is also Cisco's ``show``: only refused as the first word on shell platforms.
+_SHELL_ONLY = frozenset({"sh"})
+
+# Commands that print files: on shell platforms their arguments must be the peer's files.
+_FILE_READERS = frozenset({"cat", "head", "tail", "less", "more", "zcat", "grep", "tac", "nl"})
+
+_NOTATION_WORD = re.compile(r"^(?P<required>[^\[\]]+)\[\[(?P<optional>[^\[\]]+)\]\]$")
+_VARIABLE_WORD = re.compile(r"^\{(?P<name>[a-z_][a-z0-9_]*)\}$")
+_WORD_PARTS = re.compile(r"[-=,]+")
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+def _has_control_character(text: str) -> bool:
+    return any(not char.isprintable() and char != " " for char in text)
+
+
+@dataclass(frozen=True)
+class CommandPattern:
+    """One allowlist entry: words in ntc notation, then optionally arguments.
+
+    ``args`` is a regular expression that must match the rest of the command in full (words
+    joined by single spaces, "" when there is none); None means no arguments are allowed.
+    """
+
+    text: str
+    args: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.text.split():
+            raise ValueError("empty command pattern")
+        if self.args is not None:
+            re.compile(self.args)
+
+    @property
+    def words(self) -> tuple[tuple[str, str], ...]:
+        """(required, optional completion) per word; plain words have no completion."""
+        parsed: list[tuple[str, str]] = []
+        for word in self.text.split():
+            notation = _NOTATION_WORD.match(word)
+            if notation:
+                parsed.append((notation["required"], notation["optional"]))
+            else:
+                parsed.append((word, ""))
+        return tuple(parsed)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Names of the ``{variable}`` words, in order."""
+        names = (_VARIABLE_WORD.match(required) for required, _ in self.words)
+        return tuple(match["name"] for match in names if match)
+
+    def canonical(self, variables: Mapping[str, str] | None = None) -> str:
+        """The command written out in full, variables filled in."""
+        return " ".join(
+            _fill(required + optional, variables or {}) for required, optional in self.words
+        )
+
+    def display(self, variables: Mapping[str, str] | None = None) -> str:
+        """The canonical command, with ``ARGS...`` when arguments may follow."""
+        try:
+            text = self.canonical(variables)
+        except KeyError:
+            text = self.text
+        return f"{text} ARGS..." if self.args is not None else text
+
+    def match(self, command: str, variables: Mapping[str, str] | None = None) -> str | None:
+        """The canonical command (with its arguments) if ``command`` is this entry, else None."""
+        tokens = command.split()
+        words = self.words
+        if len(tokens) < len(words):
+            return None
+        full_words: list[str] = []
+        for token, (required, optional) in zip(tokens, words, strict=False):
+            required = _fill(required, variables or {})
+            if optional:
+                if not (token.startswith(required) and (required + optional).startswith(token)):
+                    return None
+            elif token != required:
+                return None
+            full_words.append(required + optional)
+        rest = " ".join(tokens[len(words) :])
+        if rest and self.args is None:
+            return None
+        if self.args is not None and not re.fullmatch(self.args, rest):
+            return None
+        return " ".join([*full_words, rest]) if rest else " ".join(full_words)
+
+
+def _fill(word: str, variables: Mapping[str, str]) -> str:
+    variable = _VARIABLE_WORD.match(word)
+    if not variable:
+        return word
+    try:
+        return variables[variable["name"]]
+    except KeyError:
+        raise KeyError(f"no value for variable {{{variable['name']}}}") from None
+
+
+def _deny_reason(tokens: list[str], *, shell: bool) -> str | None:
+    """Why a command is refused whatever the allowlist says, or None."""
+    for position, token in enumerate(tokens):
+        lowered = token.lower()
+        word = lowered.lstrip("-")
+        for part in [word, *(part for part in _WORD_PARTS.split(lowered) if part)]:
+            if part in SHELL_WORDS:
+                if part not in _SHELL_ONLY or (shell and position == 0):
+                    return f"{part!r} starts a shell or an interpreter (refused)"
+            elif part in DENY_WORDS:
+                return f"{part!r} is a word that changes state (refused on every platform)"
+        if len(word) >= 3 and word.isalpha():
+            for verb in _ABBREVIABLE:
+                if verb.startswith(word):
+                    return f"{token!r} abbreviates {verb!r}, which changes state"
+    return None
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """What ipsec-tui knows about one platform: how to log in and what it may run.
+
+    ``login_commands`` is what Netmiko's driver itself writes at login before our first
+    command; ``''`` stands for a bare Enter. ``variables`` are the per-peer placeholders with
+    their defaults; ``readable_files`` names the variables holding paths that file readers
+    (``cat``) may print. ``facts`` maps each fact to the read-only commands that show it.
+    """
+
+    name: str
+    device_type: str
+    description: str = ""
+    shell: bool = False  # commands go to a POSIX shell (Linux): refuse metacharacters
+    login_commands: tuple[str, ...] = ()
+    variables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    readable_files: tuple[str, ...] = ()
+    facts: Mapping[str, tuple[CommandPattern, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    allow: tuple[CommandPattern, ...] = ()
+
+    def __post_init__(self) -> None:
+        for path_variable in self.readable_files:
+            if path_variable not in self.variables:
+                raise ValueError(f"readable file {path_variable!r} is not a variable")
+        for pattern in self.allowlist:
+            for variable in pattern.variables:
+                if variable not in self.variables:
+                    raise ValueError(f"{pattern.text!r} uses unknown variable {{{variable}}}")
+        # A platform whose own commands would be refused is a bug in its YAML: fail loudly
+        # when it is loaded, not halfway through a collection.
+        for command in self.commands():
+            self.check_allowed(command)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<platform>") -> PlatformSpec:
+        """Build a spec from the YAML shape (see ``data/strongswan.yml``)."""
+        try:
+            return _spec_from_dict(data)
+        except (KeyError, TypeError, ValueError, re.error, UserError) as exc:
+            raise UserError(f"{source}: invalid platform definition: {exc}") from exc
+
+    @property
+    def allowlist(self) -> tuple[CommandPattern, ...]:
+        """Every allowed command: the facts' commands first, then the extra entries."""
+        seen: dict[tuple[str, str | None], CommandPattern] = {}
+        for patterns in self.facts.values():
+            for pattern in patterns:
+                seen.setdefault((pattern.text, pattern.args), pattern)
+        for pattern in self.allow:
+            seen.setdefault((pattern.text, pattern.args), pattern)
+        return tuple(seen.values())
+
+    def resolve_variables(self, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The platform's variable defaults with a peer's overrides applied."""
+        values = dict(self.variables)
+        for name, value in (overrides or {}).items():
+            if name not in values:
+                known = ", ".join(sorted(values)) or "none"
+                raise UserError(
+                    f"unknown override {name!r} for platform {self.name!r} (known: {known})"
+                )
+            if not value or any(
+                char in SHELL_METACHARACTERS or char.isspace() or not char.isprintable()
+                for char in value
+            ):
+                raise UserError(
+                    f"override {name}={value!r} is empty or holds spaces, control characters "
+                    "or shell metacharacters"
+                )
+            values[name] = value
+        return values
+
+    def commands(self, overrides: Mapping[str, str] | None = None) -> tuple[str, ...]:
+        """The commands that collect every fact, in fact order, each once."""
+        variables = self.resolve_variables(overrides)
+        ordered: dict[str, None] = {}
+        for patterns in self.facts.values():
+            for pattern in patterns:
+                ordered.setdefault(pattern.canonical(variables), None)
+        return tuple(ordered)
+
+    def facts_of(self, command: str, overrides: Mapping[str, str] | None = None) -> tuple[str, ...]:
+        """The facts a canonical command shows (a command may serve several facts)."""
+        variables = self.resolve_variables(overrides)
+        return tuple(
+            fact
+            for fact, patterns in self.facts.items()
+            if any(pattern.canonical(variables) == command for pattern in patterns)
+        )
+
+    def match(self, command_text: str, overrides: Mapping[str, str] | None = None) -> str | None:
+        """The canonical allowlisted command ``command_text`` stands for, or None.
+
+        Abbreviations follow ntc-templates' notation: ``sh cry ikev2 sa`` matches an entry
+        written ``sh[[ow]] cry[[pto]] ikev2 sa`` and returns ``show crypto ikev2 sa``.
+        """
+        variables = self.resolve_variables(overrides)
+        for pattern in self.allowlist:
+            try:
+                canonical = pattern.match(command_text, variables)
+            except KeyError:
+                continue
+            if canonical is not None:
+                return canonical
+        return None
+
+    def check_allowed(self, command: str, overrides: Mapping[str, str] | None = None) -> str:
+        """The canonical form of ``command`` if it is allowed here; else CommandRefused."""
+
+        def refuse(reason: str) -> CommandRefused:
+            return CommandRefused(
+                f"refused command {command!r} on platform {self.name!r}: {reason}"
+            )
+
+        if not command.strip():
+            raise refuse("it is empty")
+        if self.shell:
+            bad = sorted({char for char in command if char in SHELL_METACHARACTERS})
+            if bad:
+                shown = " ".join(repr(char) for char in bad)
+                raise refuse(f"shell metacharacters are never sent ({shown})")
+        if _has_control_character(command):
+            raise refuse("it contains control characters")
+        tokens = command.split()
+        reason = _deny_reason(tokens, shell=self.shell)
+        if reason:
+            raise refuse(reason)
+        variables = self.resolve_variables(overrides)
+        if self.shell:
+            self._check_file_reader(tokens, variables, refuse)
+        canonical = self.match(command, overrides)
+        if canonical is None:
+            allowed = dict.fromkeys(pattern.display(variables) for pattern in self.allowlist)
+            raise refuse(
+                f"not in the read-only allowlist of platform {self.name!r} "
+                f"(allowed: {', '.join(allowed)})"
+            )
+        canonical_tokens = canonical.split()
+        reason = _deny_reason(canonical_tokens, shell=self.shell)
+        if reason:
+            raise refuse(reason)
+        if self.shell:
+            if any(char in SHELL_METACHARACTERS for char in canonical):
+                raise refuse("a variable holds shell metacharacters")
+            self._check_file_reader(canonical_tokens, variables, refuse)
+        return canonical
+
+    def _check_file_reader(
+        self,
+        tokens: list[str],
+        variables: Mapping[str, str],
+        refuse: Callable[[str], CommandRefused],
+    ) -> None:
+        if tokens[0] not in _FILE_READERS:
+            return
+        allowed_files = {variables[name] for name in self.readable_files}
+        arguments = tokens[1:]
+        if not arguments or any(argument not in allowed_files for argument in arguments):
+            shown = ", ".join(sorted(allowed_files)) or "none"
+            raise refuse(f"{tokens[0]} may only print this peer's configured files ({shown})")
+
+
+def _patterns(entries: Iterable[Any]) -> tuple[CommandPattern, ...]:
+    patterns: list[CommandPattern] = []
+    for entry in entries:
+        if isinstance(entry, str):
+            patterns.append(CommandPattern(entry))
+        elif isinstance(entry, Mapping):
+            unknown = set(entry) - {"command", "args"}
+            if unknown:
+                raise ValueError(f"unknown keys in allowlist entry: {', '.join(sorted(unknown))}")
+            args = entry.get("args")
+            patterns.append(
+                CommandPattern(str(entry["command"]), None if args is None else str(args))
+            )
+        else:
+            raise TypeError(f"a command must be text or a mapping, not {entry!r}")
+    return tuple(patterns)
+
+
+def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
+    known = {"name", "description", "device_type", "shell", "login_commands", "variables",
+             "readable_files", "facts", "allow"}  # fmt: skip
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
+    name = str(data["name"])
+    if not _NAME.match(name):
+        raise ValueError(f"platform name {name!r} must be lowercase letters, digits, '-', '_'")
+    shell = data.get("shell")
+    if shell not in (None, "posix"):
+        raise ValueError(f"shell must be 'posix' or absent, not {shell!r}")
+    facts_data = data.get("facts") or {}
+    if not isinstance(facts_data, Mapping):
+        raise TypeError("facts must be a mapping of fact -> list of commands")
+    facts = {
+        str(fact): _patterns([commands] if isinstance(commands, str) else commands)
+        for fact, commands in facts_data.items()
+    }
+    variables = {str(key): str(value) for key, value in (data.get("variables") or {}).items()}
+    return PlatformSpec(
+        name=name,
+        device_type=str(data["device_type"]),
+        description=str(data.get("description") or ""),
+        shell=shell == "posix",
+        login_commands=tuple(str(command) for command in data.get("login_commands") or ()),
+        variables=MappingProxyType(variables),
+        readable_files=tuple(str(name) for name in data.get("readable_files") or ()),
+        facts=MappingProxyType(facts),
+        allow=_patterns(data.get("allow") or ()),
+    )
+
+
+def available_platforms() -> tuple[str, ...]:
+    """Names of the platforms shipped with ipsec-tui."""
+    folder = resources.files(_PACKAGE).joinpath("data")
+    names = (entry.name for entry in folder.iterdir() if entry.is_file())
+    return tuple(sorted(name.removesuffix(".yml") for name in names if name.endswith(".yml")))
+
+
+_PACKAGE = "ipsec_tui.platforms"
+_CACHE: dict[str, PlatformSpec] = {}
+
+
+def load_platform(name: str) -> PlatformSpec:
+    """The shipped platform called ``name``; UserError naming the known ones otherwise."""
+    if name in _CACHE:
+        return _CACHE[name]
+    if name not in available_platforms():
+        known = ", ".join(available_platforms())
+        raise UserError(f"unknown platform {name!r} (known: {known})")
+    resource = resources.files(_PACKAGE).joinpath("data", f"{name}.yml")
+    source = f"ipsec_tui/platforms/data/{name}.yml"
+    try:
+        data = yaml.safe_load(resource.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise UserError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(data, Mapping):
+        raise UserError(f"{source}: expected a mapping at the top")
+    spec = PlatformSpec.from_dict(data, source)
+    if spec.name != name:
+        raise UserError(f"{source}: name {spec.name!r} does not match the file name")
+    _CACHE[name] = spec
+    return spec

@@ -19,8 +19,12 @@ pytestmark = pytest.mark.lab
 
 
 def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ipsec_tui.cli", *args], capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "ipsec_tui.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_up_status_down_leaves_nothing() -> None:
@@ -46,8 +50,11 @@ def test_up_status_down_leaves_nothing() -> None:
 
 def test_down_after_a_crash_mid_up_leaves_nothing() -> None:
     core.down(quiet=True)
-    proc = subprocess.Popen([sys.executable, "-m", "ipsec_tui.cli", "lab", "up"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ipsec_tui.cli", "lab", "up"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 20
     # kill it once the first daemon runs: namespaces, links, mounts and processes exist
     while time.monotonic() < deadline:

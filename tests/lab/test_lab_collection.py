@@ -42,63 +42,92 @@ def test_baseline_is_established_with_traffic_both_ways(lab: core.Lab, tmp_path:
         assert "ESTABLISHED_IKE_SA" in status or "established IKE SA" in status
         if lab.child_sa_supported:
             traffic = c.text(B, "ipsec trafficstatus")
-            assert re.search(r"inBytes=[1-9]", traffic) and re.search(r"outBytes=[1-9]",
-                                                                       traffic)
+            assert re.search(r"inBytes=[1-9]", traffic) and re.search(r"outBytes=[1-9]", traffic)
         else:  # the honest symptom of this kernel: SA install refused
             assert "Protocol not supported" in c.log(B)
     # the login commands of Netmiko's driver are recorded as evidence
     assert c.peers[A].login_commands is not None
     # each command is time-stamped
     assert all(r.started_at and r.finished_at for r in c.peers[A].commands)
+    # the PSK is in both gateways' configs, yet reaches no file of the capture
+    files = [p for p in c.result.out_dir.rglob("*") if p.is_file()]
+    assert files and all(lab.state.psk not in p.read_text() for p in files)
+    conf = _show(c, A, "config")
+    assert "<redacted:fp=" in conf
 
 
 # (fault, impl or None for both) -> what the captured text must show
 SYMPTOMS = {
     "psk": {
-        "strongswan": [(A, "log", "received AUTHENTICATION_FAILED"),
-                       (B, "log", "MAC mismatched")],
-        "libreswan": [(A, "log", "received AUTHENTICATION_FAILED"),
-                      (B, "log", "computed hash does not match")],
+        "strongswan": [(A, "log", "received AUTHENTICATION_FAILED"), (B, "log", "MAC mismatched")],
+        "libreswan": [
+            (A, "log", "received AUTHENTICATION_FAILED"),
+            (B, "log", "computed hash does not match"),
+        ],
     },
     "identity": {
-        "strongswan": [(A, "log", "received AUTHENTICATION_FAILED"),
-                       (B, "log", "no matching peer config found")],
-        "libreswan": [(A, "log", "received AUTHENTICATION_FAILED"),
-                      (B, "log", "Peer ID '@siteA.lab' mismatched")],
+        "strongswan": [
+            (A, "log", "received AUTHENTICATION_FAILED"),
+            (B, "log", "no matching peer config found"),
+        ],
+        "libreswan": [
+            (A, "log", "received AUTHENTICATION_FAILED"),
+            (B, "log", "Peer ID '@siteA.lab' mismatched"),
+        ],
     },
     "ike-proposal": {
         "strongswan": [(A, "log", "received NO_PROPOSAL_CHOSEN notify error")],
-        "libreswan": [(A, "log", "received NO_PROPOSAL_CHOSEN notify error"),
-                      (B, "log", "unencrypted notification NO_PROPOSAL_CHOSEN")],
+        "libreswan": [
+            (A, "log", "received NO_PROPOSAL_CHOSEN notify error"),
+            (B, "log", "unencrypted notification NO_PROPOSAL_CHOSEN"),
+        ],
     },
     "esp-proposal": {
-        "strongswan": [(A, "log", "received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built"),
-                       (B, "log", "no acceptable proposal found")],
-        "libreswan": [(A, "log", "received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built"),
-                      (B, "log", "matching remote ESP/AH proposals failed")],
+        "strongswan": [
+            (A, "log", "received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built"),
+            (B, "log", "no acceptable proposal found"),
+        ],
+        "libreswan": [
+            (A, "log", "received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built"),
+            (B, "log", "matching remote ESP/AH proposals failed"),
+        ],
     },
     "pfs": {
-        "strongswan": [(A, "log", "CHILD_SA rekeying failed"),
-                       (B, "log", "no acceptable proposal found")],
+        "strongswan": [
+            (A, "log", "CHILD_SA rekeying failed"),
+            (B, "log", "no acceptable proposal found"),
+        ],
         "libreswan": [(A, "log", "CHILD_SA rekeying failed")],
     },
     "ts": {
-        "strongswan": [(A, "log", "received TS_UNACCEPTABLE notify"),
-                       (B, "config", "remote_ts = 10.99.0.0/24")],
-        "libreswan": [(A, "log", "received TS_UNACCEPTABLE notify"),
-                      (B, "log", "No IKEv2 connection found with compatible Traffic Selectors")],
+        "strongswan": [
+            (A, "log", "received TS_UNACCEPTABLE notify"),
+            (B, "config", "remote_ts = 10.99.0.0/24"),
+        ],
+        "libreswan": [
+            (A, "log", "received TS_UNACCEPTABLE notify"),
+            (B, "log", "No IKEv2 connection found with compatible Traffic Selectors"),
+        ],
     },
     "mode": {
-        "strongswan": [(A, "log", "received TS_UNACCEPTABLE notify"),
-                       (A, "config", "mode = transport")],
-        "libreswan": [(A, "log", "received TS_UNACCEPTABLE notify"),
-                      (A, "config", "mode = transport")],
+        "strongswan": [
+            (A, "log", "received TS_UNACCEPTABLE notify"),
+            (A, "config", "mode = transport"),
+        ],
+        "libreswan": [
+            (A, "log", "received TS_UNACCEPTABLE notify"),
+            (A, "config", "mode = transport"),
+        ],
     },
     "udp-blocked": {
-        "strongswan": [(A, "log", "retransmit 1 of request with message ID 0"),
-                       (B, "nft list ruleset", "udp dport { 500, 4500 }")],
-        "libreswan": [(A, "log", "retransmit 1 of request with message ID 0"),
-                      (B, "nft list ruleset", "udp dport { 500, 4500 }")],
+        "strongswan": [
+            (A, "log", "retransmit 1 of request with message ID 0"),
+            (B, "nft list ruleset", "udp dport { 500, 4500 }"),
+        ],
+        "libreswan": [
+            (A, "log", "retransmit 1 of request with message ID 0"),
+            (B, "nft list ruleset", "udp dport { 500, 4500 }"),
+        ],
     },
 }
 
@@ -107,8 +136,7 @@ def _show(c: Collected, peer: str, where: str) -> str:
     if where == "log":
         return c.log(peer)
     if where == "config":
-        conf = next(r.command for r in c.peers[peer].commands
-                    if r.command.startswith("cat /etc/"))
+        conf = next(r.command for r in c.peers[peer].commands if r.command.startswith("cat /etc/"))
         return c.text(peer, conf)
     return c.text(peer, where)
 
@@ -136,8 +164,10 @@ def test_fault_shows_its_own_symptom(lab: core.Lab, name: str, tmp_path: Path) -
         rekey = [int(s) for s in re.findall(r"rekeying in (\d+)s, expires", a_sas)]
         assert rekey and min(rekey) > 1800  # siteA: about an hour
         if impl == "strongswan":
-            b_rekey = [int(s) for s in re.findall(r"rekeying in (\d+)s, expires",
-                                                  c.text(B, "swanctl --list-sas"))]
+            b_rekey = [
+                int(s)
+                for s in re.findall(r"rekeying in (\d+)s, expires", c.text(B, "swanctl --list-sas"))
+            ]
             assert b_rekey and max(b_rekey) <= 300  # siteB: five minutes
     if name in ("no-return-route", "forwarding-off"):
         a = swanctl_packets(a_sas)

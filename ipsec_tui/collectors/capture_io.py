@@ -1,0 +1,347 @@
+"""Capture folders on disk: the interchange format between collecting and everything after.
+
+Layout::
+
+    DIR/capture.yml               optional index: tunnel name and peer order
+    DIR/<peer name>/peer.yml      name, platform, host, collected_at, commands: a list of
+                                  {command, file, started_at, finished_at, error}; may also
+                                  carry port, error (peer-level), login_commands, tool_version
+    DIR/<peer name>/<slug>.txt    exactly what the device printed for that command (UTF-8)
+
+A capture written by hand reads too: a peer.yml with just ``name``, ``platform`` and
+``commands`` (each ``command`` and ``file``; a missing ``file`` means ``<slug>.txt``), beside
+the pasted outputs. Writers put the outputs first and peer.yml last, each file through a
+temporary name and an atomic rename, so a crash never leaves a peer.yml naming missing files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ipsec_tui.domain.capture import CommandRecord, PeerCapture, slug
+from ipsec_tui.errors import UserError
+from ipsec_tui.platforms import available_platforms
+
+PEER_FILE = "peer.yml"
+CAPTURE_FILE = "capture.yml"
+_RESERVED = frozenset({PEER_FILE, CAPTURE_FILE, ".", ".."})
+
+
+@dataclass(frozen=True)
+class CaptureIndex:
+    """What capture.yml says: which tunnel, and the peers in order (peer A first)."""
+
+    tunnel: str | None
+    peers: tuple[str, ...]
+    description: str | None = None
+
+
+def output_file_name(command: str, taken: Collection[str] = ()) -> str:
+    """``<slug>.txt`` for a command, suffixed ``-2``, ``-3``... if that name is taken."""
+    stem = slug(command) or "output"
+    name = f"{stem}.txt"
+    counter = 2
+    while name in taken or name in _RESERVED:
+        name = f"{stem}-{counter}.txt"
+        counter += 1
+    return name
+
+
+def _is_plain_file_name(name: str) -> bool:
+    return (
+        bool(name)
+        and name not in _RESERVED
+        and "/" not in name
+        and "\\" not in name
+        and "\0" not in name
+    )
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # newline="" keeps the text exactly as received: no line-ending translation.
+    with open(temporary, "w", encoding="utf-8", newline="") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _dump(data: Mapping[str, Any]) -> str:
+    # allow_unicode=False: PyYAML writes some line-break characters (U+0085, U+2028) raw
+    # and reads them back as spaces; escaped, every text survives the round trip.
+    return yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=False, width=100)
+
+
+def write_peer(
+    peer_dir: str | Path,
+    capture: PeerCapture,
+    *,
+    port: int | None = None,
+    tool_version: str | None = None,
+    salt: bytes | None = None,
+    known_secrets: Iterable[str] = (),
+) -> Path:
+    """Write one peer's capture into ``peer_dir`` (created); returns its peer.yml path.
+
+    Outputs are written exactly as printed except for secrets (PSKs, passwords, keys...),
+    which are redacted first (see ``ipsec_tui.evidence.redact``; ``salt`` makes comparable
+    fingerprints within one run). Writing fails closed: if anything that looks like a secret,
+    or one of ``known_secrets``, is still there after redaction, nothing of it is written.
+    """
+    from ipsec_tui.evidence.redact import leaks, redact
+
+    folder = Path(peer_dir)
+    known = tuple(known_secrets)
+    texts: dict[str, str] = {}
+    for name, text in capture.outputs.items():
+        clean = redact(text, salt, known).text
+        problems = leaks(clean, known)
+        if problems:
+            raise UserError(
+                f"{folder / name}: refusing to write: still holds a secret after "
+                f"redaction ({problems[0]})"
+            )
+        texts[name] = clean
+    for record in capture.commands:
+        if record.file is None:
+            continue
+        if not _is_plain_file_name(record.file):
+            raise ValueError(f"output file name {record.file!r} is not a plain file name")
+        if record.file not in capture.outputs:
+            raise ValueError(f"no output for {record.file!r} ({record.command!r})")
+    folder.mkdir(parents=True, exist_ok=True)
+    for record in capture.commands:
+        if record.file is not None:
+            _write_atomic(folder / record.file, texts[record.file])
+    _sync_folder(folder)
+    data: dict[str, Any] = {"name": capture.name, "platform": capture.platform}
+    if capture.host is not None:
+        data["host"] = capture.host
+    if port is not None:
+        data["port"] = port
+    data["collected_at"] = capture.collected_at
+    tool_version = tool_version or capture.tool_version
+    if tool_version is not None:
+        data["tool_version"] = tool_version
+    data["login_commands"] = list(capture.login_commands)
+    if port is None and capture.port is not None:
+        data["port"] = capture.port
+    data["error"] = capture.error
+    data["commands"] = [
+        {
+            "command": record.command,
+            "file": record.file,
+            "started_at": record.started_at,
+            "finished_at": record.finished_at,
+            "error": record.error,
+        }
+        for record in capture.commands
+    ]
+    peer_file = folder / PEER_FILE
+    _write_atomic(peer_file, _dump(data))  # last: it only ever names files already written
+    _sync_folder(folder)
+    return peer_file
+
+
+def write_capture_index(
+    capture_dir: str | Path,
+    tunnel: str | None,
+    peers: Sequence[str],
+    description: str | None = None,
+) -> Path:
+    """Write capture.yml: the tunnel's name and its peers in order."""
+    folder = Path(capture_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    data: dict[str, Any] = {"tunnel": tunnel}
+    if description:
+        data["description"] = description
+    data["peers"] = list(peers)
+    path = folder / CAPTURE_FILE
+    _write_atomic(path, _dump(data))
+    return path
+
+
+def write_capture(
+    capture_dir: str | Path,
+    captures: Iterable[PeerCapture],
+    *,
+    tunnel: str | None = None,
+    description: str | None = None,
+) -> list[Path]:
+    """Write every peer, then capture.yml listing them in the given order."""
+    folder = Path(capture_dir)
+    written = [write_peer(folder / capture.name, capture) for capture in captures]
+    write_capture_index(folder, tunnel, [path.parent.name for path in written], description)
+    return written
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: missing") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read: {exc}") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _optional_text(value: object, path: Path, field_name: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date):  # YAML reads unquoted timestamps as dates
+        return value.isoformat()
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value)
+    raise UserError(f"{path}: field {field_name!r} must be text, found {value!r}")
+
+
+def read_peer(peer_dir: str | Path, *, platforms: Collection[str] | None = None) -> PeerCapture:
+    """Read one peer folder (its peer.yml and the outputs it lists)."""
+    folder = Path(peer_dir)
+    if not folder.is_dir():
+        raise UserError(f"{folder}: capture folder not found")
+    path = folder / PEER_FILE
+    if not path.is_file():
+        raise UserError(f"{path}: missing (a peer folder holds peer.yml and its outputs)")
+    data = _load_yaml(path)
+    if not isinstance(data, Mapping):
+        raise UserError(f"{path}: expected a mapping with name, platform and commands")
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise UserError(f"{path}: field 'name' is required (the peer's name)")
+    platform = data.get("platform")
+    known = available_platforms() if platforms is None else platforms
+    if not isinstance(platform, str) or platform not in known:
+        raise UserError(
+            f"{path}: field 'platform' must be one of {', '.join(sorted(known))}: {platform!r}"
+        )
+    commands_data = data.get("commands")
+    if commands_data is None:
+        commands_data = []
+    if not isinstance(commands_data, list):
+        raise UserError(f"{path}: field 'commands' must be a list")
+    records: list[CommandRecord] = []
+    outputs: dict[str, str] = {}
+    for position, item in enumerate(commands_data, start=1):
+        where = f"commands[{position}]"
+        if not isinstance(item, Mapping):
+            raise UserError(f"{path}: {where} must be a mapping with command and file")
+        command = item.get("command")
+        if not isinstance(command, str) or not command.strip():
+            raise UserError(f"{path}: {where}: field 'command' is required")
+        file_name = item["file"] if "file" in item else f"{slug(command) or 'output'}.txt"
+        if file_name is not None:
+            if not isinstance(file_name, str) or not _is_plain_file_name(file_name):
+                raise UserError(
+                    f"{path}: {where}: field 'file' must be a file name in {folder}: {file_name!r}"
+                )
+            outputs[file_name] = _read_output(folder / file_name, path, command)
+        records.append(
+            CommandRecord(
+                command=command,
+                file=file_name,
+                started_at=_optional_text(item.get("started_at"), path, f"{where}.started_at"),
+                finished_at=_optional_text(item.get("finished_at"), path, f"{where}.finished_at"),
+                error=_optional_text(item.get("error"), path, f"{where}.error"),
+            )
+        )
+    login_commands = data.get("login_commands") or []
+    if not isinstance(login_commands, list) or not all(isinstance(c, str) for c in login_commands):
+        raise UserError(f"{path}: field 'login_commands' must be a list of text")
+    return PeerCapture(
+        name=name,
+        platform=platform,
+        host=_optional_text(data.get("host"), path, "host"),
+        port=data["port"] if isinstance(data.get("port"), int) else None,
+        collected_at=_optional_text(data.get("collected_at"), path, "collected_at"),
+        commands=tuple(records),
+        outputs=outputs,
+        error=_optional_text(data.get("error"), path, "error"),
+        login_commands=tuple(login_commands),
+        tool_version=_optional_text(data.get("tool_version"), path, "tool_version"),
+    )
+
+
+def _read_output(output: Path, peer_file: Path, command: str) -> str:
+    try:
+        with open(output, encoding="utf-8", newline="") as stream:
+            return stream.read()
+    except FileNotFoundError:
+        raise UserError(
+            f"{output}: missing (listed in {peer_file} as the output of {command!r})"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{output}: not UTF-8 text ({exc}); save it as UTF-8") from exc
+    except OSError as exc:
+        raise UserError(f"{output}: cannot read: {exc}") from exc
+
+
+def read_capture_index(capture_dir: str | Path) -> CaptureIndex | None:
+    """capture.yml's content, or None when the capture has none."""
+    path = Path(capture_dir) / CAPTURE_FILE
+    if not path.is_file():
+        return None
+    data = _load_yaml(path)
+    if not isinstance(data, Mapping):
+        raise UserError(f"{path}: expected a mapping with tunnel and peers")
+    peers = data.get("peers")
+    if not isinstance(peers, list) or not all(isinstance(p, str) and p for p in peers):
+        raise UserError(f"{path}: field 'peers' must be a list of peer folder names")
+    if not all(_is_plain_file_name(peer) for peer in peers):
+        raise UserError(f"{path}: field 'peers' must name folders inside {path.parent}")
+    return CaptureIndex(
+        tunnel=_optional_text(data.get("tunnel"), path, "tunnel"),
+        peers=tuple(peers),
+        description=_optional_text(data.get("description"), path, "description"),
+    )
+
+
+def read_capture(
+    capture_dir: str | Path, *, platforms: Collection[str] | None = None
+) -> list[PeerCapture]:
+    """Every peer of a capture: in capture.yml's order if present, else by folder name."""
+    folder = Path(capture_dir)
+    if not folder.is_dir():
+        raise UserError(f"{folder}: capture folder not found")
+    index = read_capture_index(folder)
+    if index is not None:
+        for peer in index.peers:
+            if not (folder / peer / PEER_FILE).is_file():
+                raise UserError(
+                    f"{folder / CAPTURE_FILE}: lists peer {peer!r} but "
+                    f"{folder / peer / PEER_FILE} is missing"
+                )
+        names = list(index.peers)
+    else:
+        names = sorted(
+            entry.name
+            for entry in folder.iterdir()
+            if entry.is_dir() and (entry / PEER_FILE).is_file()
+        )
+    if not names:
+        raise UserError(f"{folder}: no peer folders in this capture (expected <peer>/{PEER_FILE})")
+    return [read_peer(folder / name, platforms=platforms) for name in names]

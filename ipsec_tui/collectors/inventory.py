@@ -1,0 +1,361 @@
+"""The inventory: which tunnels exist and how to reach each tunnel's two peers over SSH.
+
+Schema (YAML). Peer keys follow Netmiko's ``ConnectHandler`` parameter names where one fits
+(``host``, ``port``, ``username``, ``key_file``, ``ssh_config_file``); the others are ours::
+
+    defaults:                        # optional: any peer key but `host`, for every peer
+      username: ops
+      known_hosts: ~/.ssh/known_hosts
+    tunnels:
+      lab:                           # tunnel name: letters, digits, '.', '_', '-'
+        description: two strongSwan peers
+        defaults: {}                 # optional: per tunnel, over the top-level defaults
+        peers:                       # exactly two, in order: peer A, then peer B
+          siteA:                     # peer name (also its folder name in a capture)
+            host: 198.51.100.11      # name or address (Netmiko `host`)
+            port: 22                 # Netmiko `port`; default 22
+            platform: strongswan     # ipsec_tui/platforms/data/<platform>.yml; gives device_type
+            username: root           # Netmiko `username`; required (here or in defaults)
+            auth: key                # key | agent | password; default key
+            key_file: ./id_ed25519   # auth key: private key (Netmiko `key_file`); default:
+                                     #   the usual ~/.ssh/id_* files
+            known_hosts: ./known_hosts   # host keys to verify against (Netmiko
+                                     #   `alt_key_file`); default ~/.ssh/known_hosts
+            jump_host: ops@bastion:22    # optional: "[user@]host[:port]" or {host, port,
+                                     #   username}; same auth, key and known_hosts as the peer
+            ssh_config_file: ./ssh_config  # optional (Netmiko `ssh_config_file`): HostName,
+                                     #   Port, User, ProxyCommand, ProxyJump
+            timeout: 20              # connect timeout in seconds: TCP, SSH banner and
+                                     #   authentication (Netmiko `conn_timeout`, accepted too)
+            command_timeout: 30      # longest wait for one command's output, in seconds
+            overrides:               # per-peer platform variables (see the platform YAML)
+              log_file: /var/log/charon.log
+
+Decisions: relative paths resolve against the inventory file's folder and ``~`` expands;
+passwords are never a field (``auth: password`` looks them up in the keyring, service
+``ipsec-tui``, user ``username@host``, or prompts); ``jump_host`` and ``ssh_config_file``
+exclude each other (both would decide the route). Every problem is a ``UserError`` naming the
+file, the tunnel, the peer and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal, cast
+
+import yaml
+
+from ipsec_tui.errors import UserError
+from ipsec_tui.platforms import PlatformSpec, load_platform
+
+AuthMethod = Literal["key", "agent", "password"]
+AUTH_METHODS: tuple[AuthMethod, ...] = ("key", "agent", "password")
+DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
+DEFAULT_TIMEOUT = 20.0
+DEFAULT_COMMAND_TIMEOUT = 30.0
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_PEER_KEYS = frozenset(
+    {"host", "port", "platform", "username", "auth", "key_file", "known_hosts", "jump_host",
+     "ssh_config_file", "timeout", "conn_timeout", "command_timeout", "overrides"}
+)  # fmt: skip
+_SECRET_KEYS = frozenset({"password", "secret", "passphrase"})
+_JUMP = re.compile(
+    r"^(?:(?P<user>[^@\s]+)@)?(?P<host>\[[^\]\s]+\]|[^:@\s\[\]]+)(?::(?P<port>\d+))?$"
+)
+
+
+@dataclass(frozen=True)
+class JumpHost:
+    """An SSH server to hop through on the way to a peer (like ``ssh -J``)."""
+
+    host: str
+    port: int = 22
+    username: str | None = None  # None: the peer's username
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        user = f"{self.username}@" if self.username else ""
+        return f"{user}{host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class PeerConfig:
+    """How to reach one peer of a tunnel and which platform it runs."""
+
+    name: str
+    host: str
+    platform: str
+    username: str
+    port: int = 22
+    auth: AuthMethod = "key"
+    key_file: Path | None = None
+    known_hosts: Path = field(default_factory=lambda: Path(DEFAULT_KNOWN_HOSTS).expanduser())
+    jump_host: JumpHost | None = None
+    ssh_config_file: Path | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    command_timeout: float = DEFAULT_COMMAND_TIMEOUT
+    overrides: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def jump_username(self) -> str:
+        """The user to log in as on the jump host."""
+        if self.jump_host is None or self.jump_host.username is None:
+            return self.username
+        return self.jump_host.username
+
+
+@dataclass(frozen=True)
+class Tunnel:
+    """A tunnel and its two peers, in order (peer A, peer B)."""
+
+    name: str
+    peers: tuple[PeerConfig, PeerConfig]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """All tunnels of one inventory file."""
+
+    path: Path
+    tunnels: Mapping[str, Tunnel]
+
+    def tunnel(self, name: str | None = None) -> Tunnel:
+        """The tunnel called ``name``; without a name, the only one (UserError otherwise)."""
+        if name is None:
+            if len(self.tunnels) == 1:
+                return next(iter(self.tunnels.values()))
+            raise UserError(
+                f"{self.path}: holds {len(self.tunnels)} tunnels; choose one with --tunnel "
+                f"({', '.join(self.tunnels)})"
+            )
+        try:
+            return self.tunnels[name]
+        except KeyError:
+            known = ", ".join(self.tunnels) or "none"
+            raise UserError(f"{self.path}: no tunnel {name!r} (known: {known})") from None
+
+
+def load_inventory(
+    path: str | Path, *, platforms: Mapping[str, PlatformSpec] | None = None
+) -> Inventory:
+    """Read and validate an inventory file. ``platforms`` adds platforms not shipped."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: inventory file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read the inventory: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: not valid YAML: {exc}") from exc
+    return parse_inventory(data, path, platforms=platforms)
+
+
+def parse_inventory(
+    data: object, path: Path, *, platforms: Mapping[str, PlatformSpec] | None = None
+) -> Inventory:
+    """Validate already-loaded YAML ``data`` read from ``path`` (relative paths use its folder)."""
+    where = str(path)
+    top = _mapping(data, where, "the top level")
+    _no_unknown(top, {"defaults", "tunnels"}, where)
+    defaults = _mapping(top.get("defaults") or {}, where, "defaults")
+    _check_peer_keys(defaults, f"{where}: defaults", allow_host=False)
+    tunnels_data = _mapping(top.get("tunnels"), where, "tunnels")
+    if not tunnels_data:
+        raise UserError(f"{where}: no tunnels defined under 'tunnels'")
+    tunnels: dict[str, Tunnel] = {}
+    for tunnel_name, tunnel_data in tunnels_data.items():
+        tunnel_where = f"{where}: tunnel {tunnel_name!r}"
+        _check_name(tunnel_name, tunnel_where, "tunnel name")
+        tunnel_map = _mapping(tunnel_data, tunnel_where, "the tunnel")
+        _no_unknown(tunnel_map, {"description", "defaults", "peers"}, tunnel_where)
+        tunnel_defaults = _mapping(tunnel_map.get("defaults") or {}, tunnel_where, "defaults")
+        _check_peer_keys(tunnel_defaults, f"{tunnel_where}: defaults", allow_host=False)
+        peers_data = _mapping(tunnel_map.get("peers"), tunnel_where, "peers")
+        if len(peers_data) != 2:
+            raise UserError(
+                f"{tunnel_where}: field 'peers' must name exactly two peers (peer A, then "
+                f"peer B), found {len(peers_data)}"
+            )
+        peers = [
+            _peer(
+                str(peer_name),
+                {**defaults, **tunnel_defaults, **_mapping(peer_data, tunnel_where, "a peer")},
+                f"{tunnel_where}, peer {peer_name!r}",
+                path.parent,
+                platforms or {},
+            )
+            for peer_name, peer_data in peers_data.items()
+        ]
+        description = tunnel_map.get("description") or ""
+        tunnels[str(tunnel_name)] = Tunnel(
+            name=str(tunnel_name), peers=(peers[0], peers[1]), description=str(description)
+        )
+    return Inventory(path=path, tunnels=MappingProxyType(tunnels))
+
+
+def _mapping(value: object, where: str, what: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        shown = "nothing" if value is None else type(value).__name__
+        raise UserError(f"{where}: {what} must be a mapping, found {shown}")
+    return {str(key): item for key, item in value.items()}
+
+
+def _no_unknown(data: Mapping[str, Any], known: set[str], where: str) -> None:
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise UserError(
+            f"{where}: unknown field(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        )
+
+
+def _check_name(name: object, where: str, what: str) -> None:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise UserError(
+            f"{where}: {what} {name!r} must start with a letter or digit and hold only "
+            "letters, digits, '.', '_' and '-'"
+        )
+
+
+def _check_peer_keys(data: Mapping[str, Any], where: str, *, allow_host: bool) -> None:
+    secrets = sorted(set(data) & _SECRET_KEYS)
+    if secrets:
+        raise UserError(
+            f"{where}: field {secrets[0]!r} is not allowed: secrets never go in the inventory. "
+            "Use auth: password and store the password in the keyring: "
+            "`keyring set ipsec-tui USER@HOST` (or type it when asked)"
+        )
+    _no_unknown(data, set(_PEER_KEYS), where)
+    if not allow_host and "host" in data:
+        raise UserError(f"{where}: field 'host' belongs to each peer, not to defaults")
+
+
+def _peer(
+    name: str,
+    data: Mapping[str, Any],
+    where: str,
+    base: Path,
+    platforms: Mapping[str, PlatformSpec],
+) -> PeerConfig:
+    _check_name(name, where, "peer name")
+    _check_peer_keys(data, where, allow_host=True)
+
+    def text(key: str, *, required: bool = False) -> str | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise UserError(f"{where}: field {key!r} is required")
+            return None
+        if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+            raise UserError(f"{where}: field {key!r} must be text, found {value!r}")
+        return str(value).strip()
+
+    def number(key: str, default: float) -> float:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise UserError(f"{where}: field {key!r} must be a number of seconds > 0: {value!r}")
+        return float(value)
+
+    def path(key: str, default: str | None = None) -> Path | None:
+        value = text(key) or default
+        if value is None:
+            return None
+        resolved = Path(value).expanduser()
+        return resolved if resolved.is_absolute() else (base / resolved).resolve()
+
+    host = cast(str, text("host", required=True))
+    platform_name = cast(str, text("platform", required=True))
+    username = text("username")
+    if username is None:
+        raise UserError(f"{where}: field 'username' is required (here or in defaults)")
+    port = _port(data.get("port", 22), where, "port")
+    auth = data.get("auth", "key")
+    if auth not in AUTH_METHODS:
+        raise UserError(f"{where}: field 'auth' must be one of {', '.join(AUTH_METHODS)}: {auth!r}")
+    if "timeout" in data and "conn_timeout" in data:
+        raise UserError(f"{where}: give 'timeout' or 'conn_timeout', not both (same meaning)")
+    timeout = number("conn_timeout" if "conn_timeout" in data else "timeout", DEFAULT_TIMEOUT)
+    key_file = path("key_file")
+    if key_file is not None and auth != "key":
+        raise UserError(f"{where}: field 'key_file' only applies to auth: key (auth is {auth})")
+    jump_host = _jump_host(data.get("jump_host"), where)
+    ssh_config_file = path("ssh_config_file")
+    if jump_host is not None and ssh_config_file is not None:
+        raise UserError(
+            f"{where}: fields 'jump_host' and 'ssh_config_file' exclude each other; "
+            "put a ProxyJump in the ssh config file, or drop it"
+        )
+    spec = platforms.get(platform_name)
+    if spec is None:
+        try:
+            spec = load_platform(platform_name)
+        except UserError as exc:
+            raise UserError(f"{where}: field 'platform': {exc}") from None
+    overrides = _mapping(data.get("overrides") or {}, where, "field 'overrides'")
+    overrides = {key: str(value) for key, value in overrides.items()}
+    try:
+        for command in spec.commands(overrides):
+            spec.check_allowed(command, overrides)
+    except UserError as exc:  # CommandRefused included: a value with metacharacters
+        raise UserError(f"{where}: field 'overrides': {exc}") from None
+    return PeerConfig(
+        name=name,
+        host=host,
+        platform=platform_name,
+        username=username,
+        port=port,
+        auth=auth,
+        key_file=key_file,
+        known_hosts=cast(Path, path("known_hosts", DEFAULT_KNOWN_HOSTS)),
+        jump_host=jump_host,
+        ssh_config_file=ssh_config_file,
+        timeout=timeout,
+        command_timeout=number("command_timeout", DEFAULT_COMMAND_TIMEOUT),
+        overrides=MappingProxyType(overrides),
+    )
+
+
+def _port(value: object, where: str, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise UserError(f"{where}: field {key!r} must be a TCP port (1-65535): {value!r}")
+    try:
+        port = int(value)
+    except ValueError:
+        raise UserError(f"{where}: field {key!r} must be a TCP port (1-65535): {value!r}") from None
+    if not 1 <= port <= 65535:
+        raise UserError(f"{where}: field {key!r} must be a TCP port (1-65535): {value!r}")
+    return port
+
+
+def _jump_host(value: object, where: str) -> JumpHost | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        match = _JUMP.match(value.strip())
+        if not match:
+            raise UserError(
+                f"{where}: field 'jump_host' must look like [user@]host[:port]: {value!r}"
+            )
+        host = match["host"].strip("[]")
+        port = _port(match["port"] or 22, where, "jump_host")
+        return JumpHost(host=host, port=port, username=match["user"])
+    jump = _mapping(value, where, "field 'jump_host'")
+    _no_unknown(jump, {"host", "port", "username"}, f"{where}: field 'jump_host'")
+    host = jump.get("host")
+    if not isinstance(host, str) or not host.strip():
+        raise UserError(f"{where}: field 'jump_host' needs a host")
+    username = jump.get("username")
+    if username is not None and not isinstance(username, str):
+        raise UserError(f"{where}: field 'jump_host': username must be text")
+    return JumpHost(
+        host=host.strip(), port=_port(jump.get("port", 22), where, "jump_host.port"),
+        username=username,
+    )  # fmt: skip

@@ -1,0 +1,547 @@
+"""Collect one peer over SSH with Netmiko: the only module that imports netmiko and paramiko.
+
+Host keys are always verified against the peer's ``known_hosts`` file (Netmiko
+``ssh_strict=True, system_host_keys=False, alt_host_keys=True, alt_key_file=...``): an
+unknown key is refused with its type and SHA256 fingerprint and how to accept it, a changed
+key is refused loudly. A jump host is reached with a paramiko client verified the same way,
+and the peer through a ``direct-tcpip`` channel passed as Netmiko's ``sock``.
+
+Every command goes through :meth:`PlatformSpec.check_allowed` before anything connects and
+again right before it is sent. Each command is time-stamped (UTC, milliseconds) and bounded
+by the peer's ``command_timeout``; a failing command records its error and the collection
+goes on. No session log is kept, so a password can never reach a disk or a log.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import netmiko
+import paramiko
+from netmiko import ConnectHandler
+from netmiko.exceptions import (
+    NetmikoAuthenticationException,
+    NetmikoTimeoutException,
+    ReadTimeout,
+)
+
+from ipsec_tui import __version__
+from ipsec_tui.collectors.capture_io import output_file_name
+from ipsec_tui.collectors.inventory import PeerConfig
+from ipsec_tui.domain.capture import CommandRecord, PeerCapture
+from ipsec_tui.errors import UserError
+from ipsec_tui.platforms import PlatformSpec, load_platform
+
+_CTRL_C = "\x03"
+# Private keys tried, in this order, for `auth: key` without a key_file (as OpenSSH does).
+_DEFAULT_KEY_FILES = ("~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa")
+
+
+class ProgressEvent(StrEnum):
+    """What just happened to a peer; passed to progress callbacks."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    COMMAND_STARTED = "command-started"
+    COMMAND_OK = "command-ok"
+    COMMAND_FAILED = "command-failed"
+    PEER_FAILED = "peer-failed"
+    PEER_DONE = "peer-done"
+    PEER_WRITTEN = "peer-written"
+
+
+# (peer name, command index from 1 (0 for peer events), commands in total, command, event).
+# Called from the collecting thread: keep it quick and thread-safe.
+ProgressCallback = Callable[[str, int, int, str, ProgressEvent], None]
+
+
+class PeerConnectError(UserError):
+    """The peer could not be reached or logged into; ``kind`` says which way it failed."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message, exit_code=1)
+        self.kind = kind  # unreachable | auth | host-key-unknown | host-key-changed | ssh | ...
+
+
+@dataclass(frozen=True)
+class HostKey:
+    """A server's public host key, as shown to an operator."""
+
+    key_type: str
+    fingerprint: str  # "SHA256:..." like ssh-keygen -l
+
+    def __str__(self) -> str:
+        return f"{self.key_type} {self.fingerprint}"
+
+
+def utc_now() -> str:
+    """Now as ISO 8601 UTC with milliseconds, e.g. 2024-05-01T12:00:00.123Z."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def tool_version() -> str:
+    """What collected a capture, for peer.yml."""
+    return f"ipsec-tui {__version__} (netmiko {netmiko.__version__})"
+
+
+def host_key_of(key: paramiko.PKey) -> HostKey:
+    """Type and SHA256 fingerprint (as ``ssh-keygen -l`` prints it) of a host key."""
+    digest = base64.b64encode(hashlib.sha256(key.asbytes()).digest()).decode().rstrip("=")
+    return HostKey(key.get_name(), f"SHA256:{digest}")
+
+
+def known_hosts_name(host: str, port: int) -> str:
+    """How known_hosts names a server: ``host`` on port 22, ``[host]:port`` otherwise."""
+    return host if port == 22 else f"[{host}]:{port}"
+
+
+def server_host_key(
+    host: str, port: int = 22, *, timeout: float = 10.0, sock: Any = None
+) -> HostKey:
+    """Ask a server for its host key without logging in (like ``ssh-keyscan``)."""
+    transport_sock = sock if sock is not None else socket.create_connection((host, port), timeout)
+    transport = paramiko.Transport(transport_sock)
+    try:
+        transport.banner_timeout = timeout
+        transport.start_client(timeout=timeout)
+        return host_key_of(transport.get_remote_server_key())
+    finally:
+        transport.close()
+        _reap(transport)
+
+
+def _reap(transport: paramiko.Transport | None) -> None:
+    """Wait for a closed transport's ProxyCommand process (paramiko only kills it)."""
+    if transport is None or not isinstance(transport.sock, paramiko.ProxyCommand):
+        return
+    sock = transport.sock
+    with contextlib.suppress(Exception):
+        # The transport's thread closes (kills) the proxy last thing: let it, then reap.
+        if transport.is_alive():
+            transport.join(timeout=5)
+        sock.process.wait(timeout=5)
+        for stream in (sock.process.stdin, sock.process.stdout, sock.process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@dataclass(frozen=True)
+class _Route:
+    """Where Netmiko really connects: ssh_config_file may rename the host and add a proxy."""
+
+    host: str
+    port: int
+    proxy_command: str | None = None
+
+
+def _route(peer: PeerConfig) -> _Route:
+    if peer.ssh_config_file is None or not peer.ssh_config_file.is_file():
+        return _Route(peer.host, peer.port)
+    # Mirrors netmiko BaseConnection._use_ssh_config, so the host key we look up and the
+    # fingerprint we fetch are the ones Netmiko checked.
+    config = paramiko.SSHConfig.from_path(str(peer.ssh_config_file))
+    source = config.lookup(peer.host)
+    port = int(source.get("port", peer.port)) if peer.port == 22 else peer.port
+    host = str(source.get("hostname", peer.host))
+    proxy: str | None = None
+    if "proxycommand" in source:
+        proxy = str(source["proxycommand"])
+    elif "proxyjump" in source:
+        hops = str(source["proxyjump"]).split(",")
+        proxy = f"ssh -F {peer.ssh_config_file} -W {host}:{port} {hops[-1]}"
+    return _Route(host, port, proxy)
+
+
+def _key_file(peer: PeerConfig) -> Path:
+    if peer.key_file is not None:
+        if not peer.key_file.is_file():
+            raise PeerConnectError(
+                f"{peer.name}: key_file {peer.key_file} does not exist", kind="auth"
+            )
+        return peer.key_file
+    for candidate in _DEFAULT_KEY_FILES:
+        path = Path(candidate).expanduser()
+        if path.is_file():
+            return path
+    raise PeerConnectError(
+        f"{peer.name}: auth is 'key' but no key_file is set and none of "
+        f"{', '.join(_DEFAULT_KEY_FILES)} exists",
+        kind="auth",
+    )
+
+
+def _keyscan(host: str, port: int, known_hosts: Path) -> str:
+    port_option = f"-p {port} " if port != 22 else ""
+    return f"ssh-keyscan {port_option}{host} >> {known_hosts}"
+
+
+_COMPARE = (
+    "compare the fingerprint with the one the device's owner reads on the device "
+    "(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)"
+)
+
+
+def _host_key_error(
+    exc: BaseException,
+    *,
+    who: str,
+    route: _Route,
+    known_hosts: Path,
+    fetch: Callable[[], HostKey],
+) -> PeerConnectError | None:
+    """A clear refusal if ``exc`` (or what it wraps) is a host-key rejection, else None."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, paramiko.BadHostKeyException):
+            got = host_key_of(cause.key)
+            expected = host_key_of(cause.expected_key)
+            name = known_hosts_name(route.host, route.port)
+            return PeerConnectError(
+                f"{who}: HOST KEY CHANGED for {name}! {known_hosts} expects {expected} but "
+                f"the server now presents {got}. Someone may be intercepting this connection "
+                "(man in the middle), or the device was reinstalled or its keys replaced. "
+                f"Nothing was sent. To accept the new key, {_COMPARE}; only if they match, "
+                f"remove the old one with: ssh-keygen -R '{name}' -f {known_hosts} and add the "
+                f"new one with: {_keyscan(route.host, route.port, known_hosts)}",
+                kind="host-key-changed",
+            )
+        if isinstance(cause, paramiko.SSHException) and "not found in known_hosts" in str(cause):
+            name = known_hosts_name(route.host, route.port)
+            try:
+                offered = f"it presents {fetch()}"
+            except Exception as fetch_error:  # the refusal stands; say why we lack the key
+                offered = f"its key could not be fetched to show it ({fetch_error})"
+            missing = "" if known_hosts.is_file() else " (that file does not exist yet)"
+            return PeerConnectError(
+                f"{who}: unknown host key for {name}: not in {known_hosts}{missing}; "
+                f"{offered}. Nothing was sent. To accept it, {_COMPARE}; only if they match, "
+                f"run: {_keyscan(route.host, route.port, known_hosts)}",
+                kind="host-key-unknown",
+            )
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _connect_error(
+    exc: BaseException,
+    *,
+    who: str,
+    route: _Route,
+    known_hosts: Path,
+    fetch: Callable[[], HostKey],
+    username: str,
+) -> PeerConnectError:
+    """Turn a Netmiko/paramiko/socket failure into one clear sentence with its kind."""
+    host_key = _host_key_error(exc, who=who, route=route, known_hosts=known_hosts, fetch=fetch)
+    if host_key is not None:
+        return host_key
+    target = f"{route.host}:{route.port}"
+    if isinstance(exc, PeerConnectError):
+        return exc
+    if isinstance(exc, NetmikoAuthenticationException | paramiko.AuthenticationException):
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        return PeerConnectError(
+            f"{who}: authentication refused for {username}@{target} ({detail})", kind="auth"
+        )
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError):
+            reason = cause.strerror or str(cause) or type(cause).__name__
+            return PeerConnectError(f"{who}: cannot reach {target}: {reason}", kind="unreachable")
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, NetmikoTimeoutException):
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        detail = " ".join(lines[-2:]) if lines else "timed out"
+        return PeerConnectError(f"{who}: SSH to {target} failed: {detail}", kind="ssh")
+    return PeerConnectError(
+        f"{who}: logged in to {target} but the session failed: {type(exc).__name__}: {exc}",
+        kind="session",
+    )
+
+
+class _JumpTunnel:
+    """A verified SSH client to the jump host and channels through it."""
+
+    def __init__(self, peer: PeerConfig, password: str | None) -> None:
+        assert peer.jump_host is not None
+        self.peer = peer
+        self.jump = peer.jump_host
+        self.client = paramiko.SSHClient()
+        if peer.known_hosts.is_file():
+            self.client.load_host_keys(str(peer.known_hosts))
+        self.client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        route = _Route(self.jump.host, self.jump.port)
+        who = f"{peer.name}: jump host {self.jump}"
+        try:
+            self.client.connect(
+                hostname=self.jump.host,
+                port=self.jump.port,
+                username=peer.jump_username,
+                password=password if peer.auth == "password" else None,
+                key_filename=str(_key_file(peer)) if peer.auth == "key" else None,
+                allow_agent=peer.auth == "agent",
+                look_for_keys=False,
+                timeout=peer.timeout,
+                banner_timeout=peer.timeout,
+                auth_timeout=peer.timeout,
+            )
+        except Exception as exc:
+            self.client.close()
+            raise _connect_error(
+                exc,
+                who=who,
+                route=route,
+                known_hosts=peer.known_hosts,
+                fetch=lambda: server_host_key(self.jump.host, self.jump.port, timeout=peer.timeout),
+                username=peer.jump_username,
+            ) from exc
+
+    def channel(self, host: str, port: int) -> paramiko.Channel:
+        transport = self.client.get_transport()
+        if transport is None or not transport.is_active():
+            raise PeerConnectError(
+                f"{self.peer.name}: jump host {self.jump} closed the session", kind="unreachable"
+            )
+        try:
+            return transport.open_channel(
+                "direct-tcpip", (host, port), ("127.0.0.1", 0), timeout=self.peer.timeout
+            )
+        except (paramiko.SSHException, OSError) as exc:
+            raise PeerConnectError(
+                f"{self.peer.name}: jump host {self.jump} cannot reach {host}:{port}: {exc}",
+                kind="unreachable",
+            ) from exc
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _connect(
+    peer: PeerConfig,
+    spec: PlatformSpec,
+    password: str | None,
+    jump: _JumpTunnel | None,
+) -> Any:
+    if peer.ssh_config_file is not None:
+        if not peer.ssh_config_file.is_file():
+            raise PeerConnectError(
+                f"{peer.name}: ssh_config_file {peer.ssh_config_file} does not exist",
+                kind="config",
+            )
+        try:
+            route = _route(peer)
+        except Exception as exc:  # unreadable or unparsable: say so instead of a traceback
+            raise PeerConnectError(
+                f"{peer.name}: cannot use ssh_config_file {peer.ssh_config_file}: {exc}",
+                kind="config",
+            ) from exc
+    else:
+        route = _route(peer)
+
+    def fetch() -> HostKey:
+        if jump is not None:
+            return server_host_key(
+                route.host,
+                route.port,
+                timeout=peer.timeout,
+                sock=jump.channel(route.host, route.port),
+            )
+        if route.proxy_command is not None:
+            return server_host_key(
+                route.host,
+                route.port,
+                timeout=peer.timeout,
+                sock=paramiko.ProxyCommand(route.proxy_command),
+            )
+        return server_host_key(route.host, route.port, timeout=peer.timeout)
+
+    params: dict[str, Any] = {
+        "device_type": spec.device_type,
+        "host": peer.host,
+        "port": peer.port,
+        "username": peer.username,
+        "password": password if peer.auth == "password" else None,
+        "use_keys": peer.auth == "key",
+        "allow_agent": peer.auth == "agent",
+        # Host keys verified, only against this peer's known_hosts file.
+        "ssh_strict": True,
+        "system_host_keys": False,
+        "alt_host_keys": True,
+        "alt_key_file": str(peer.known_hosts),
+        "conn_timeout": peer.timeout,
+        "auth_timeout": peer.timeout,
+        "banner_timeout": peer.timeout,
+        "session_log": None,  # never: it could hold what the device echoes
+    }
+    try:
+        if peer.auth == "key":
+            params["key_file"] = str(_key_file(peer))
+        if jump is not None:
+            params["sock"] = jump.channel(peer.host, peer.port)
+        if peer.ssh_config_file is not None:
+            params["ssh_config_file"] = str(peer.ssh_config_file)
+        return ConnectHandler(**params)
+    except Exception as exc:
+        raise _connect_error(
+            exc,
+            who=peer.name,
+            route=route,
+            known_hosts=peer.known_hosts,
+            fetch=fetch,
+            username=peer.username,
+        ) from exc
+
+
+def _resync(connection: Any) -> bool:
+    """After a timeout: interrupt the command and find the prompt again."""
+    try:
+        connection.write_channel(_CTRL_C)
+        time.sleep(0.2)
+        connection.find_prompt()
+        connection.clear_buffer()
+        return True
+    except Exception:
+        return False
+
+
+def _alive(connection: Any) -> bool:
+    # Not netmiko's is_alive(): that writes a NUL byte to the device's shell.
+    channel = getattr(connection, "remote_conn", None)
+    transport = getattr(channel, "transport", None)
+    return bool(channel is not None and not channel.closed and transport and transport.is_active())
+
+
+def collect_peer(
+    peer: PeerConfig,
+    spec: PlatformSpec | None = None,
+    *,
+    commands: Sequence[str] | None = None,
+    password: str | None = None,
+    jump_password: str | None = None,
+    cancel: threading.Event | None = None,
+    progress: ProgressCallback | None = None,
+) -> PeerCapture:
+    """Log in to one peer, run its commands and return what it printed.
+
+    ``spec`` defaults to the peer's shipped platform; ``commands`` to every fact's command.
+    Raises CommandRefused (before connecting) if any command is not allowed; every other
+    problem is recorded in the returned capture (``error`` for the peer, per command).
+    """
+    spec = spec or load_platform(peer.platform)
+    wanted = list(commands) if commands is not None else list(spec.commands(peer.overrides))
+    planned = [spec.check_allowed(command, peer.overrides) for command in wanted]
+    total = len(planned)
+
+    def report(index: int, command: str, event: ProgressEvent) -> None:
+        if progress is not None:
+            progress(peer.name, index, total, command, event)
+
+    collected_at = utc_now()
+    records: list[CommandRecord] = []
+    outputs: dict[str, str] = {}
+
+    def capture(error: str | None) -> PeerCapture:
+        return PeerCapture(
+            name=peer.name,
+            platform=spec.name,
+            host=peer.host,
+            port=peer.port,
+            collected_at=collected_at,
+            commands=tuple(records),
+            outputs=outputs,
+            error=error,
+            login_commands=spec.login_commands,
+            tool_version=tool_version(),
+        )
+
+    def skip_rest(start: int, reason: str) -> None:
+        for command in planned[start:]:
+            records.append(CommandRecord(command=command, error=reason))
+
+    report(0, "", ProgressEvent.CONNECTING)
+    jump: _JumpTunnel | None = None
+    try:
+        if peer.jump_host is not None:
+            jump = _JumpTunnel(peer, jump_password if jump_password is not None else password)
+        connection = _connect(peer, spec, password, jump)
+    except PeerConnectError as exc:
+        if jump is not None:
+            jump.close()
+        skip_rest(0, f"not run: {exc.kind}")
+        report(0, "", ProgressEvent.PEER_FAILED)
+        return capture(str(exc))
+
+    peer_error: str | None = None
+    try:
+        report(0, "", ProgressEvent.CONNECTED)
+        for index, command in enumerate(planned):
+            if cancel is not None and cancel.is_set():
+                skip_rest(index, "cancelled before it was sent")
+                peer_error = "cancelled"
+                break
+            spec.check_allowed(command, peer.overrides)  # again, right before sending
+            report(index + 1, command, ProgressEvent.COMMAND_STARTED)
+            started_at = utc_now()
+            error: str | None = None
+            file_name: str | None = None
+            session_lost: str | None = None
+            try:
+                output = connection.send_command(
+                    command, read_timeout=peer.command_timeout, strip_prompt=True
+                )
+            except ReadTimeout:
+                error = (
+                    f"timed out: no prompt after {peer.command_timeout:g}s (command_timeout); "
+                    "interrupted with Ctrl-C"
+                )
+                if not _resync(connection):
+                    session_lost = "session lost after timeout"
+            except Exception as exc:  # socket closed, EOF...: record it and see if we go on
+                error = " ".join(f"{type(exc).__name__}: {exc}".split())
+                if not _alive(connection):
+                    session_lost = f"session lost: {error}"
+            else:
+                file_name = output_file_name(command, outputs)
+                text = str(output)
+                # Netmiko strips the echoed command but leaves the echo's line end behind
+                outputs[file_name] = text[1:] if text.startswith("\n") else text
+            records.append(
+                CommandRecord(
+                    command=command,
+                    file=file_name,
+                    started_at=started_at,
+                    finished_at=utc_now(),
+                    error=error,
+                )
+            )
+            report(
+                index + 1,
+                command,
+                ProgressEvent.COMMAND_FAILED if error else ProgressEvent.COMMAND_OK,
+            )
+            if session_lost is not None:
+                skip_rest(index + 1, session_lost)
+                peer_error = session_lost
+                break
+    finally:
+        client = getattr(connection, "remote_conn_pre", None)
+        transport = client.get_transport() if client is not None else None
+        try:
+            connection.disconnect()
+        finally:
+            _reap(transport)
+            if jump is not None:
+                jump.close()
+    report(0, "", ProgressEvent.PEER_FAILED if peer_error else ProgressEvent.PEER_DONE)
+    return capture(peer_error)

@@ -1,0 +1,110 @@
+"""`ipsec-tui collect`: exit statuses, what it prints, and that --help stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from sshd_server import SshServer, free_port
+
+from ipsec_tui.cli import main
+from ipsec_tui.collectors.capture_io import read_capture
+
+
+def inventory(tmp_path: Path, sshd: SshServer, port_b: int, log: Path) -> Path:
+    peer = {
+        "host": sshd.host,
+        "platform": "strongswan",
+        "username": sshd.username,
+        "auth": "key",
+        "key_file": str(sshd.client_key),
+        "known_hosts": str(sshd.known_hosts),
+        "timeout": 10,
+        "command_timeout": 10,
+        "overrides": {"log_file": str(log)},
+    }
+    data = {
+        "tunnels": {
+            "lab": {
+                "description": "two peers on the test sshd",
+                "peers": {"siteA": {**peer, "port": sshd.port}, "siteB": {**peer, "port": port_b}},
+            }
+        }
+    }
+    path = tmp_path / "inventory.yml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_module_imports_no_netmiko() -> None:
+    code = (
+        "import argparse, sys\n"
+        "from ipsec_tui.collectors.cli import register\n"
+        "register(argparse.ArgumentParser().add_subparsers())\n"
+        "heavy = [m for m in ('netmiko', 'paramiko', 'keyring') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_both_peers_collected_exit_0(
+    sshd: SshServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "charon.log"
+    log.write_text("12[IKE] IKE_SA lab[1] established\n")
+    path = inventory(tmp_path, sshd, sshd.port, log)
+    out = tmp_path / "capture"
+    assert main(["collect", "--inventory", str(path), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "siteA  ok      13 ok, 0 failed" in printed
+    assert "siteB  ok      13 ok, 0 failed" in printed
+    assert str(out / "siteA") in printed
+    a, b = read_capture(out)
+    assert (a.name, b.name) == ("siteA", "siteB")
+    cat = next(r for r in a.commands if r.command == f"cat {log}")
+    assert "established" in (a.output_of(cat) or "")
+
+
+def test_one_peer_down_exit_1_capture_still_written(
+    sshd: SshServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = inventory(tmp_path, sshd, free_port(), tmp_path / "charon.log")
+    out = tmp_path / "capture"
+    status = main(["collect", "-i", str(path), "-t", "lab", "-o", str(out)])
+    assert status == 1
+    printed = capsys.readouterr().out
+    assert "siteA  ok" in printed
+    assert "siteB  FAILED  0 ok, 13 failed" in printed
+    assert "! siteB: siteB: cannot reach 127.0.0.1:" in printed
+    a, b = read_capture(out)
+    assert a.error is None and all(r.ok for r in a.commands)
+    assert b.error is not None and "cannot reach" in b.error
+    assert all(r.error == "not run: unreachable" for r in b.commands)
+    peer_yml = yaml.safe_load((out / "siteB" / "peer.yml").read_text())
+    assert peer_yml["error"] == b.error and peer_yml["port"] != sshd.port
+
+
+def test_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.yml"
+    assert main(["collect", "--inventory", str(missing), "--out", str(tmp_path / "o")]) == 2
+    assert "inventory file not found" in capsys.readouterr().err
+    bad = tmp_path / "bad.yml"
+    bad.write_text("tunnels: {lab: {peers: {a: {host: x, platform: strongswan}}}}\n")
+    assert main(["collect", "--inventory", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert "exactly two" in capsys.readouterr().err
+
+
+def test_existing_capture_folder_is_not_overwritten(
+    sshd: SshServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = inventory(tmp_path, sshd, sshd.port, tmp_path / "charon.log")
+    out = tmp_path / "capture"
+    out.mkdir()
+    (out / "old.txt").write_text("evidence")
+    before = sshd.logins()
+    assert main(["collect", "--inventory", str(path), "--out", str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert sshd.logins() == before

@@ -1,0 +1,176 @@
+"""Inventory loading and its validation messages (file, tunnel, peer and field named)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ipsec_tui.collectors.inventory import JumpHost, load_inventory
+from ipsec_tui.errors import UserError
+
+LAB = """
+defaults: {username: ops, known_hosts: ./known_hosts}
+tunnels:
+  lab:
+    description: the lab
+    peers:
+      siteA: {host: 198.51.100.11, port: 22, platform: strongswan, username: root,
+              auth: key, key_file: ./id_ed25519, timeout: 20, command_timeout: 15,
+              overrides: {log_file: /srv/charon.log}}
+      siteB: {host: 198.51.100.12, platform: libreswan, auth: agent,
+              jump_host: "jump@bastion.example:2222"}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "inventory.yml"
+    path.write_text(text)
+    return path
+
+
+def lab_data() -> dict[str, Any]:
+    data = yaml.safe_load(LAB)
+    assert isinstance(data, dict)
+    return data
+
+
+def peer_a(data: dict[str, Any]) -> dict[str, Any]:
+    peer = data["tunnels"]["lab"]["peers"]["siteA"]
+    assert isinstance(peer, dict)
+    return peer
+
+
+def test_load_the_documented_shape(tmp_path: Path) -> None:
+    inventory = load_inventory(write(tmp_path, LAB))
+    tunnel = inventory.tunnel()  # the only one
+    assert tunnel.name == "lab" and tunnel.description == "the lab"
+    a, b = tunnel.peers
+    assert (a.name, b.name) == ("siteA", "siteB")
+    assert a.host == "198.51.100.11" and a.port == 22 and a.platform == "strongswan"
+    assert a.username == "root"  # the peer's own value beats defaults
+    assert b.username == "ops"
+    assert a.key_file == tmp_path / "id_ed25519"  # relative to the inventory's folder
+    assert a.known_hosts == b.known_hosts == tmp_path / "known_hosts"
+    assert a.timeout == 20 and a.command_timeout == 15
+    assert dict(a.overrides) == {"log_file": "/srv/charon.log"}
+    assert b.auth == "agent" and b.key_file is None
+    assert b.jump_host == JumpHost(host="bastion.example", port=2222, username="jump")
+    assert b.jump_username == "jump" and a.jump_username == "root"
+    assert str(b.jump_host) == "jump@bastion.example:2222"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bastion", JumpHost("bastion", 22, None)),
+        ("u@bastion", JumpHost("bastion", 22, "u")),
+        ("u@[2001:db8::1]:2200", JumpHost("2001:db8::1", 2200, "u")),
+        ("10.0.0.1:2022", JumpHost("10.0.0.1", 2022, None)),
+    ],
+)
+def test_jump_host_forms(tmp_path: Path, text: str, expected: JumpHost) -> None:
+    data = lab_data()
+    peer_a(data)["jump_host"] = text
+    peer = load_inventory(write(tmp_path, yaml.safe_dump(data))).tunnel("lab").peers[0]
+    assert peer.jump_host == expected
+    peer_a(data)["jump_host"] = {"host": expected.host, "port": expected.port}
+    jump = load_inventory(write(tmp_path, yaml.safe_dump(data))).tunnel().peers[0].jump_host
+    assert jump == JumpHost(expected.host, expected.port, None)
+
+
+def test_defaults_apply_and_home_expands(tmp_path: Path) -> None:
+    data = lab_data()
+    del data["defaults"]["known_hosts"]
+    inventory = load_inventory(write(tmp_path, yaml.safe_dump(data)))
+    assert inventory.tunnel().peers[0].known_hosts == Path("~/.ssh/known_hosts").expanduser()
+    assert inventory.tunnel().peers[1].command_timeout == 30
+
+
+def change(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    node: Any = data
+    *parents, last = path.split(".")
+    for key in parents:
+        node = node[key]
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return data
+
+
+DELETE = object()
+A = "tunnels.lab.peers.siteA"
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (f"{A}.password", "hunter2", r"peer 'siteA'.*'password' is not allowed.*keyring set"),
+        ("defaults.password", "x", r"defaults: field 'password' is not allowed"),
+        (f"{A}.secret", "x", r"'secret' is not allowed"),
+        (f"{A}.host", DELETE, r"tunnel 'lab', peer 'siteA': field 'host' is required"),
+        (f"{A}.platform", DELETE, r"field 'platform' is required"),
+        (f"{A}.platform", "vyos", r"field 'platform': unknown platform 'vyos'"),
+        (f"{A}.auth", "telnet", r"field 'auth' must be one of key, agent, password"),
+        (f"{A}.port", 70000, r"field 'port' must be a TCP port"),
+        (f"{A}.port", "ssh", r"field 'port' must be a TCP port"),
+        (f"{A}.timeout", 0, r"field 'timeout' must be a number of seconds"),
+        (f"{A}.command_timeout", "soon", r"field 'command_timeout' must be a number"),
+        (f"{A}.conn_timeout", 5, r"give 'timeout' or 'conn_timeout', not both"),
+        (f"{A}.hostname", "x", r"peer 'siteA': unknown field\(s\) hostname"),
+        (f"{A}.device_type", "linux", r"unknown field\(s\) device_type"),
+        (f"{A}.overrides", {"logfile": "/x"}, r"field 'overrides': unknown override 'logfile'"),
+        (f"{A}.overrides", {"log_file": "/x;reboot"}, r"field 'overrides'.*metacharacters"),
+        (f"{A}.jump_host", "a@b@c", r"field 'jump_host' must look like"),
+        (f"{A}.ssh_config_file", "./cfg", r"'jump_host' and 'ssh_config_file' exclude"),
+        ("tunnels.lab.peers.siteC", {"host": "x", "platform": "strongswan"}, r"exactly two"),
+        ("tunnels.lab.peers.siteB", DELETE, r"tunnel 'lab': field 'peers' must name exactly two"),
+        ("tunnels.lab.colour", "red", r"tunnel 'lab': unknown field\(s\) colour"),
+        ("defaults.host", "x", r"defaults: field 'host' belongs to each peer"),
+        ("defaults.username", DELETE, r"peer 'siteB': field 'username' is required"),
+        ("tunnels", {}, r"no tunnels defined"),
+        ("tunnels", DELETE, r"tunnels must be a mapping"),
+        ("extra", 1, r"unknown field\(s\) extra"),
+        ("tunnels.bad name", {"peers": {}}, r"tunnel name 'bad name'"),
+    ],
+)
+def test_validation_errors_name_the_place(
+    tmp_path: Path, path: str, value: Any, message: str
+) -> None:
+    data = change(lab_data(), path, value)
+    if path.endswith("ssh_config_file"):
+        change(data, f"{A}.jump_host", "bastion")
+    inventory_path = write(tmp_path, yaml.safe_dump(data))
+    with pytest.raises(UserError, match=message) as error:
+        load_inventory(inventory_path)
+    assert str(inventory_path) in str(error.value)
+    assert error.value.exit_code == 2
+
+
+def test_key_file_only_with_auth_key(tmp_path: Path) -> None:
+    data = change(lab_data(), f"{A}.auth", "password")
+    with pytest.raises(UserError, match="'key_file' only applies to auth: key"):
+        load_inventory(write(tmp_path, yaml.safe_dump(data)))
+
+
+def test_file_problems(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="inventory file not found"):
+        load_inventory(tmp_path / "missing.yml")
+    with pytest.raises(UserError, match="not valid YAML"):
+        load_inventory(write(tmp_path, "tunnels: [unclosed"))
+    with pytest.raises(UserError, match="the top level must be a mapping"):
+        load_inventory(write(tmp_path, "- a list\n"))
+
+
+def test_choosing_a_tunnel(tmp_path: Path) -> None:
+    data = lab_data()
+    data["tunnels"]["other"] = data["tunnels"]["lab"]
+    inventory = load_inventory(write(tmp_path, yaml.safe_dump(data)))
+    assert inventory.tunnel("other").name == "other"
+    with pytest.raises(UserError, match="holds 2 tunnels; choose one with --tunnel"):
+        inventory.tunnel()
+    with pytest.raises(UserError, match="no tunnel 'nope' \\(known: lab, other\\)"):
+        inventory.tunnel("nope")

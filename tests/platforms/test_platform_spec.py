@@ -1,0 +1,295 @@
+"""Platforms as data: the shipped YAML, ntc-style matching and the read-only allowlist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ipsec_tui.errors import UserError
+from ipsec_tui.platforms import (
+    DENY_WORDS,
+    SHELL_METACHARACTERS,
+    SHELL_WORDS,
+    CommandPattern,
+    CommandRefused,
+    PlatformSpec,
+    available_platforms,
+    load_platform,
+)
+
+LINUX_FACT_COMMANDS = {
+    "addresses": ["ip -br addr"],
+    "routes": ["ip route show table all"],
+    "rules": ["ip rule"],
+    "xfrm": ["ip xfrm state", "ip xfrm policy"],
+    "firewall": ["nft list ruleset"],
+    "forwarding": ["sysctl net.ipv4.ip_forward"],
+}
+
+
+def spec_of(**data: Any) -> PlatformSpec:
+    base: dict[str, Any] = {"name": "t", "device_type": "cisco_ios", "facts": {}}
+    return PlatformSpec.from_dict({**base, **data})
+
+
+CISCO = spec_of(
+    facts={"ike_sas": ["sh[[ow]] cry[[pto]] ikev2 sa"]},
+    allow=[
+        {"command": "sh[[ow]] cry[[pto]] ikev2 sa", "args": "(detail|remote [0-9.]+)?"},
+        "sh[[ow]] ver[[sion]]",
+    ],
+)
+
+
+def test_shipped_platforms_load() -> None:
+    assert set(available_platforms()) >= {"strongswan", "libreswan"}
+    for name in available_platforms():
+        spec = load_platform(name)
+        assert spec.name == name
+        assert spec.device_type == "linux"
+        assert spec.shell
+        # what netmiko's LinuxSSH sends at login: two bare Enters to find the prompt
+        assert spec.login_commands == ("", "")
+
+
+def test_strongswan_facts() -> None:
+    spec = load_platform("strongswan")
+    facts = {fact: [p.canonical(spec.variables) for p in ps] for fact, ps in spec.facts.items()}
+    assert facts == {
+        "version": ["swanctl --version"],
+        "ike_sas": ["swanctl --list-sas"],
+        "child_sas": ["swanctl --list-sas"],
+        "connections": ["swanctl --list-conns"],
+        "stats": ["swanctl --stats"],
+        "log": ["cat /var/log/charon.log"],
+        "config": ["cat /etc/swanctl/swanctl.conf"],
+        **LINUX_FACT_COMMANDS,
+    }
+    commands = spec.commands()
+    assert commands.count("swanctl --list-sas") == 1  # one command, two facts
+    assert spec.facts_of("swanctl --list-sas") == ("ike_sas", "child_sas")
+
+
+def test_libreswan_facts() -> None:
+    spec = load_platform("libreswan")
+    commands = spec.commands()
+    assert commands[:4] == (
+        "ipsec --version",
+        "ipsec status",
+        "ipsec trafficstatus",
+        "ipsec globalstatus",
+    )
+    assert "cat /var/log/pluto.log" in commands and "cat /etc/ipsec.conf" in commands
+    for linux in LINUX_FACT_COMMANDS.values():
+        assert all(command in commands for command in linux)
+    # allowed, but not collected twice: in 4.10 `ipsec status` is `whack --status`
+    assert spec.check_allowed("ipsec whack --status") == "ipsec whack --status"
+    assert "ipsec whack --status" not in commands
+
+
+def test_overrides_replace_paths() -> None:
+    spec = load_platform("strongswan")
+    commands = spec.commands({"log_file": "/srv/log/charon.log"})
+    assert "cat /srv/log/charon.log" in commands
+    assert "cat /var/log/charon.log" not in commands
+    assert spec.check_allowed("cat /srv/log/charon.log", {"log_file": "/srv/log/charon.log"})
+    with pytest.raises(CommandRefused, match="configured files"):
+        spec.check_allowed("cat /var/log/charon.log", {"log_file": "/srv/log/charon.log"})
+    with pytest.raises(UserError, match="unknown override 'logfile'"):
+        spec.commands({"logfile": "/x"})
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("sh cry ikev2 sa", "show crypto ikev2 sa"),
+        ("show crypto ikev2 sa", "show crypto ikev2 sa"),
+        ("sho crypt ikev2 sa", "show crypto ikev2 sa"),
+        ("sh   cry  ikev2   sa", "show crypto ikev2 sa"),
+        ("sh cry ikev2 sa detail", "show crypto ikev2 sa detail"),
+        ("sh cry ikev2 sa remote 192.0.2.1", "show crypto ikev2 sa remote 192.0.2.1"),
+        ("sh ver", "show version"),
+    ],
+)
+def test_ntc_abbreviations_match(typed: str, canonical: str) -> None:
+    assert CISCO.match(typed) == canonical
+    assert CISCO.check_allowed(typed) == canonical
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "s cry ikev2 sa",  # shorter than the required part
+        "shows cry ikev2 sa",  # longer than the full word
+        "sh cry ikev sa",  # plain words must match exactly
+        "sh cry ikev2",  # missing a word
+        "sh cry ikev2 sa brief",  # arguments not matching the entry's pattern
+        "sh ver detail",  # no arguments allowed
+        "show crypto ipsec sa",
+    ],
+)
+def test_ntc_non_matches(typed: str) -> None:
+    assert CISCO.match(typed) is None
+    with pytest.raises(CommandRefused, match="not in the read-only allowlist"):
+        CISCO.check_allowed(typed)
+
+
+def test_command_pattern_words() -> None:
+    pattern = CommandPattern("sh[[ow]] ip int[[erface]] br[[ief]]")
+    assert pattern.words == (("sh", "ow"), ("ip", ""), ("int", "erface"), ("br", "ief"))
+    assert pattern.canonical() == "show ip interface brief"
+    assert pattern.match("sh ip int br") == "show ip interface brief"
+    assert CommandPattern("cat {f}").variables == ("f",)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "configure terminal",
+        "conf t",
+        "clear crypto sa",
+        "clea crypto sa",
+        "reload",
+        "copy run start",
+        "delete flash:x",
+        "debug crypto ikev2",
+        "wr mem",
+        "write memory",
+        "erase startup-config",
+        "swanctl --terminate --ike lab",
+        "swanctl --load-all",
+        "ipsec restart",
+        "ipsec auto --delete lab",
+        "ip xfrm state flush",
+        "ip route add 10.0.0.0/8 dev lo",
+        "kill 1",
+    ],
+)
+def test_deny_words_win_over_a_sloppy_allowlist(command: str) -> None:
+    first = command.split()[0]
+    sloppy = spec_of(allow=[{"command": first, "args": ".*"}])
+    with pytest.raises(CommandRefused) as refused:
+        sloppy.check_allowed(command)
+    assert repr(command) in str(refused.value)
+    assert "changes state" in str(refused.value)
+
+
+def test_a_platform_whose_facts_would_be_refused_does_not_load() -> None:
+    with pytest.raises(UserError, match="invalid platform definition"):
+        spec_of(facts={"x": ["clear crypto sa"]})
+    with pytest.raises(UserError, match="unknown keys"):
+        spec_of(facts={}, colour="blue")
+    with pytest.raises(UserError, match="unknown variable"):
+        spec_of(facts={"log": ["cat {nope}"]})
+
+
+def test_unknown_platform() -> None:
+    with pytest.raises(UserError, match=r"unknown platform 'vyos'.*strongswan"):
+        load_platform("vyos")
+
+
+STRONGSWAN = load_platform("strongswan")
+
+
+@pytest.mark.parametrize(
+    ("command", "why"),
+    [
+        ("swanctl --list-sas; reboot", "metacharacters"),
+        ("swanctl --list-sas | tee /tmp/x", "metacharacters"),
+        ("swanctl --list-sas && id", "metacharacters"),
+        ("cat $HOME/.ssh/id_rsa", "metacharacters"),
+        ("cat `echo /etc/shadow`", "metacharacters"),
+        ("ip route show table all > /etc/passwd", "metacharacters"),
+        ("ip rule\nreboot", "metacharacters"),
+        ("cat /etc/shadow", "configured files"),
+        ("cat /var/log/charon.log /etc/shadow", "configured files"),
+        ("cat", "configured files"),
+        ("head /var/log/syslog", "configured files"),
+        ("touch /tmp/x", "changes state"),
+        ("bash", "starts a shell"),
+        ("sh", "starts a shell"),
+        ("python3", "interpreter"),
+        ("", "empty"),
+        ("   ", "empty"),
+        ("ip rule\x00", "control characters"),
+        ("ip\x1b[31m rule", "metacharacters"),
+        ("swanctl --stats\u00a0", "control characters"),
+        ("sysctl net.ipv4.ip_forward=1", "allowlist"),
+        ("ls /", "allowlist"),
+    ],
+)
+def test_linux_refusals(command: str, why: str) -> None:
+    with pytest.raises(CommandRefused, match=why) as refused:
+        STRONGSWAN.check_allowed(command)
+    assert "strongswan" in str(refused.value)
+
+
+def test_linux_abbreviations_and_arguments() -> None:
+    assert STRONGSWAN.check_allowed("ip r s table all") == "ip route show table all"
+    assert STRONGSWAN.check_allowed("ip a s") == "ip addr show"
+    ike = "swanctl --list-sas --ike lab"
+    assert STRONGSWAN.check_allowed(ike) == ike
+    assert STRONGSWAN.check_allowed("ip route get 10.2.0.10") == "ip route get 10.2.0.10"
+    with pytest.raises(CommandRefused):
+        STRONGSWAN.check_allowed("swanctl --list-sas --ike lab --terminate")
+
+
+@pytest.mark.parametrize("value", ["/var/log/charon.log;reboot", "/a b", "", "/x\n", "$(id)"])
+def test_override_with_metacharacters_is_refused(value: str) -> None:
+    with pytest.raises(UserError, match="metacharacters"):
+        STRONGSWAN.commands({"log_file": value})
+    with pytest.raises(UserError, match="metacharacters"):
+        STRONGSWAN.check_allowed("cat /var/log/charon.log", {"log_file": value})
+
+
+# ---- properties: whatever the text, a shell metacharacter never gets through -------------
+
+METACHARACTERS = sorted(SHELL_METACHARACTERS)
+allowed_prefixes = st.sampled_from([*STRONGSWAN.commands(), "ip a s", "swanctl --list-sas"])
+
+
+@settings(max_examples=400)
+@given(
+    prefix=allowed_prefixes,
+    junk=st.text(max_size=20),
+    meta=st.sampled_from(METACHARACTERS),
+    tail=st.text(max_size=20),
+)
+def test_any_command_with_a_metacharacter_is_refused(
+    prefix: str, junk: str, meta: str, tail: str
+) -> None:
+    for command in (f"{prefix}{junk}{meta}{tail}", f"{meta}{prefix}", f"{prefix} {meta}"):
+        with pytest.raises(CommandRefused):
+            STRONGSWAN.check_allowed(command)
+
+
+@settings(max_examples=400)
+@given(st.text(max_size=60))
+def test_arbitrary_text_is_refused_or_a_clean_allowlisted_command(text: str) -> None:
+    try:
+        canonical = STRONGSWAN.check_allowed(text)
+    except CommandRefused:
+        return
+    assert not set(text) & SHELL_METACHARACTERS
+    assert all(char.isprintable() for char in text)
+    assert STRONGSWAN.match(canonical) == canonical
+    assert STRONGSWAN.check_allowed(canonical) == canonical
+    words = {word.lstrip("-") for word in canonical.lower().split()}
+    assert not words & (DENY_WORDS | SHELL_WORDS)
+
+
+@settings(max_examples=200)
+@given(
+    prefix=st.sampled_from(STRONGSWAN.commands()),
+    deny=st.sampled_from(sorted(DENY_WORDS - {"sh"})),
+    case=st.sampled_from([str.lower, str.upper, str.title]),
+)
+def test_a_deny_word_anywhere_is_refused(prefix: str, deny: str, case: Any) -> None:
+    sloppy = spec_of(device_type="linux", allow=[{"command": prefix.split()[0], "args": ".*"}])
+    with pytest.raises(CommandRefused):
+        sloppy.check_allowed(f"{prefix} {case(deny)}")
+    with pytest.raises(CommandRefused):
+        sloppy.check_allowed(f"{prefix} --{deny}-all")
