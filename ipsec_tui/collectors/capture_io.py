@@ -28,6 +28,7 @@ import yaml
 from ipsec_tui.domain.capture import CommandRecord, PeerCapture, slug
 from ipsec_tui.errors import UserError
 from ipsec_tui.platforms import available_platforms
+from ipsec_tui.yamlfile import load_yaml
 
 PEER_FILE = "peer.yml"
 CAPTURE_FILE = "capture.yml"
@@ -197,16 +198,7 @@ def write_capture(
 
 
 def _load_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: missing") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read: {exc}") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path}: not valid YAML: {exc}") from exc
+    return load_yaml(path)
 
 
 def _optional_text(value: object, path: Path, field_name: str) -> str | None:

@@ -47,10 +47,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
-import yaml
-
 from ipsec_tui.errors import UserError
 from ipsec_tui.platforms import PlatformSpec, load_platform
+from ipsec_tui.yamlfile import load_yaml
 
 AuthMethod = Literal["key", "agent", "password"]
 AUTH_METHODS: tuple[AuthMethod, ...] = ("key", "agent", "password")
@@ -146,16 +145,7 @@ def load_inventory(
 ) -> Inventory:
     """Read and validate an inventory file. ``platforms`` adds platforms not shipped."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: inventory file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read the inventory: {exc}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path}: not valid YAML: {exc}") from exc
+    data = load_yaml(path, "inventory file")
     return parse_inventory(data, path, platforms=platforms)
 
 

@@ -247,24 +247,15 @@ MaxStartups 50
 """
 
 
+def _keygen(path: Path, comment: str) -> None:
+    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)])
+
+
 def _prepare_ssh(site: topo.Site, dirs: GatewayDirs) -> None:
     ssh_dir = dirs.root / "ssh"
     ssh_dir.mkdir(parents=True, exist_ok=True)
     host_key = ssh_dir / "ssh_host_ed25519_key"
-    run(
-        [
-            "ssh-keygen",
-            "-q",
-            "-t",
-            "ed25519",
-            "-N",
-            "",
-            "-C",
-            f"{site.name}-host",
-            "-f",
-            str(host_key),
-        ]
-    )
+    _keygen(host_key, f"{site.name}-host")
     (dirs.root / "sshd_config").write_text(
         SSHD_CONFIG.format(
             addr=site.mgmt_addr,
@@ -435,20 +426,7 @@ def up(impl_b: str = "strongswan") -> tuple[Lab, float]:
     state = LabState(impl_b=impl_b, psk=secrets.token_urlsafe(18), started_at=time.time())
     state.save()  # from here on `down` knows what to clean
     try:
-        run(
-            [
-                "ssh-keygen",
-                "-q",
-                "-t",
-                "ed25519",
-                "-N",
-                "",
-                "-C",
-                "ipsec-tui-lab",
-                "-f",
-                str(lab_root / "id_ed25519"),
-            ]
-        )
+        _keygen(lab_root / "id_ed25519", "ipsec-tui-lab")
         _build_network()
         state.esp_backend = "kernel" if kernel_has_esp(topo.SITE_A.netns) else "libipsec"
         state.save()
