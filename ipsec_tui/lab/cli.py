@@ -58,6 +58,11 @@ def register(sub: Any) -> None:
     )
     fault.set_defaults(handler=cmd_fault)
     actions.add_parser("faults", help="list the faults").set_defaults(handler=cmd_faults)
+    rec = actions.add_parser("record", help="record the baseline and every fault as captures")
+    rec.add_argument("out", help="folder to write <scenario>/ captures into")
+    rec.add_argument("--impl-b", choices=["strongswan", "libreswan"], default="strongswan")
+    rec.add_argument("scenarios", nargs="*", help="baseline and/or fault names (default: all)")
+    rec.set_defaults(handler=cmd_record)
     lab.set_defaults(handler=lambda args: (lab.print_help(), 2)[1])
 
     demo = sub.add_parser("demo", help="lab up, collect both peers, print what was collected")
@@ -162,6 +167,15 @@ def cmd_reset(args: argparse.Namespace) -> int:
     for line in faults.reset(core.current()):
         print(line)
     print("back to the healthy baseline")
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ipsec_tui.lab.record import record
+
+    record(Path(args.out), args.impl_b, args.scenarios or None)
     return 0
 
 
