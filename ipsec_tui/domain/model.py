@@ -1,0 +1,298 @@
+"""One vendor-neutral model of an IPsec peer: what it has negotiated, what it is configured
+with, and what its network, firewall and logs say. Standard library only.
+
+Every platform's parser fills these same classes, with canonical algorithm names
+(see `ipsec_tui.domain.algorithms`), so two peers of different vendors compare field by field.
+Unknown values are None (not collected or not shown by the platform), never a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class ParseStatus(StrEnum):
+    OK = "ok"
+    EMPTY = "empty"  # the command ran and printed nothing this template understands
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a fact came from: a file of the capture and a line range (1-based, inclusive)."""
+
+    peer: str
+    file: str
+    line_start: int
+    line_end: int
+
+
+@dataclass(frozen=True)
+class ChildSa:
+    """A negotiated child (IPsec/phase-2) SA pair: one inbound and one outbound SPI."""
+
+    name: str | None = None
+    state: str | None = None  # INSTALLED, REKEYING, REKEYED, DELETING, FAILED...
+    mode: str | None = None  # tunnel | transport
+    protocol: str | None = None  # ESP | AH
+    encap: bool | None = None  # ESP in UDP (NAT-T)
+    local_ts: tuple[str, ...] = ()  # CIDRs, optionally with [proto/port]
+    remote_ts: tuple[str, ...] = ()
+    spi_in: str | None = None  # lowercase hex without 0x
+    spi_out: str | None = None
+    encryption: str | None = None
+    integrity: str | None = None
+    pfs_group: str | None = None  # DH group of the last (re)key, None if none was used
+    bytes_in: int | None = None
+    bytes_out: int | None = None
+    packets_in: int | None = None
+    packets_out: int | None = None
+    errors_in: int | None = None  # decrypt/verify/replay failures where the platform counts
+    errors_out: int | None = None
+    rekey_in_s: int | None = None
+    lifetime_s: int | None = None  # seconds until it expires
+    installed_s: int | None = None  # age
+    reqid: int | None = None
+    interface: str | None = None  # route-based tunnel interface, crypto map interface
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class IkeSa:
+    """A negotiated IKE (phase-1) SA and the child SAs under it."""
+
+    name: str | None = None
+    unique_id: str | None = None
+    state: str | None = None  # ESTABLISHED, CONNECTING, REKEYING, DELETING, PASSIVE...
+    version: int | None = None  # 1 or 2
+    local_addr: str | None = None
+    local_port: int | None = None
+    remote_addr: str | None = None
+    remote_port: int | None = None
+    local_id: str | None = None
+    remote_id: str | None = None
+    initiator: bool | None = None  # this peer initiated the SA
+    encryption: str | None = None
+    integrity: str | None = None
+    prf: str | None = None
+    dh_group: str | None = None
+    auth_method: str | None = None  # psk, pubkey, eap...
+    nat_t: bool | None = None
+    spi_i: str | None = None
+    spi_r: str | None = None
+    lifetime_s: int | None = None  # configured or remaining lifetime
+    rekey_in_s: int | None = None
+    established_s: int | None = None  # age
+    vrf: str | None = None
+    child_sas: tuple[ChildSa, ...] = ()
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One proposal: the algorithms it allows (any of each list)."""
+
+    encryption: tuple[str, ...] = ()
+    integrity: tuple[str, ...] = ()
+    prf: tuple[str, ...] = ()
+    dh_groups: tuple[str, ...] = ()  # for a child proposal: the PFS groups ("none" if none)
+
+
+@dataclass(frozen=True)
+class ChildConfig:
+    """A configured child SA (phase-2 / crypto map entry / IPsec policy)."""
+
+    name: str
+    local_ts: tuple[str, ...] = ()
+    remote_ts: tuple[str, ...] = ()
+    mode: str | None = None
+    proposals: tuple[Proposal, ...] = ()
+    rekey_time_s: int | None = None
+    life_time_s: int | None = None
+    start_action: str | None = None
+    dpd_action: str | None = None
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A configured tunnel (strongSwan connection, Libreswan conn, Cisco profile/map...)."""
+
+    name: str
+    version: int | None = None  # 0 = any
+    local_addrs: tuple[str, ...] = ()
+    remote_addrs: tuple[str, ...] = ()
+    local_id: str | None = None
+    remote_id: str | None = None
+    local_auth: str | None = None
+    remote_auth: str | None = None
+    proposals: tuple[Proposal, ...] = ()
+    rekey_time_s: int | None = None
+    life_time_s: int | None = None
+    encap: bool | None = None
+    psk_fingerprint: str | None = None  # keyed fingerprint from redaction, comparable per run
+    children: tuple[ChildConfig, ...] = ()
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    destination: str  # CIDR or "default"
+    device: str | None = None
+    gateway: str | None = None
+    table: str = "main"
+    source_addr: str | None = None
+    kind: str | None = None  # unicast, local, broadcast, blackhole, unreachable...
+
+
+@dataclass(frozen=True)
+class FirewallRule:
+    """A firewall rule that touches IKE (UDP 500/4500) or ESP."""
+
+    table: str | None
+    chain: str | None
+    hook: str | None  # input, output, forward...
+    action: str  # accept, drop, reject
+    protocol: str | None  # udp, esp
+    ports: tuple[int, ...] = ()
+    text: str = ""
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class XfrmState:
+    src: str
+    dst: str
+    proto: str
+    spi: str
+    mode: str | None = None
+    encap: str | None = None
+
+
+@dataclass(frozen=True)
+class XfrmPolicy:
+    src: str
+    dst: str
+    direction: str
+    action: str | None = None
+    tmpl_src: str | None = None
+    tmpl_dst: str | None = None
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """One line of the IKE daemon's log and the causes it carries."""
+
+    line: int  # 1-based line number in the log file
+    message: str
+    time: str | None = None  # as printed by the device
+    level: str | None = None
+    subsystem: str | None = None  # strongSwan [IKE]/[CFG]..., Cisco facility...
+    sa_name: str | None = None
+    causes: tuple[str, ...] = ()  # cause tokens, see ipsec_tui.domain.causes
+    direction: str | None = None  # received | sent, for notifies
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """How one command's output went through its parser: never silent."""
+
+    command: str
+    file: str | None
+    status: ParseStatus
+    parser: str | None = None  # template id, e.g. strongswan/swanctl-list-sas
+    reason: str | None = None  # why empty or failed
+    raw: str | None = None  # kept when not ok, so nothing disappears
+
+
+@dataclass(frozen=True)
+class PeerModel:
+    """Everything known about one peer, from one capture."""
+
+    name: str
+    platform: str
+    host: str | None = None
+    collected_at: str | None = None
+    software: str | None = None  # version string
+    ike_sas: tuple[IkeSa, ...] = ()
+    connections: tuple[Connection, ...] = ()
+    routes: tuple[Route, ...] = ()
+    addresses: tuple[str, ...] = ()  # CIDRs configured on the peer's interfaces
+    firewall: tuple[FirewallRule, ...] = ()
+    forwarding: bool | None = None
+    xfrm_states: tuple[XfrmState, ...] = ()
+    xfrm_policies: tuple[XfrmPolicy, ...] = ()
+    log: tuple[LogEvent, ...] = ()
+    log_file: str | None = None
+    parse_results: tuple[ParseResult, ...] = ()
+    collection_error: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One side-by-side comparison row (napalm validate's field/expected/actual/verdict)."""
+
+    field: str
+    a: str | None
+    b: str | None
+    match: bool | None  # None: not comparable (a side unknown)
+    explain: str = ""
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    peer: str
+    file: str | None
+    line_start: int | None = None
+    line_end: int | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    step: str
+    check_id: str
+    status: Status
+    title: str
+    rows: tuple[Row, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    next_action: str = ""
+    causes: tuple[tuple[str, str | None, float], ...] = ()  # (cause, side, weight) votes
+
+
+@dataclass(frozen=True)
+class StepResult:
+    id: str
+    title: str
+    status: Status
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class RankedCause:
+    cause: str
+    side: str | None  # peer name to fix, or None for either/both
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    cause: str
+    side: str | None
+    summary: str
+    next_action: str
+    causes: tuple[RankedCause, ...] = field(default_factory=tuple)
