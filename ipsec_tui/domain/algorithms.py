@@ -14,25 +14,62 @@ from ipsec_tui.domain.model import Proposal
 
 # IANA "Transform Type 4 - Key Exchange Method" numbers -> canonical name
 DH_GROUPS: dict[int, str] = {
-    1: "modp768", 2: "modp1024", 5: "modp1536", 14: "modp2048", 15: "modp3072",
-    16: "modp4096", 17: "modp6144", 18: "modp8192", 19: "ecp256", 20: "ecp384", 21: "ecp521",
-    22: "modp1024s160", 23: "modp2048s224", 24: "modp2048s256", 25: "ecp192", 26: "ecp224",
-    27: "ecp224bp", 28: "ecp256bp", 29: "ecp384bp", 30: "ecp512bp", 31: "curve25519",
+    1: "modp768",
+    2: "modp1024",
+    5: "modp1536",
+    14: "modp2048",
+    15: "modp3072",
+    16: "modp4096",
+    17: "modp6144",
+    18: "modp8192",
+    19: "ecp256",
+    20: "ecp384",
+    21: "ecp521",
+    22: "modp1024s160",
+    23: "modp2048s224",
+    24: "modp2048s256",
+    25: "ecp192",
+    26: "ecp224",
+    27: "ecp224bp",
+    28: "ecp256bp",
+    29: "ecp384bp",
+    30: "ecp512bp",
+    31: "curve25519",
     32: "curve448",
 }
 DH_NUMBERS: dict[str, int] = {name: number for number, name in DH_GROUPS.items()}
 _DH_ALIASES = {"x25519": "curve25519", "x448": "curve448", "ecp256": "ecp256"}
 
 _INTEGRITY = {
-    "sha1": "sha1", "sha": "sha1", "sha96": "sha1", "hmacsha1": "sha1", "hmacsha196": "sha1",
-    "sha196": "sha1", "sha1160": "sha1",
-    "sha256": "sha256", "sha2256": "sha256", "hmacsha2256128": "sha256", "hmacsha2256": "sha256",
+    "sha1": "sha1",
+    "sha": "sha1",
+    "sha96": "sha1",
+    "hmacsha1": "sha1",
+    "hmacsha196": "sha1",
+    "sha196": "sha1",
+    "sha1160": "sha1",
+    "sha256": "sha256",
+    "sha2256": "sha256",
+    "hmacsha2256128": "sha256",
+    "hmacsha2256": "sha256",
     "sha256128": "sha256",
-    "sha384": "sha384", "sha2384": "sha384", "hmacsha2384192": "sha384", "hmacsha2384": "sha384",
-    "sha512": "sha512", "sha2512": "sha512", "hmacsha2512256": "sha512", "hmacsha2512": "sha512",
-    "md5": "md5", "hmacmd5": "md5", "hmacmd596": "md5", "md596": "md5",
-    "aesxcbc": "aesxcbc", "aesxcbc96": "aesxcbc", "xcbc": "aesxcbc",
-    "aescmac": "aescmac", "aescmac96": "aescmac",
+    "sha384": "sha384",
+    "sha2384": "sha384",
+    "hmacsha2384192": "sha384",
+    "hmacsha2384": "sha384",
+    "sha512": "sha512",
+    "sha2512": "sha512",
+    "hmacsha2512256": "sha512",
+    "hmacsha2512": "sha512",
+    "md5": "md5",
+    "hmacmd5": "md5",
+    "hmacmd596": "md5",
+    "md596": "md5",
+    "aesxcbc": "aesxcbc",
+    "aesxcbc96": "aesxcbc",
+    "xcbc": "aesxcbc",
+    "aescmac": "aescmac",
+    "aescmac96": "aescmac",
     "sha25696": "sha256_96",
 }
 _NO_INTEGRITY = {"none", "null", "integnone", ""}
@@ -200,8 +237,11 @@ def proposal_from_keywords(text: str, kind: str = "ike") -> Proposal:
         if hit and hit[1] not in found[hit[0]]:
             found[hit[0]].append(hit[1])
     if kind == "ike" and not found["prf"]:
-        found["prf"] = [f"prf{i}" for i in found["integrity"] if i in
-                        ("sha1", "sha256", "sha384", "sha512", "md5")]
+        found["prf"] = [
+            f"prf{i}"
+            for i in found["integrity"]
+            if i in ("sha1", "sha256", "sha384", "sha512", "md5")
+        ]
     return Proposal(
         encryption=tuple(found["encryption"]),
         integrity=tuple(found["integrity"]),
@@ -219,5 +259,9 @@ def proposal_from_suite(text: str, kind: str = "ike") -> Proposal:
         hit = classify(token)
         if hit and hit[1] not in found[hit[0]]:
             found[hit[0]].append(hit[1])
-    return Proposal(tuple(found["encryption"]), tuple(found["integrity"]),
-                    tuple(found["prf"]), tuple(found["dh"]))
+    return Proposal(
+        tuple(found["encryption"]),
+        tuple(found["integrity"]),
+        tuple(found["prf"]),
+        tuple(found["dh"]),
+    )

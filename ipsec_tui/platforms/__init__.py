@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
@@ -159,6 +160,20 @@ class CommandPattern:
         if self.args is not None and not re.fullmatch(self.args, rest):
             return None
         return " ".join([*full_words, rest]) if rest else " ".join(full_words)
+
+
+def _likeness(value: str, default: str) -> int:
+    """How much a path looks like a variable's default: same file wins, then same extension,
+    then the length of the common leading folders."""
+    if value == default:
+        return 1000
+    same_suffix = 100 if PurePosixPath(value).suffix == PurePosixPath(default).suffix else 0
+    common = 0
+    for mine, theirs in zip(PurePosixPath(value).parts, PurePosixPath(default).parts, strict=False):
+        if mine != theirs:
+            break
+        common += 1
+    return same_suffix + common
 
 
 def _fill(word: str, variables: Mapping[str, str]) -> str:
@@ -296,6 +311,38 @@ class PlatformSpec:
             if canonical is not None:
                 return canonical
         return None
+
+    def pattern_of(self, command_text: str) -> str | None:
+        """The pattern a collected command came from, written out in full with its
+        ``{variables}`` kept (``cat {log_file}``, ``show crypto ikev2 sa``): what chooses the
+        parser. Variables match whatever the capture holds, since a reader does not know the
+        peer's overrides; where two patterns differ only by a variable (``cat {log_file}``,
+        ``cat {swanctl_conf}``) the one whose default value looks most like it wins."""
+        tokens = command_text.split()
+        best: tuple[int, str] | None = None
+        for pattern in self.allowlist:
+            variables = {
+                match["name"]: token
+                for token, (required, _) in zip(tokens, pattern.words, strict=False)
+                if (match := _VARIABLE_WORD.match(required))
+            }
+            if pattern.variables and len(variables) != len(pattern.variables):
+                continue
+            try:
+                found = pattern.match(command_text, variables)
+            except KeyError:
+                continue
+            if found is None:
+                continue
+            text = pattern.canonical({name: f"{{{name}}}" for name in pattern.variables})
+            if not variables:
+                return text
+            score = sum(
+                _likeness(value, self.variables.get(name, "")) for name, value in variables.items()
+            )
+            if best is None or score > best[0]:
+                best = (score, text)
+        return best[1] if best else None
 
     def check_allowed(self, command: str, overrides: Mapping[str, str] | None = None) -> str:
         """The canonical form of ``command`` if it is allowed here; else CommandRefused."""
