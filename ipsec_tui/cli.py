@@ -4,6 +4,7 @@ inside each handler so that headless commands start fast."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -12,6 +13,7 @@ from ipsec_tui.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ipsec_tui.analysis_cli import register as register_analysis
     from ipsec_tui.collectors.cli import register as register_collect
     from ipsec_tui.lab.cli import register as register_lab
 
@@ -22,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ipsec-tui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     register_collect(sub)
+    register_analysis(sub)
     register_lab(sub)
     return parser
 
@@ -40,6 +43,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ipsec-tui: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: say so in one line; the traceback only when asked
+        if os.environ.get("IPSEC_TUI_DEBUG"):
+            raise
+        print(
+            f"ipsec-tui: internal error: {type(exc).__name__}: {exc} "
+            "(set IPSEC_TUI_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from ipsec_tui.errors import UserError
 from ipsec_tui.lab import core, faults
 from ipsec_tui.lab.topology import lab_dir
 
@@ -30,7 +31,7 @@ def record(
     for name in wanted:
         target = out_dir / name
         if target.exists():
-            raise core.UserError(f"{target}: already exists; remove it or choose another folder")
+            raise UserError(f"{target}: already exists; remove it or choose another folder")
         fault = faults.FAULTS.get(name)
         if fault and fault.needs_child_sa and not lab.child_sa_supported:
             say(f"skip {name}: {lab.limitation()}")
@@ -38,7 +39,7 @@ def record(
         changed = faults.reset(lab) if fault is None else faults.inject(lab, name)
         result = collect_tunnel(tunnel, target, passwords={})
         if not result.ok:
-            raise core.UserError(f"{name}: collection failed: {'; '.join(result.failures)}")
+            raise UserError(f"{name}: collection failed: {'; '.join(result.failures)}")
         scenario = {
             "scenario": name,
             "impl_b": impl_b,

@@ -159,7 +159,7 @@ def parse_text(
     from ipsec_tui.platforms import load_platform
 
     spec = load_platform(platform)
-    pattern = spec.pattern_of(command, overrides)
+    pattern = spec.pattern_of(command)
     if pattern is None:
         return ParseResult(
             command,

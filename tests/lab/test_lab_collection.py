@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ipsec_tui.analysis import analyse_captures
 from ipsec_tui.lab import core, faults
 from tests.lab.conftest import Collected, collect, swanctl_packets
 
@@ -54,6 +55,12 @@ def test_baseline_is_established_with_traffic_both_ways(lab: core.Lab, tmp_path:
     assert files and all(lab.state.psk not in p.read_text() for p in files)
     conf = _show(c, A, "config")
     assert "<redacted:fp=" in conf
+    # and the engine reads the live capture as the lab built it
+    d = analyse_captures(list(c.peers.values())).diagnosis
+    if lab.child_sa_supported:
+        assert (d.cause, d.side) == ("healthy", None), d.summary
+    else:
+        assert (d.cause, d.side) == ("sa-install-failed", B), d.summary
 
 
 # (fault, impl or None for both) -> what the captured text must show
@@ -153,6 +160,8 @@ def test_fault_shows_its_own_symptom(lab: core.Lab, name: str, tmp_path: Path) -
     a_sas = c.text(A, "swanctl --list-sas")
     for peer, where, needle in SYMPTOMS.get(name, {}).get(impl, []):
         assert needle in _show(c, peer, where), f"{name}/{impl}: {peer} {where}: {needle!r}"
+    d = analyse_captures(list(c.peers.values())).diagnosis
+    assert (d.cause, d.side) == (fault.expected_cause, fault.site.name), (d.summary, d.causes)
     if name == "udp-blocked":
         assert "ESTABLISHED" not in a_sas
         assert "203.0.113.1" not in c.log(B)  # the responder never heard a thing

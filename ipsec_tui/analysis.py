@@ -1,0 +1,102 @@
+"""Captures in, diagnosis out: the headless engine behind `check`, the cockpit and bundles."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ipsec_tui.checks.diagnosis import diagnose
+from ipsec_tui.checks.engine import run_steps
+from ipsec_tui.checks.pair import Pair
+from ipsec_tui.domain.capture import PeerCapture
+from ipsec_tui.domain.model import Diagnosis, PeerModel, StepResult
+from ipsec_tui.errors import UserError
+from ipsec_tui.playbooks import Playbook, load_playbook
+
+
+@dataclass(frozen=True)
+class Analysis:
+    pair: Pair
+    steps: tuple[StepResult, ...]
+    diagnosis: Diagnosis
+
+    @property
+    def healthy(self) -> bool:
+        return self.diagnosis.cause == "healthy"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "diagnosis": {
+                "cause": self.diagnosis.cause,
+                "side": self.diagnosis.side,
+                "summary": self.diagnosis.summary,
+                "next_action": self.diagnosis.next_action,
+                "causes": [asdict(c) for c in self.diagnosis.causes],
+            },
+            "peers": [
+                {"name": p.name, "platform": p.platform, "host": p.host}
+                for p in (self.pair.a, self.pair.b)
+                if p
+            ],
+            "steps": [
+                {
+                    "id": s.id,
+                    "title": s.title,
+                    "status": s.status.value,
+                    "findings": [_finding(f) for f in s.findings],
+                }
+                for s in self.steps
+            ],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+def _finding(finding: Any) -> dict[str, Any]:
+    data = asdict(finding)
+    data["status"] = finding.status.value
+    data["causes"] = [{"cause": c, "side": s, "weight": w} for c, s, w in finding.causes]
+    return data
+
+
+def analyse_models(
+    a: PeerModel | None, b: PeerModel | None, playbook: Playbook | None = None
+) -> Analysis:
+    playbook = playbook or load_playbook()
+    pair = Pair(a, b)
+    steps = run_steps(pair, [(s.id, s.title, s.checks) for s in playbook.steps])
+    return Analysis(pair, tuple(steps), diagnose(pair, steps))
+
+
+def analyse_captures(captures: list[PeerCapture], playbook: Playbook | None = None) -> Analysis:
+    from ipsec_tui.parsers.base import parse_peer
+
+    if not captures or len(captures) > 2:
+        raise UserError(f"a check needs one or two peers, got {len(captures)}")
+    models = [parse_peer(c) for c in captures]
+    return analyse_models(models[0], models[1] if len(models) > 1 else None, playbook)
+
+
+def load_captures(paths: list[Path]) -> list[PeerCapture]:
+    """One capture folder (one or two peers), or two peer folders (or one-peer captures)."""
+    from ipsec_tui.collectors.capture_io import PEER_FILE, read_capture, read_peer
+
+    captures: list[PeerCapture] = []
+    for path in paths:
+        if not path.exists():
+            raise UserError(f"{path}: no such folder")
+        if path.is_file():
+            raise UserError(f"{path}: expected a capture folder (or a peer folder), got a file")
+        if (path / PEER_FILE).is_file():
+            captures.append(read_peer(path))
+        else:
+            captures.extend(read_capture(path))
+    if len(captures) > 2:
+        raise UserError(
+            f"{', '.join(map(str, paths))}: holds {len(captures)} peers; give the "
+            "two peer folders of the tunnel to check"
+        )
+    return captures

@@ -1,0 +1,39 @@
+"""Run a playbook's steps over two peers: ordered step results, each with its findings."""
+
+from __future__ import annotations
+
+from ipsec_tui.checks.pair import Pair
+from ipsec_tui.checks.registry import all_checks
+from ipsec_tui.domain.model import Finding, Status, StepResult
+
+_WORST = {Status.PASS: 0, Status.UNKNOWN: 1, Status.WARN: 2, Status.FAIL: 3}
+
+
+def worst(statuses: list[Status]) -> Status:
+    return max(statuses, key=lambda s: _WORST[s]) if statuses else Status.UNKNOWN
+
+
+def run_steps(pair: Pair, steps: list[tuple[str, str, tuple[str, ...]]]) -> list[StepResult]:
+    """(step id, title, check ids) in order -> step results. A check that crashes becomes an
+    `unknown` finding naming the error: one bad check never hides the others."""
+    checks = all_checks()
+    results = []
+    for step_id, title, check_ids in steps:
+        findings: list[Finding] = []
+        for check_id in check_ids:
+            check = checks[check_id]
+            try:
+                findings.append(check.fn(pair, step_id))
+            except Exception as exc:  # report, keep going
+                findings.append(
+                    Finding(
+                        step_id,
+                        check_id,
+                        Status.UNKNOWN,
+                        f"check failed to run: {type(exc).__name__}: {exc}",
+                    )
+                )
+        results.append(
+            StepResult(step_id, title, worst([f.status for f in findings]), tuple(findings))
+        )
+    return results

@@ -1,0 +1,194 @@
+"""Step 3: identities mirror, authentication methods agree, the same PSK on both sides."""
+
+from __future__ import annotations
+
+from ipsec_tui.checks.pair import Pair, connection, events, evidence_of, ike_sa, row
+from ipsec_tui.checks.registry import check
+from ipsec_tui.domain.model import Finding, PeerModel, Status
+
+
+def _ids(peer: PeerModel | None, other: PeerModel | None) -> tuple[str | None, str | None]:
+    """(local id, expected remote id): configuration first, the SA where it says more."""
+    conn = connection(peer, other)
+    sa = ike_sa(peer, other)
+    local = (conn and conn.local_id) or (sa and sa.local_id) or None
+    remote = (conn and conn.remote_id) or (sa and sa.remote_id) or None
+    return _plain(local), _plain(remote)
+
+
+def _plain(identity: str | None) -> str | None:
+    """Compare identities by meaning: Libreswan's @fqdn and strongSwan's fqdn are one ID."""
+    if identity is None:
+        return None
+    text = identity.strip().strip("'\"")
+    return text[1:] if text.startswith("@") and not text.startswith("@#") else text
+
+
+def _matches(expected: str | None, presented: str | None) -> bool | None:
+    if expected is None or presented is None:
+        return None
+    return expected in ("%any", "%", "*") or expected == presented
+
+
+@check("identity.ids", "Identities mirror")
+def ids(pair: Pair, step: str) -> Finding:
+    a_local, a_remote = _ids(pair.a, pair.b)
+    b_local, b_remote = _ids(pair.b, pair.a)
+    a_ok = _matches(b_remote, a_local)  # does B expect what A presents?
+    b_ok = _matches(a_remote, b_local)
+    rows = (
+        row("local id", a_local, b_local, same=None),
+        row("expected remote id", a_remote, b_remote, same=None),
+        row("A presents what B expects", a_local, b_remote, same=a_ok),
+        row(
+            "B presents what A expects",
+            a_remote,
+            b_local,
+            same=b_ok,
+            explain="A's expected remote id against B's local id",
+        ),
+    )
+    causes: list[tuple[str, str | None, float]] = []
+    evidence = []
+    for peer, _ in pair.sides():
+        rejected = events(peer, "peer_id_mismatch")
+        if rejected:
+            causes.append(("identity-mismatch", peer.name, 3.0))
+            evidence += evidence_of(peer, rejected, limit=3)
+    # the side to fix is the one whose expectation does not match what the other presents
+    if a_ok is False and pair.b:
+        causes.append(("identity-mismatch", pair.b.name, 2.0))
+    if b_ok is False and pair.a:
+        causes.append(("identity-mismatch", pair.a.name, 2.0))
+    if causes:
+        side = max(causes, key=lambda c: c[2])[1]
+        return Finding(
+            step,
+            "identity.ids",
+            Status.FAIL,
+            f"identity mismatch: {side} does not accept the identity presented",
+            rows,
+            tuple(evidence),
+            next_action=f"Make {side}'s expected remote id equal the other's "
+            "local id (or the reverse), with the same ID type (FQDN, IP, DN).",
+            causes=tuple(causes),
+        )
+    if a_ok is None or b_ok is None:
+        return Finding(
+            step, "identity.ids", Status.UNKNOWN, "identities known on one side only", rows
+        )
+    return Finding(step, "identity.ids", Status.PASS, "identities mirror", rows)
+
+
+@check("identity.auth_method", "Authentication methods agree")
+def auth_method(pair: Pair, step: str) -> Finding:
+    ca, cb = connection(pair.a, pair.b), connection(pair.b, pair.a)
+    rows = (
+        row("local auth", ca and ca.local_auth, cb and cb.local_auth, same=None),
+        row("A's local = B's remote", ca and ca.local_auth, cb and cb.remote_auth),
+        row("B's local = A's remote", ca and ca.remote_auth, cb and cb.local_auth),
+    )
+    verdicts = [r.match for r in rows[1:]]
+    if False in verdicts:
+        return Finding(
+            step,
+            "identity.auth_method",
+            Status.FAIL,
+            "the peers authenticate with different methods",
+            rows,
+            next_action="Use the same method (PSK or certificates) on both sides.",
+            causes=(("identity-mismatch", None, 1.0),),
+        )
+    if None in verdicts:
+        return Finding(
+            step,
+            "identity.auth_method",
+            Status.UNKNOWN,
+            "authentication method known on one side only",
+            rows,
+        )
+    return Finding(step, "identity.auth_method", Status.PASS, "same authentication method", rows)
+
+
+@check("identity.psk", "Same pre-shared key")
+def psk(pair: Pair, step: str) -> Finding:
+    ca, cb = connection(pair.a, pair.b), connection(pair.b, pair.a)
+    fa, fb = ca and ca.psk_fingerprint, cb and cb.psk_fingerprint
+    rows = [
+        row(
+            "PSK fingerprint (keyed, same run)",
+            fa,
+            fb,
+            explain="fingerprints of one collection compare; the keys never leave the devices",
+        )
+    ]
+    causes: list[tuple[str, str | None, float]] = []
+    evidence = []
+    rejecting = None
+    for peer, _ in pair.sides():
+        mismatched = events(peer, "psk_mismatch")
+        if mismatched:
+            rejecting = peer.name
+            causes.append(("psk-mismatch", peer.name, 3.0))
+            evidence += evidence_of(peer, mismatched, limit=3)
+            rows.append(
+                row(f"{peer.name}: AUTH payload did not verify", len(mismatched), None, same=False)
+            )
+    if fa and fb and fa != fb:
+        causes.append(("psk-mismatch", rejecting, 2.0))
+    if causes:
+        side = rejecting or "either side"
+        return Finding(
+            step,
+            "identity.psk",
+            Status.FAIL,
+            "the pre-shared keys differ"
+            + (f" ({rejecting} rejected the other's AUTH)" if rejecting else ""),
+            tuple(rows),
+            tuple(evidence),
+            next_action=f"Set the same pre-shared key on both peers (on {side}, or "
+            "agree on a new one out of band) and re-initiate.",
+            causes=tuple(causes),
+        )
+    if fa and fb:
+        return Finding(
+            step, "identity.psk", Status.PASS, "same pre-shared key on both peers", tuple(rows)
+        )
+    return Finding(
+        step,
+        "identity.psk",
+        Status.UNKNOWN if not (fa or fb) else Status.PASS,
+        "no PSK mismatch seen (the keys themselves are not readable on both sides)",
+        tuple(rows),
+    )
+
+
+@check("identity.certificates", "Certificates valid")
+def certificates(pair: Pair, step: str) -> Finding:
+    methods = {c.local_auth for p, o in pair.sides() if (c := connection(p, o))}
+    rows = []
+    causes: list[tuple[str, str | None, float]] = []
+    evidence = []
+    for peer, _ in pair.sides():
+        bad = events(peer, "cert_invalid")
+        if bad:
+            causes.append(("cert-invalid", peer.name, 3.0))
+            evidence += evidence_of(peer, bad, limit=3)
+            rows.append(row(f"{peer.name} certificate errors", len(bad), None, same=False))
+    if causes:
+        return Finding(
+            step,
+            "identity.certificates",
+            Status.FAIL,
+            "a certificate did not verify",
+            tuple(rows),
+            tuple(evidence),
+            next_action="Check validity dates, the CA chain and that the subject/SAN "
+            "matches the identity the other side expects.",
+            causes=tuple(causes),
+        )
+    if methods and methods <= {"psk", None}:
+        return Finding(
+            step, "identity.certificates", Status.PASS, "no certificates in use (pre-shared keys)"
+        )
+    return Finding(step, "identity.certificates", Status.PASS, "no certificate errors logged")

@@ -1,0 +1,93 @@
+"""Step 7: rekeying: lifetime asymmetry, rekey failures and churn in the logs."""
+
+from __future__ import annotations
+
+from ipsec_tui.checks.pair import Pair, child_config, connection, events, evidence_of, row
+from ipsec_tui.checks.registry import check
+from ipsec_tui.domain.model import Finding, PeerModel, Status
+
+ASYMMETRY = 2.0  # one side rekeys at least twice as often as the other
+
+
+def _child_rekey(peer: PeerModel | None, other: PeerModel | None) -> int | None:
+    child = child_config(peer, other)
+    if child and child.rekey_time_s:
+        return child.rekey_time_s
+    return child.life_time_s if child else None
+
+
+def _ike_rekey(peer: PeerModel | None, other: PeerModel | None) -> int | None:
+    conn = connection(peer, other)
+    return (conn.rekey_time_s or conn.life_time_s) if conn else None
+
+
+@check("rekey.lifetimes", "Lifetimes agree")
+def lifetimes(pair: Pair, step: str) -> Finding:
+    rows = []
+    causes: list[tuple[str, str | None, float]] = []
+    worst = None
+    for label, getter in (("child SA rekey (s)", _child_rekey), ("IKE SA rekey (s)", _ike_rekey)):
+        va, vb = getter(pair.a, pair.b), getter(pair.b, pair.a)
+        if va and vb:
+            ratio = max(va, vb) / min(va, vb)
+            shorter = pair.a if va < vb else pair.b
+            rows.append(
+                row(
+                    label,
+                    va,
+                    vb,
+                    same=ratio < ASYMMETRY,
+                    explain=f"{ratio:.1f}x apart" if ratio >= ASYMMETRY else "",
+                )
+            )
+            if ratio >= ASYMMETRY and shorter is not None:
+                causes.append(("lifetime-mismatch", shorter.name, 1.5))
+                worst = shorter.name
+        else:
+            rows.append(row(label, va, vb, same=None))
+    if causes:
+        return Finding(
+            step,
+            "rekey.lifetimes",
+            Status.WARN,
+            f"lifetimes differ a lot: {worst} rekeys much sooner (no error in "
+            "IKEv2, but periodic drops where rekeys collide or fail)",
+            tuple(rows),
+            next_action=f"Align the lifetimes; {worst}'s are the short ones.",
+            causes=tuple(causes),
+        )
+    if all(r.match is None for r in rows):
+        return Finding(
+            step, "rekey.lifetimes", Status.UNKNOWN, "lifetimes known on one side only", tuple(rows)
+        )
+    return Finding(step, "rekey.lifetimes", Status.PASS, "lifetimes agree", tuple(rows))
+
+
+@check("rekey.failures", "Rekeys succeed")
+def failures(pair: Pair, step: str) -> Finding:
+    rows = []
+    evidence = []
+    causes: list[tuple[str, str | None, float]] = []
+    for peer, other in pair.sides():
+        failed = events(peer, "rekey_failed")
+        rows.append(
+            row(
+                f"{peer.name} rekey failures", len(failed), None, same=None if not failed else False
+            )
+        )
+        if failed:
+            evidence += evidence_of(peer, failed, limit=3)
+            causes.append(("rekey-failure", other.name if other else None, 1.0))
+    if causes:
+        return Finding(
+            step,
+            "rekey.failures",
+            Status.FAIL,
+            "rekeying fails",
+            tuple(rows),
+            tuple(evidence),
+            next_action="Compare PFS groups and child proposals: a rekey "
+            "negotiates them again (with a DH exchange when PFS is on).",
+            causes=tuple(causes),
+        )
+    return Finding(step, "rekey.failures", Status.PASS, "no rekey failures logged", tuple(rows))

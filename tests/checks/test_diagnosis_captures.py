@@ -1,0 +1,116 @@
+"""The diagnosis on captures recorded from the real lab: every fault, both implementations
+of siteB. Machines without root cover the diagnosis through these."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ipsec_tui.analysis import analyse_captures, load_captures
+from ipsec_tui.domain.causes import DIAGNOSIS_CAUSES
+from ipsec_tui.domain.model import Status
+
+CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
+SCENARIOS = sorted(p for p in CAPTURES.glob("*/*") if (p / "scenario.yml").is_file())
+
+
+def _scenario(path: Path) -> dict[str, object]:
+    return yaml.safe_load((path / "scenario.yml").read_text())
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: f"{p.parent.name}-{p.name}")
+def test_diagnosis_names_the_injected_cause_and_side(path: Path) -> None:
+    expected = _scenario(path)
+    analysis = analyse_captures(load_captures([path]))
+    d = analysis.diagnosis
+    assert d.cause == expected["expected_cause"], (d.summary, d.causes)
+    if expected["expected_cause"] == "healthy":
+        assert d.side is None
+    else:
+        assert d.side == expected["fault_side"], (d.summary, d.causes)
+        assert d.next_action
+    assert d.cause in DIAGNOSIS_CAUSES
+    # nothing collected was lost: every output parsed or kept as an unknown finding
+    parse = next(f for s in analysis.steps for f in s.findings if f.check_id == "collection.parse")
+    assert parse.status in (Status.PASS, Status.UNKNOWN)
+
+
+def test_steps_come_in_the_playbook_order() -> None:
+    analysis = analyse_captures(load_captures([CAPTURES / "strongswan" / "baseline"]))
+    assert [s.id for s in analysis.steps] == [
+        "collection",
+        "negotiation",
+        "sas",
+        "identity",
+        "proposals",
+        "selectors",
+        "path",
+        "rekey",
+    ]
+    assert all(s.status == Status.PASS for s in analysis.steps), [
+        (f.check_id, f.title) for s in analysis.steps for f in s.findings if f.status != Status.PASS
+    ]
+
+
+def test_one_peer_only_still_checks_and_says_what_is_missing() -> None:
+    only_a = CAPTURES / "strongswan" / "psk" / "siteA"
+    analysis = analyse_captures(load_captures([only_a]))
+    d = analysis.diagnosis
+    # from the initiator alone a PSK and an identity mismatch look the same
+    assert d.cause in ("psk-mismatch", "identity-mismatch")
+    considered = {c.cause for c in d.causes}
+    assert {"psk-mismatch", "identity-mismatch"} <= considered
+    assert "was not collected" in d.summary
+    peers = next(f for s in analysis.steps for f in s.findings if f.check_id == "collection.peers")
+    assert peers.status == Status.WARN
+
+
+def test_two_peer_folders_equal_one_capture_folder() -> None:
+    capture = CAPTURES / "strongswan" / "ts"
+    one = analyse_captures(load_captures([capture])).to_dict()
+    two = analyse_captures(load_captures([capture / "siteA", capture / "siteB"])).to_dict()
+    assert one == two
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ipsec_tui.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_json_and_exit_codes(tmp_path: Path) -> None:
+    healthy = _cli("check", str(CAPTURES / "strongswan" / "baseline"), "--json")
+    assert healthy.returncode == 0, healthy.stderr
+    data = json.loads(healthy.stdout)
+    assert data["diagnosis"]["cause"] == "healthy"
+    assert [s["id"] for s in data["steps"]][:2] == ["collection", "negotiation"]
+    assert {"id", "status", "findings"} <= set(data["steps"][0])
+    broken = _cli("check", str(CAPTURES / "strongswan" / "psk"), "--json")
+    assert broken.returncode == 1
+    d = json.loads(broken.stdout)["diagnosis"]
+    assert (d["cause"], d["side"]) == ("psk-mismatch", "siteB")
+    assert {"cause", "side", "summary", "causes"} <= set(d)
+    missing = _cli("check", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and "no such folder" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    (tmp_path / "bad" / "siteA").mkdir(parents=True)
+    (tmp_path / "bad" / "siteA" / "peer.yml").write_text("name: siteA\nplatform: vyos\n")
+    unknown = _cli("check", str(tmp_path / "bad"))
+    assert unknown.returncode == 2 and "vyos" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    (tmp_path / "empty" / "siteA").mkdir(parents=True)
+    (tmp_path / "empty" / "siteA" / "peer.yml").write_text("")
+    empty = _cli("check", str(tmp_path / "empty"))
+    assert empty.returncode == 2 and "peer.yml" in empty.stderr
+
+
+def test_human_output_names_cause_side_and_action() -> None:
+    res = _cli("check", str(CAPTURES / "strongswan" / "udp-blocked"))
+    assert res.returncode == 1
+    assert "diagnosis: peer-unreachable" in res.stdout
+    assert "fix on siteB" in res.stdout
