@@ -53,8 +53,8 @@ def _union(proposals: tuple[Proposal, ...], family: str) -> tuple[str, ...]:
 
 
 def _offer_rows(
-    a: tuple[Proposal, ...], b: tuple[Proposal, ...], families: list[str], prefix: str
-) -> list:
+    a: tuple[Proposal, ...], b: tuple[Proposal, ...], families: list[tuple[str, str]], prefix: str
+) -> list[Row]:
     rows = []
     for family, label in families:
         ua, ub = _union(a, family), _union(b, family)
