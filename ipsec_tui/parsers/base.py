@@ -107,8 +107,16 @@ def find_parser(platform: str, key: str) -> Parser | None:
 
 @cache
 def _load_parser_modules() -> None:
-    # importing registers; one module per platform family
-    from ipsec_tui.parsers import libreswan, linux, strongswan  # noqa: F401
+    """Import every parser module of this package once: importing registers its parsers
+    (one module per platform family; a new platform is a new module, nothing to edit here)."""
+    import importlib
+    import pkgutil
+
+    import ipsec_tui.parsers as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name != "base" and not info.name.startswith("_"):
+            importlib.import_module(f"ipsec_tui.parsers.{info.name}")
 
 
 # --- TTP ------------------------------------------------------------------------------------
