@@ -29,12 +29,12 @@ from typing import Any
 
 import netmiko
 import paramiko
-from netmiko import ConnectHandler
 from netmiko.exceptions import (
     NetmikoAuthenticationException,
     NetmikoTimeoutException,
     ReadTimeout,
 )
+from netmiko.ssh_dispatcher import CLASS_MAPPER
 
 from ipsec_tui import __version__
 from ipsec_tui.collectors.capture_io import output_file_name
@@ -327,6 +327,26 @@ class _JumpTunnel:
         self.client.close()
 
 
+def driver_class(spec: PlatformSpec) -> type[Any]:
+    """Netmiko's driver class for the platform, with the methods the platform marks as not
+    read-only (``driver_skips``) replaced by no-ops that send nothing."""
+    base = CLASS_MAPPER[spec.device_type]
+    if not spec.driver_skips:
+        return base
+    for method in spec.driver_skips:
+        if not callable(getattr(base, method, None)):
+            raise ValueError(
+                f"{spec.name}: driver_skips names {method!r}, which {base.__name__} does not have"
+            )
+
+    def skipped(self: Any, *args: Any, **kwargs: Any) -> str:
+        return ""
+
+    return type(
+        f"ReadOnly{base.__name__}", (base,), {method: skipped for method in spec.driver_skips}
+    )
+
+
 def _connect(
     peer: PeerConfig,
     spec: PlatformSpec,
@@ -391,7 +411,7 @@ def _connect(
             params["sock"] = jump.channel(peer.host, peer.port)
         if peer.ssh_config_file is not None:
             params["ssh_config_file"] = str(peer.ssh_config_file)
-        return ConnectHandler(**params)
+        return driver_class(spec)(**params)
     except Exception as exc:
         raise _connect_error(
             exc,

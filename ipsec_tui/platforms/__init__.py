@@ -225,6 +225,9 @@ class PlatformSpec:
         default_factory=lambda: MappingProxyType({})
     )
     allow: tuple[CommandPattern, ...] = ()
+    # Netmiko driver methods replaced by no-ops because what they send is not read-only
+    # (e.g. the ASA driver enters configuration mode to set the terminal width).
+    driver_skips: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for path_variable in self.readable_files:
@@ -420,7 +423,7 @@ def _patterns(entries: Iterable[Any]) -> tuple[CommandPattern, ...]:
 
 def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
     known = {"name", "description", "device_type", "shell", "login_commands", "variables",
-             "readable_files", "facts", "allow"}  # fmt: skip
+             "readable_files", "facts", "allow", "driver_skips"}  # fmt: skip
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
@@ -448,6 +451,7 @@ def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
         readable_files=tuple(str(name) for name in data.get("readable_files") or ()),
         facts=MappingProxyType(facts),
         allow=_patterns(data.get("allow") or ()),
+        driver_skips=tuple(str(method) for method in data.get("driver_skips") or ()),
     )
 
 
