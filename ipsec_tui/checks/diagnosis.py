@@ -21,10 +21,12 @@ def diagnose(pair: Pair, steps: list[StepResult]) -> Diagnosis:
     score: dict[str, float] = defaultdict(float)
     sides: dict[str, dict[str | None, float]] = defaultdict(lambda: defaultdict(float))
     best: dict[str, tuple[float, Finding]] = {}
+    backing: dict[str, list[tuple[float, Finding]]] = defaultdict(list)
     for finding in findings:
         for cause, side, weight in finding.causes:
             score[cause] += weight
             sides[cause][side] += weight
+            backing[cause].append((weight, finding))
             if cause not in best or weight > best[cause][0]:
                 best[cause] = (weight, finding)
     if not score:
@@ -36,10 +38,15 @@ def diagnose(pair: Pair, steps: list[StepResult]) -> Diagnosis:
     top = causes[0]
     finding = best[top.cause][1]
     where = f" Fix it on {top.side}." if top.side else " Either side may need the change."
-    summary = f"{DIAGNOSIS_CAUSES.get(top.cause, top.cause)}: {finding.title}.{where}"
+    summary = f"{finding.title}.{where}"
     if pair.missing():
         summary += f" ({pair.missing()} was not collected: its side would confirm this.)"
-    return Diagnosis(top.cause, top.side, summary, finding.next_action, causes)
+    # the strongest findings behind the cause say what to do, most concrete first
+    actions: list[str] = []
+    for _, backer in sorted(backing[top.cause], key=lambda wf: -wf[0]):
+        if backer.next_action and backer.next_action not in actions:
+            actions.append(backer.next_action)
+    return Diagnosis(top.cause, top.side, summary, " ".join(actions[:2]), causes)
 
 
 def _side(votes: dict[str | None, float]) -> str | None:

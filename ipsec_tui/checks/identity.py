@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from ipsec_tui.checks.pair import Pair, connection, events, evidence_of, ike_sa, row
+from ipsec_tui.checks.pair import (
+    Pair,
+    connection,
+    count_row,
+    events,
+    evidence_of,
+    ike_sa,
+    row,
+)
 from ipsec_tui.checks.registry import check
 from ipsec_tui.domain.model import Finding, PeerModel, Status
 
@@ -166,7 +174,7 @@ def psk(pair: Pair, step: str) -> Finding:
 @check("identity.certificates", "Certificates valid")
 def certificates(pair: Pair, step: str) -> Finding:
     methods = {c.local_auth for p, o in pair.sides() if (c := connection(p, o))}
-    rows = []
+    rows = [count_row(pair, "certificate errors", lambda p: len(events(p, "cert_invalid")))]
     causes: list[tuple[str, str | None, float]] = []
     evidence = []
     for peer, _ in pair.sides():
@@ -174,7 +182,6 @@ def certificates(pair: Pair, step: str) -> Finding:
         if bad:
             causes.append(("cert-invalid", peer.name, 3.0))
             evidence += evidence_of(peer, bad, limit=3)
-            rows.append(row(f"{peer.name} certificate errors", len(bad), None, same=False))
     if causes:
         return Finding(
             step,

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from ipsec_tui.checks.pair import Pair, connection, events, evidence_of, ike_sa, log_collected, row
+from ipsec_tui.checks.pair import (
+    Pair,
+    connection,
+    count_row,
+    events,
+    evidence_of,
+    ike_sa,
+    log_collected,
+    row,
+)
 from ipsec_tui.checks.registry import check
 from ipsec_tui.domain.causes import NOTIFY_ERRORS
 from ipsec_tui.domain.model import Evidence, Finding, Status
@@ -166,14 +175,13 @@ def notify(pair: Pair, step: str) -> Finding:
 
 @check("negotiation.retransmits", "Requests answered")
 def retransmits(pair: Pair, step: str) -> Finding:
-    rows = []
+    rows = [count_row(pair, "retransmits", lambda p: len(events(p, "retransmit", "giving_up")))]
     evidence: list[Evidence] = []
     causes: list[tuple[str, str | None, float]] = []
     status = Status.PASS
     title = "no retransmits"
     for peer, other in pair.sides():
         tries = events(peer, "retransmit", "giving_up")
-        rows.append(row(f"{peer.name} retransmits", len(tries), None, same=None))
         if not tries:
             continue
         evidence += evidence_of(peer, tries, limit=4)
@@ -194,7 +202,8 @@ def retransmits(pair: Pair, step: str) -> Finding:
                 "its packets do not arrive"
             )
             causes.append(("peer-unreachable", other.name, 3.0))
-            rows.append(row(f"{target} heard {peer.name}", None, "no", same=False))
+            heard_row = ("no", None) if other is pair.a else (None, "no")
+            rows.append(row("heard from the other peer", *heard_row, same=False))
         else:
             title = f"{peer.name} retransmits although {target} received its requests"
             causes.append(("peer-unreachable", other.name, 1.0))

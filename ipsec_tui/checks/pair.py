@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from ipsec_tui.domain.model import (
@@ -69,6 +69,14 @@ def row(field: str, a: object, b: object, *, same: bool | None = None, explain: 
     if same is None:
         same = None if sa is None or sb is None else sa == sb
     return Row(field, sa, sb, same, explain)
+
+
+def count_row(pair: Pair, field: str, count: Callable[[PeerModel], int], explain: str = "") -> Row:
+    """A row counting bad things per peer: a mismatch as soon as either side has any."""
+    a = count(pair.a) if pair.a else None
+    b = count(pair.b) if pair.b else None
+    bad = any(v for v in (a, b) if v)
+    return row(field, a, b, same=False if bad else None, explain=explain)
 
 
 # --- what each peer has ---------------------------------------------------------------------

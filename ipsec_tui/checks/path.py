@@ -6,6 +6,7 @@ from __future__ import annotations
 from ipsec_tui.checks.pair import (
     Pair,
     child_config,
+    count_row,
     covers,
     ike_sa,
     installed_children,
@@ -20,9 +21,9 @@ IKE_PORTS = {500, 4500}
 
 @check("path.firewall", "Firewalls let IKE and ESP through")
 def firewall(pair: Pair, step: str) -> Finding:
-    rows = []
     evidence = []
     causes: list[tuple[str, str | None, float]] = []
+    blocking_of = {}
     for peer, _ in pair.sides():
         blocking = [
             r
@@ -34,14 +35,7 @@ def firewall(pair: Pair, step: str) -> Finding:
                 or (r.protocol == "udp" and not r.ports)
             )
         ]
-        rows.append(
-            row(
-                f"{peer.name} rules dropping IKE/ESP",
-                len(blocking),
-                None,
-                same=None if not blocking else False,
-            )
-        )
+        blocking_of[peer.name] = len(blocking)
         for rule in blocking:
             evidence.append(
                 Evidence(
@@ -59,6 +53,7 @@ def firewall(pair: Pair, step: str) -> Finding:
                 causes.append(("peer-unreachable", peer.name, 2.0))
             else:
                 causes.append(("peer-unreachable", peer.name, 1.0))
+    rows = [count_row(pair, "rules dropping IKE/ESP", lambda p: blocking_of.get(p.name, 0))]
     if causes:
         names = sorted({c[1] or "" for c in causes})
         return Finding(
@@ -105,32 +100,29 @@ def nat_t(pair: Pair, step: str) -> Finding:
 
 @check("path.routes", "Routes to the remote network point into the tunnel")
 def routes(pair: Pair, step: str) -> Finding:
-    rows = []
     missing = []
+    via_of: dict[str, str | None] = {}
     for peer, other in pair.sides():
         child = child_config(peer, other)
         remote = child.remote_ts if child else ()
-        if not installed_children(peer, other) or not networks(remote):
-            rows.append(row(f"{peer.name} route to remote network", None, None, same=None))
-            continue
-        if peer.platform not in ("strongswan", "libreswan"):
+        if (
+            not installed_children(peer, other)
+            or not networks(remote)
+            or peer.platform not in ("strongswan", "libreswan")
+        ):
+            via_of[peer.name] = None
             continue
         routed = [
             r for r in peer.routes if r.destination != "default" and covers([r.destination], remote)
         ]
         by_policy = any(covers([p.dst], remote) for p in peer.xfrm_policies if p.direction == "out")
         via = ", ".join(f"{r.destination} dev {r.device} table {r.table}" for r in routed)
-        ok = bool(routed) or by_policy
-        rows.append(
-            row(
-                f"{peer.name} route to {', '.join(remote)}",
-                via or ("XFRM policy" if by_policy else "none"),
-                None,
-                same=ok,
-            )
-        )
-        if not ok:
+        via_of[peer.name] = via or ("XFRM policy" if by_policy else "none")
+        if not (routed or by_policy):
             missing.append(peer.name)
+    a = via_of.get(pair.a.name) if pair.a else None
+    b = via_of.get(pair.b.name) if pair.b else None
+    rows = [row("route to the remote network", a, b, same=False if missing else None)]
     if missing:
         return Finding(
             step,

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from ipsec_tui.checks.pair import Pair, child_config, connection, events, evidence_of, row
+from ipsec_tui.checks.pair import (
+    Pair,
+    child_config,
+    connection,
+    events,
+    evidence_of,
+    row,
+)
 from ipsec_tui.checks.registry import check
 from ipsec_tui.domain.model import Finding, PeerModel, Status
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ipsec_tui.checks.pair import (
     Pair,
     child_sas,
+    count_row,
     events,
     evidence_of,
     ike_sa,
@@ -61,12 +62,11 @@ def child_sa(pair: Pair, step: str) -> Finding:
 
 @check("sa.install", "Negotiated SAs installed by the kernel")
 def install(pair: Pair, step: str) -> Finding:
-    rows = []
+    rows = [count_row(pair, "SA install failures", lambda p: len(events(p, "sa_install_failed")))]
     evidence = []
     causes: list[tuple[str, str | None, float]] = []
     for peer, _ in pair.sides():
         failed = events(peer, "sa_install_failed")
-        rows.append(row(f"{peer.name} install failures", len(failed), None, same=None))
         if failed:
             evidence += evidence_of(peer, failed, limit=4)
             causes.append(("sa-install-failed", peer.name, 4.0))

@@ -19,6 +19,7 @@ from typing import Any
 
 from ipsec_tui.domain.capture import PeerCapture, slug
 from ipsec_tui.domain.model import (
+    ChildSa,
     Connection,
     FirewallRule,
     IkeSa,
@@ -218,6 +219,20 @@ def parse_text(
     return ParseResult(command, file, ParseStatus.OK, parser_id), fragment
 
 
+def _is_log(platform: str, command: str) -> bool:
+    """Does the platform list this command (by its pattern) under its `log` fact?"""
+    from ipsec_tui.platforms import load_platform
+
+    spec = load_platform(platform)
+    pattern = spec.pattern_of(command)
+    if pattern is None:
+        return False
+    return any(
+        p.canonical({name: f"{{{name}}}" for name in p.variables}) == pattern
+        for p in spec.facts.get("log", ())
+    )
+
+
 def parse_peer(capture: PeerCapture) -> PeerModel:
     """Every collected output of one peer through its parser, merged into one model."""
     results: list[ParseResult] = []
@@ -231,7 +246,9 @@ def parse_peer(capture: PeerCapture) -> PeerModel:
             capture.platform, record.command, text, capture.name, record.file or "-"
         )
         results.append(result)
-        if fragment.log:
+        # the IKE log was collected even when it is empty: a silent log is evidence too
+        if fragment.log or (log_file is None and _is_log(capture.platform, record.command)
+                            and result.status != ParseStatus.FAILED):
             log_file = record.file
         _merge(merged, fragment)
     return PeerModel(
@@ -257,7 +274,7 @@ def parse_peer(capture: PeerCapture) -> PeerModel:
 
 
 def _merge(into: Fragment, part: Fragment) -> None:
-    into.ike_sas += part.ike_sas
+    into.ike_sas = merge_ike_sas(into.ike_sas, part.ike_sas)
     into.connections += part.connections
     into.routes += part.routes
     into.addresses += part.addresses
@@ -305,3 +322,75 @@ def merge_connections(connections: list[Connection]) -> list[Connection]:
             changes["children"] = tuple(children)
         by_name[conn.name] = replace(have, **changes)
     return list(by_name.values())
+
+
+# --- IKE SAs seen by several commands -------------------------------------------------------
+# Network OSes show an IKE SA and its child SAs in different commands (Junos `show security
+# ike ...` / `... ipsec ...`, PAN-OS `show vpn ike-sa` / `ipsec-sa`, FortiOS `diagnose vpn
+# ike gateway list` / `tunnel list`): the checks read a child SA under its IKE SA, so SAs
+# that name the same peer are joined. Within one command's output nothing is joined (two
+# IKE SAs towards one peer during a rekey stay two).
+
+
+def _fill(have: Any, other: Any) -> dict[str, Any]:
+    return {
+        name: getattr(other, name)
+        for name in have.__dataclass_fields__
+        if name != "child_sas"
+        and getattr(have, name) in (None, (), "")
+        and getattr(other, name) not in (None, (), "")
+    }
+
+
+def _same_ike_sa(have: IkeSa, other: IkeSa) -> bool:
+    """Same peer: the same remote address (and no conflicting name), or the same name and
+    no conflicting remote address."""
+    names_agree = have.name is None or other.name is None or have.name == other.name
+    if have.remote_addr and other.remote_addr:
+        return have.remote_addr == other.remote_addr and names_agree
+    return bool(have.name and have.name == other.name)
+
+
+def _merge_children(have: tuple[ChildSa, ...], more: tuple[ChildSa, ...]) -> tuple[ChildSa, ...]:
+    children = list(have)
+    for child in more:
+        key = (child.spi_in, child.spi_out)
+        index = next(
+            (
+                i
+                for i, known in enumerate(children)
+                if (known.spi_in, known.spi_out) == key and (key != (None, None))
+            ),
+            None,
+        )
+        if index is None:
+            children.append(child)
+        else:
+            children[index] = replace(children[index], **_fill(children[index], child))
+    return tuple(children)
+
+
+def merge_ike_sas(earlier: list[IkeSa], later: list[IkeSa]) -> list[IkeSa]:
+    """`later` (one command's IKE SAs) folded into `earlier` (the commands before): an SA
+    naming the same peer as an earlier one fills what the earlier left unknown and adds its
+    child SAs (a child with the same SPI pair is filled, not repeated); the rest is added."""
+    merged = list(earlier)
+    taken: set[int] = set()
+    for sa in later:
+        index = next(
+            (
+                i
+                for i, have in enumerate(earlier)
+                if i not in taken and _same_ike_sa(have, sa)
+            ),
+            None,
+        )
+        if index is None:
+            merged.append(sa)
+            continue
+        taken.add(index)
+        have = merged[index]
+        merged[index] = replace(
+            have, **_fill(have, sa), child_sas=_merge_children(have.child_sas, sa.child_sas)
+        )
+    return merged
