@@ -34,6 +34,7 @@ class ChildSa:
     """A negotiated child (IPsec/phase-2) SA pair: one inbound and one outbound SPI."""
 
     name: str | None = None
+    unique_id: str | None = None  # the daemon's serial, "#2" (strongSwan, Libreswan)
     state: str | None = None  # INSTALLED, REKEYING, REKEYED, DELETING, FAILED...
     mode: str | None = None  # tunnel | transport
     protocol: str | None = None  # ESP | AH
@@ -64,7 +65,7 @@ class IkeSa:
     """A negotiated IKE (phase-1) SA and the child SAs under it."""
 
     name: str | None = None
-    unique_id: str | None = None
+    unique_id: str | None = None  # the daemon's serial, "#1" (strongSwan, Libreswan)
     state: str | None = None  # ESTABLISHED, CONNECTING, REKEYING, DELETING, PASSIVE...
     version: int | None = None  # 1 or 2
     local_addr: str | None = None
@@ -191,6 +192,7 @@ class LogEvent:
     level: str | None = None
     subsystem: str | None = None  # strongSwan [IKE]/[CFG]..., Cisco facility...
     sa_name: str | None = None
+    sa_id: str | None = None  # the SA serial the line is about, "#3", where the log says
     causes: tuple[str, ...] = ()  # cause tokens, see ipsec_tui.domain.causes
     direction: str | None = None  # received | sent, for notifies
 

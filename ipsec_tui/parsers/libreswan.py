@@ -1,1 +1,1254 @@
-"""libreswan parsers."""
+"""Libreswan (pluto) parsers: `ipsec status`, `ipsec trafficstatus`, `ipsec globalstatus`,
+`ipsec --version`, pluto's log and ipsec.conf, into the vendor-neutral model.
+
+Each template (templates/libreswan/<key>.ttp) finds the lines; the normalisers here turn the
+fields into model objects with canonical names (`ipsec_tui.domain.algorithms`) and cause
+tokens (`ipsec_tui.domain.causes`). Every text goes to TTP with its lines numbered
+("<n> <line>") so each fact can point back at its lines (SourceRef, LogEvent.line).
+
+Identities: Libreswan writes an ID_FQDN with a leading "@" (`leftid=@siteB.lab`, `our
+id=@siteB.lab`) so that it is not resolved as a host name; the ID payload on the wire is the
+bare FQDN `siteB.lab`, which is what strongSwan prints. The model holds the bare FQDN, so the
+two implementations compare equal; other ID types (addresses, user@fqdn, DNs, @#keyid) are kept
+as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ipsec_tui.domain import algorithms
+from ipsec_tui.domain.causes import NOTIFY_ERRORS
+from ipsec_tui.domain.model import (
+    ChildConfig,
+    ChildSa,
+    Connection,
+    IkeSa,
+    LogEvent,
+    Proposal,
+    SourceRef,
+)
+from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser, run_ttp
+
+PLATFORM = "libreswan"
+
+# --- shared helpers ---------------------------------------------------------------------------
+
+_WHACK_CODE = re.compile(r"^\d{3} ")
+
+# Text that is clearly not the command's output: the shell or whack talking instead.
+_NOT_OUTPUT = (
+    re.compile(r"whack: Pluto is not running.*|.*pluto\.ctl.*(?:No such file|refused).*"),
+    re.compile(r"(?:\S+: )*\S+: (?:command )?not found"),
+    re.compile(r"cat: .*: (?:No such file or directory|Permission denied|Is a directory)"),
+    re.compile(r"(?:[\w./-]+: )+Permission denied"),
+)
+
+
+def _numbered(text: str, *, strip_whack_codes: bool = False) -> str:
+    """Each line as "<n> <line>" (1-based, counting newlines as a file viewer does),
+    optionally without whack's "000 " codes."""
+    lines = re.split(r"\r?\n", text)
+    if strip_whack_codes:
+        lines = [_WHACK_CODE.sub("", line) for line in lines]
+    return "\n".join(f"{number} {line}" for number, line in enumerate(lines, 1))
+
+
+def _rows(results: list[dict[str, Any]], group: str) -> list[dict[str, Any]]:
+    """The matches of one template group, whether TTP gave one dict or a list of them."""
+    rows: list[dict[str, Any]] = []
+    for result in results:
+        found = result.get(group)
+        if isinstance(found, dict):
+            rows.append(found)
+        elif isinstance(found, list):
+            rows.extend(item for item in found if isinstance(item, dict))
+    return rows
+
+
+def _reject_foreign(text: str, what: str) -> None:
+    """ParseError when the first meaningful line is the shell or whack complaining."""
+    for line in text.splitlines():
+        line = _WHACK_CODE.sub("", line).strip()
+        if not line:
+            continue
+        if any(pattern.fullmatch(line) for pattern in _NOT_OUTPUT):
+            raise ParseError(f"not {what} output: {line}")
+        return
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def _line(row: dict[str, Any]) -> int:
+    return int(row["n"])
+
+
+def _source(ctx: ParseContext, lines: Iterable[int]) -> SourceRef | None:
+    numbers = sorted(lines)
+    if not numbers:
+        return None
+    return SourceRef(ctx.peer, ctx.file, numbers[0], numbers[-1])
+
+
+def _seconds(text: str | None) -> int | None:
+    """ipsec.conf / status durations: '3600s', '14400', '8h', '30m', '1d' -> seconds."""
+    if text is None:
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text)
+    if not m:
+        return None
+    return int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+
+
+def _spi(text: str) -> str:
+    """An SPI as the model holds it: lowercase hex without 0x, 8 digits as `ip xfrm` shows it
+    (pluto prints the said without leading zeros: esp.b81df6e@...)."""
+    return text.lower().removeprefix("0x").rjust(8, "0")
+
+
+# --- identities, authentication ---------------------------------------------------------------
+
+
+def normalise_id(raw: str | None, idtype: str | None = None) -> str | None:
+    """A Libreswan identity as the model holds it (see the module docstring).
+
+    '@siteB.lab' (ID_FQDN) -> 'siteB.lab'; '%any' stays '%any' (a wildcard, as strongSwan
+    writes it); '(none)', '%none' and '%fromcert' (known only from a certificate) -> None;
+    addresses, 'user@example.org', DNs, '@#0x...' key ids, '@~...' are kept as written.
+    """
+    if raw is None:
+        return None
+    value = raw.strip().strip('"').strip()
+    if value in ("", "(none)", "%none", "%fromcert"):
+        return None
+    is_fqdn = idtype in (None, "ID_FQDN") and re.fullmatch(r"@[^@#~\[\s][^\s]*", value)
+    if is_fqdn:
+        return value[1:]
+    return value
+
+
+_AUTH = {
+    "secret": "psk",
+    "psk": "psk",
+    "rsasig": "pubkey",
+    "rsa": "pubkey",
+    "rsa-sha1": "pubkey",
+    "rsa-sha2": "pubkey",
+    "rsa-sha2_256": "pubkey",
+    "rsa-sha2_384": "pubkey",
+    "rsa-sha2_512": "pubkey",
+    "ecdsa": "pubkey",
+    "ecdsa-sha2": "pubkey",
+    "ecdsa-sha2_256": "pubkey",
+    "ecdsa-sha2_384": "pubkey",
+    "ecdsa-sha2_512": "pubkey",
+    "eddsa": "pubkey",
+    "pubkey": "pubkey",
+    "null": "null",
+    "eaponly": "eap",
+    "eap": "eap",
+}
+
+
+def _auth(raw: str | None) -> str | None:
+    """'secret' -> 'psk', 'rsasig'/'ecdsa' -> 'pubkey', 'null', 'eaponly' -> 'eap'."""
+    if raw is None:
+        return None
+    return _AUTH.get(raw.strip().lower())
+
+
+# --- algorithms ------------------------------------------------------------------------------
+
+# An integrity algorithm's name carries its truncation (HMAC_SHA2_256_128, HMAC_SHA1_96);
+# a PRF's does not (HMAC_SHA2_256, HMAC_SHA1) - Libreswan's ike_alg names.
+_TRUNCATED_INTEG = re.compile(
+    r"(?i)(?:AUTH_)?(?:HMAC_SHA2_\d{3}_\d+|HMAC_SHA1_(?:96|160)|HMAC_MD5_(?:96|128)"
+    r"|AES_XCBC_96|AES_CMAC_96|AES_\d+_GMAC)"
+)
+_DH_NAME = re.compile(r"(?i)(?:modp|ecp|dh|curve|x25519|x448)[_0-9]*\w*")
+_ESN = ("enabled", "disabled", "esn", "noesn")
+_KEYWORD_ALIASES = {"sha2": "sha2_256", "sha": "sha1"}
+
+
+def _tokens(text: str) -> list[tuple[list[str], bool]]:
+    """'aes256-sha2;modp2048' / 'AES_CBC_256-HMAC_SHA2_256-MODP2048' -> the positions as
+    (alternatives, written after ';' - the DH slot of ipsec.conf's syntax); ESN dropped."""
+    main, _, dh_part = text.strip().partition(";")
+    positions = [(p, False) for p in main.split("-") if p.strip()]
+    positions += [(p, True) for p in dh_part.split("-") if p.strip()]
+    out: list[tuple[list[str], bool]] = []
+    for position, dh_slot in positions:
+        alternatives = [a.strip() for a in position.split("+") if a.strip()]
+        if alternatives and all(a.lower() in _ESN for a in alternatives):
+            continue
+        out.append((alternatives, dh_slot))
+    return out
+
+
+def _add(found: list[str], name: str | None) -> None:
+    if name and name not in found:
+        found.append(name)
+
+
+def suite_proposal(text: str, kind: str) -> Proposal:
+    """One Libreswan proposal, as ipsec.conf writes it ('aes256-sha2_256;modp2048',
+    'aes_gcm128-null') or as pluto prints it ('AES_CBC_256-HMAC_SHA2_256-MODP2048',
+    'AES_GCM_16_128-NONE-MODP2048', the log's 'AES_CBC_256-HMAC_SHA2_256-HMAC_SHA2_256_128-
+    MODP2048'), kind 'ike' or 'esp'/'ah'.
+
+    Positions follow pluto: ENCR[-PRF][-INTEG][-DH] for IKE, ENCR-INTEG[-DH][-ESN] for ESP.
+    An IKE hash without truncation is the PRF; when no separate integrity is given it is also
+    the integrity algorithm (HMAC_SHA2_256 -> prf sha256 and integrity sha256, as pluto pairs
+    them), except with an AEAD cipher. NONE/NULL right after the cipher is "no integrity";
+    NONE in the DH position is "no PFS group" ('none'). A cipher printed with key length
+    000 (3.x: the default length) is not named: which length that is depends on the version.
+    """
+    enc: list[str] = []
+    integ: list[str] = []
+    prfs: list[str] = []
+    dh: list[str] = []
+    hashes: list[str] = []  # IKE hashes that name the PRF and (if alone) the integrity
+    positions = _tokens(re.sub(r"\(\d+\)", "", text))  # 3.x prints ids: AES_CBC(7)_256
+    for index, (alternatives, dh_slot) in enumerate(positions):
+        for token in alternatives:
+            low = _KEYWORD_ALIASES.get(token.lower(), token.lower())
+            if index == 0 and not dh_slot:
+                if not low.endswith("_000"):
+                    _add(enc, algorithms.encryption(token))
+                continue
+            if low in ("none", "null"):
+                if kind != "ike" and (index >= 2 or dh_slot):
+                    _add(dh, "none")
+                # else: no integrity (AEAD) - nothing to record
+                continue
+            if dh_slot or (_DH_NAME.fullmatch(token) and algorithms.dh_group(token)):
+                _add(dh, algorithms.dh_group(token))
+            elif kind == "ike" and low.startswith("prf"):
+                _add(prfs, algorithms.prf(token))
+            elif kind == "ike" and not _TRUNCATED_INTEG.fullmatch(token):
+                _add(hashes, low)
+            else:
+                _add(integ, algorithms.integrity(low))
+    if kind == "ike":
+        aead = bool(enc) and all(algorithms.is_aead(name) for name in enc)
+        for name in hashes:
+            _add(prfs, algorithms.prf(name))
+            if not aead and not integ:
+                _add(integ, algorithms.integrity(name))
+        return Proposal(tuple(enc), tuple(integ), tuple(prfs), tuple(dh))
+    return Proposal(tuple(enc), tuple(integ), (), tuple(dh))
+
+
+def suite_proposals(text: str, kind: str) -> tuple[Proposal, ...]:
+    """A comma-separated list of proposals ('AES_CBC_256-HMAC_SHA2_256-MODP2048, ...')."""
+    proposals = []
+    for part in text.split(","):
+        if part.strip():
+            proposal = suite_proposal(part, kind)
+            if proposal.encryption or proposal.integrity:
+                proposals.append(proposal)
+    return tuple(proposals)
+
+
+def _with_pfs(
+    proposals: tuple[Proposal, ...], pfs: bool | None, ike: tuple[Proposal, ...]
+) -> tuple[Proposal, ...]:
+    """Child proposals with their PFS groups: pfs=no -> ('none',); pfs=yes and no group in
+    the proposal -> the IKE SA's groups (pluto's "pfsgroup=<Phase1>"); unknown -> as given."""
+    if pfs is False:
+        return tuple(replace(p, dh_groups=("none",)) for p in proposals)
+    if pfs is True:
+        ike_groups = tuple(dict.fromkeys(g for p in ike for g in p.dh_groups))
+        return tuple(p if p.dh_groups else replace(p, dh_groups=ike_groups) for p in proposals)
+    return proposals
+
+
+def _policy_version(tokens: set[str]) -> int | None:
+    if "IKEv2" in tokens or ("IKEV2_ALLOW" in tokens and "IKEV1_ALLOW" not in tokens):
+        return 2
+    if "IKEv1" in tokens or ("IKEV1_ALLOW" in tokens and "IKEV2_ALLOW" not in tokens):
+        return 1
+    if "IKEV1_ALLOW" in tokens and "IKEV2_ALLOW" in tokens:
+        return 0
+    return None
+
+
+_DPD_ACTIONS = {"hold": "trap", "clear": "clear", "restart": "restart"}
+
+
+def _dpd_action(action: str | None, delay: str | None) -> str | None:
+    """Libreswan's dpdaction in strongSwan's words (hold -> trap); None when DPD is off
+    (no dpddelay, or 0)."""
+    if not action or not _seconds(delay):
+        return None
+    return _DPD_ACTIONS.get(action.strip().lower())
+
+
+def _encap(value: str | None) -> bool | None:
+    """encapsulation=yes forces ESP-in-UDP (strongSwan's encap=yes); auto/no do not."""
+    if value is None:
+        return None
+    value = value.strip().lower()
+    if value in ("yes", "force", "true"):
+        return True
+    if value in ("no", "auto", "false"):
+        return False
+    return None
+
+
+# --- ipsec status -----------------------------------------------------------------------------
+
+# Libreswan state names (STATE_ prefix dropped) -> (canonical state, this peer initiated?).
+# IKEv2 from the 4.10 list in `ipsec globalstatus` (current.states.enumerate.*); 3.x names
+# (PARENT_*, V2_IPSEC_*) from libreswan.github.io HOWTO/Read-status-output.md; IKEv1's
+# established set is pluto's IS_ISAKMP_SA_ESTABLISHED (MAIN_R3/I4, AGGR_R2/I2, XAUTH_*,
+# MODE_CFG_*).
+_IKE_STATES: dict[str, tuple[str, bool | None]] = {
+    "V2_PARENT_I0": ("CONNECTING", True),
+    "V2_PARENT_I1": ("CONNECTING", True),
+    "V2_PARENT_I2": ("CONNECTING", True),
+    "V2_PARENT_R0": ("CONNECTING", False),
+    "V2_PARENT_R1": ("CONNECTING", False),
+    "V2_PARENT_R_EAP": ("CONNECTING", False),
+    "V2_ESTABLISHED_IKE_SA": ("ESTABLISHED", None),
+    "ESTABLISHED_IKE_SA": ("ESTABLISHED", None),
+    "V2_REKEY_IKE_I0": ("REKEYING", True),
+    "V2_REKEY_IKE_I1": ("REKEYING", True),
+    "V2_REKEY_IKE_R0": ("REKEYING", False),
+    "V2_IKE_SA_DELETE": ("DELETING", None),
+    "PARENT_I0": ("CONNECTING", True),
+    "PARENT_I1": ("CONNECTING", True),
+    "PARENT_I2": ("CONNECTING", True),
+    "PARENT_I3": ("ESTABLISHED", True),
+    "PARENT_R0": ("CONNECTING", False),
+    "PARENT_R1": ("CONNECTING", False),
+    "PARENT_R2": ("ESTABLISHED", False),
+    "IKESA_DEL": ("DELETING", None),
+    "MAIN_R0": ("CONNECTING", False),
+    "MAIN_R1": ("CONNECTING", False),
+    "MAIN_R2": ("CONNECTING", False),
+    "MAIN_R3": ("ESTABLISHED", False),
+    "MAIN_I1": ("CONNECTING", True),
+    "MAIN_I2": ("CONNECTING", True),
+    "MAIN_I3": ("CONNECTING", True),
+    "MAIN_I4": ("ESTABLISHED", True),
+    "AGGR_R0": ("CONNECTING", False),
+    "AGGR_R1": ("CONNECTING", False),
+    "AGGR_R2": ("ESTABLISHED", False),
+    "AGGR_I1": ("CONNECTING", True),
+    "AGGR_I2": ("ESTABLISHED", True),
+    "XAUTH_R0": ("ESTABLISHED", None),
+    "XAUTH_R1": ("ESTABLISHED", None),
+    "XAUTH_I0": ("ESTABLISHED", None),
+    "XAUTH_I1": ("ESTABLISHED", None),
+    "MODE_CFG_R0": ("ESTABLISHED", None),
+    "MODE_CFG_R1": ("ESTABLISHED", None),
+    "MODE_CFG_R2": ("ESTABLISHED", None),
+    "MODE_CFG_I1": ("ESTABLISHED", None),
+}
+_CHILD_STATES: dict[str, str] = {
+    "V2_ESTABLISHED_CHILD_SA": "INSTALLED",
+    "ESTABLISHED_CHILD_SA": "INSTALLED",
+    "V2_IKE_AUTH_CHILD_I0": "INSTALLING",
+    "V2_IKE_AUTH_CHILD_R0": "INSTALLING",
+    "V2_NEW_CHILD_I0": "INSTALLING",
+    "V2_NEW_CHILD_I1": "INSTALLING",
+    "V2_NEW_CHILD_R0": "INSTALLING",
+    "V2_REKEY_CHILD_I0": "REKEYING",
+    "V2_REKEY_CHILD_I1": "REKEYING",
+    "V2_REKEY_CHILD_R0": "REKEYING",
+    "V2_CHILD_SA_DELETE": "DELETING",
+    "V2_IPSEC_I": "INSTALLED",
+    "V2_IPSEC_R": "INSTALLED",
+    "CHILDSA_DEL": "DELETING",
+    "QUICK_I1": "INSTALLING",
+    "QUICK_R0": "INSTALLING",
+    "QUICK_R1": "INSTALLING",
+    "QUICK_I2": "INSTALLED",
+    "QUICK_R2": "INSTALLED",
+}
+_IKEV1_PREFIXES = ("MAIN_", "AGGR_", "QUICK_", "XAUTH_", "MODE_CFG_", "INFO")
+
+
+def _state_name(raw: str) -> str:
+    return raw.removeprefix("STATE_")
+
+
+def _state_version(name: str) -> int | None:
+    if name.startswith(_IKEV1_PREFIXES):
+        return 1
+    if name.startswith(("V2_", "PARENT_", "IKESA_", "CHILDSA_", "ESTABLISHED_")):
+        return 2
+    return None
+
+
+@dataclass
+class _Conn:
+    """What `ipsec status` says about one connection (or one instance of it)."""
+
+    name: str
+    lines: set[int] = field(default_factory=set)
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    ike_suites: str | None = None
+    esp_suites: str | None = None
+    ah_suites: str | None = None
+    newest_ike_suite: str | None = None
+    newest_child_suite: tuple[str, str] | None = None  # (kind, suite)
+
+
+def _split_outside_brackets(text: str, separator: str) -> list[str]:
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char in "[<":
+            depth += 1
+        elif char in "]>" and depth:
+            depth -= 1
+        elif depth == 0 and text.startswith(separator, i):
+            parts.append(text[start:i])
+            i += len(separator)
+            start = i
+            continue
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
+_HOST_END = re.compile(
+    r"(?P<host>[^<\[]+?)(?:<(?P<alias>[^>]*)>)?(?:\[(?P<id>[^\]]*)\])?(?::(?P<pp>\d+/\d+))?"
+)
+_ID_FLAGS = re.compile(r"(?:^|,)\+?(?:[A-Z]{1,2}(?:[=?!][A-Z])?\+?)+$")
+
+
+@dataclass(frozen=True)
+class _End:
+    host: str | None
+    client: str | None
+    id: str | None
+    protoport: str | None
+
+
+def _parse_end(text: str, *, local: bool) -> _End:
+    """One end of the connection line: 'client===host[id]---nexthop' (local side) or
+    'nexthop---host[id]===client' (remote side)."""
+    parts = _split_outside_brackets(text, "===")
+    if local:
+        client, host_part = (parts[0], parts[1]) if len(parts) > 1 else (None, parts[0])
+        host_part = _split_outside_brackets(host_part, "---")[0]
+    else:
+        host_part, client = (parts[0], parts[1]) if len(parts) > 1 else (parts[0], None)
+        host_part = _split_outside_brackets(host_part, "---")[-1]
+    host_part = host_part.strip().removeprefix("...")
+    m = _HOST_END.fullmatch(host_part)
+    if not m:
+        return _End(None, client, None, None)
+    raw_id = m.group("id")
+    end_id = None
+    if raw_id:
+        end_id = _ID_FLAGS.sub("", raw_id) or None
+    return _End(m.group("host"), client.strip() if client else None, end_id, m.group("pp"))
+
+
+def _addr(host: str | None) -> tuple[str, ...]:
+    """A host for local_addrs/remote_addrs: an address or name; '%any' kept (wildcard);
+    other %keywords (%defaultroute, %opportunisticgroup...) are not addresses."""
+    if not host:
+        return ()
+    host = host.strip()
+    if host == "%any":
+        return ("%any",)
+    if host.startswith("%"):
+        return ()
+    return (host,)
+
+
+_PROTO_NAMES = {"1": "icmp", "6": "tcp", "17": "udp", "58": "ipv6-icmp", "47": "gre"}
+
+
+def _selector(subnet: str, protoport: str | None) -> str:
+    """'10.0.0.0/24' and Libreswan's protoport '17/1701' -> '10.0.0.0/24[udp/1701]' (the
+    selector notation strongSwan prints)."""
+    if not protoport or protoport in ("0/0", "0"):
+        return subnet
+    proto, _, port = protoport.partition("/")
+    proto = _PROTO_NAMES.get(proto, proto)
+    return f"{subnet}[{proto}/{port}]" if port and port != "0" else f"{subnet}[{proto}]"
+
+
+def _conn_from_status(conn: _Conn, ctx: ParseContext) -> Connection:
+    f = conn.fields
+    spd = f.get("spd", {})
+    local_end = remote_end = _End(None, None, None, None)
+    if spd.get("spd"):
+        halves = _split_outside_brackets(spd["spd"], "...")
+        if len(halves) >= 2:
+            local_end = _parse_end(halves[0], local=True)
+            remote_end = _parse_end("...".join(halves[1:]), local=False)
+    ids = f.get("ids", {})
+    local_id = normalise_id(ids.get("our_id"), ids.get("our_idtype")) if ids else None
+    remote_id = normalise_id(ids.get("their_id"), ids.get("their_idtype")) if ids else None
+    if not ids:
+        local_id = normalise_id(local_end.id)
+        remote_id = normalise_id(remote_end.id)
+    policy_tokens = set(f.get("policy", {}).get("policy", "").split("+")) - {""}
+    version = _policy_version(policy_tokens) if policy_tokens else None
+    pfs = ("PFS" in policy_tokens) if policy_tokens else None
+    mode = None
+    if policy_tokens & {"ENCRYPT", "AUTHENTICATE"}:
+        # POLICY_TUNNEL set -> tunnel; an IPsec policy without it is transport mode
+        mode = "tunnel" if "TUNNEL" in policy_tokens else "transport"
+    ike = suite_proposals(conn.ike_suites, "ike") if conn.ike_suites else ()
+    child_kind, child_suites = ("esp", conn.esp_suites)
+    if child_suites is None and conn.ah_suites is not None:
+        child_kind, child_suites = ("ah", conn.ah_suites)
+    child_proposals = suite_proposals(child_suites, child_kind) if child_suites else ()
+    child_proposals = _with_pfs(child_proposals, pfs, ike)
+    lifetimes = f.get("lifetimes", {})
+    dpd = f.get("dpd", {})
+    encaps = f.get("nat", {}).get("encaps")
+    if encaps is None:
+        # 3.x: "dpd: action:hold; delay:0; timeout:0; nat-t: encaps:auto; ..."
+        m = re.search(r"\b(force_encaps|encaps):(\w+)", dpd.get("rest", ""))
+        if m and m.group(1) == "encaps":
+            encaps = m.group(2)
+        elif m:
+            encaps = "yes" if m.group(2) == "yes" else "no"
+    auth = f.get("auth", {})
+    source = _source(ctx, conn.lines)
+    local_ts = (_selector(local_end.client, local_end.protoport),) if local_end.client else ()
+    remote_ts = (_selector(remote_end.client, remote_end.protoport),) if remote_end.client else ()
+    child = ChildConfig(
+        name=conn.name,
+        local_ts=local_ts,
+        remote_ts=remote_ts,
+        mode=mode,
+        proposals=child_proposals,
+        life_time_s=int(lifetimes["ipsec_life"]) if lifetimes.get("ipsec_life") else None,
+        start_action="start" if "UP" in policy_tokens else None,
+        dpd_action=_dpd_action(dpd.get("dpdaction"), dpd.get("dpddelay")),
+        source=source,
+    )
+    return Connection(
+        name=conn.name,
+        version=version,
+        local_addrs=_addr(local_end.host),
+        remote_addrs=_addr(remote_end.host),
+        local_id=local_id,
+        remote_id=remote_id,
+        local_auth=_auth(auth.get("our_auth")),
+        remote_auth=_auth(auth.get("their_auth")),
+        proposals=ike,
+        life_time_s=int(lifetimes["ike_life"]) if lifetimes.get("ike_life") else None,
+        encap=_encap(encaps),
+        children=(child,),
+        source=source,
+    )
+
+
+def _timers(rest: str) -> tuple[int | None, int | None]:
+    """(rekey in, lifetime left) from a state line's events: 'REKEY in 14126s; REPLACE in
+    14396s' (4.x) or 'EVENT_SA_REPLACE in 27450s' / 'EVENT_SA_EXPIRE in 86390s' (3.x)."""
+    rekey = lifetime = None
+    for m in re.finditer(r"(\w+) in (-?\d+)s", rest):
+        event, seconds = m.group(1), int(m.group(2))
+        if seconds < 0:
+            continue
+        if event in ("REKEY",) or (event.startswith("EVENT_") and "REPLACE" in event):
+            rekey = seconds if rekey is None else rekey
+        elif event in ("REPLACE", "EXPIRE") or event == "EVENT_SA_EXPIRE":
+            lifetime = seconds if lifetime is None else lifetime
+    return rekey, lifetime
+
+
+def _humanised_bytes(text: str | None) -> int | None:
+    """pluto's readable_humber: '84B', '8KB', '2MB' (rounded down by pluto) -> bytes."""
+    if not text:
+        return None
+    m = re.fullmatch(r"(\d+)(B|KB|MB|GB)!?", text.strip())
+    if not m:
+        return None
+    return int(m.group(1)) * {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}[m.group(2)]
+
+
+@dataclass(frozen=True)
+class _Saids:
+    protocol: str | None
+    spi_in: str | None
+    spi_out: str | None
+    tunnel: bool
+    bytes_in: int | None
+    bytes_out: int | None
+
+
+def _parse_saids(text: str, local_hosts: tuple[str, ...], remote_hosts: tuple[str, ...]) -> _Saids:
+    """'esp.9894a50e@20.240.192.55 esp.84ac8cb5@10.0.0.5 tun.0@... Traffic: ESPin=0B ...'.
+
+    A said names the SA's destination: @remote is the outbound SA, @local the inbound one;
+    pluto prints the outbound one first (state.c), which decides when the hosts are unknown.
+    """
+    saids_part, _, traffic = text.partition("Traffic:")
+    protocol = None
+    spi_in = spi_out = None
+    seen: list[tuple[str, str, str]] = []
+    for m in re.finditer(r"\b(esp|ah|comp)\.([0-9a-fA-F]+)@(\S+)", saids_part):
+        seen.append((m.group(1), m.group(2), m.group(3)))
+    for index, (proto, spi, dest) in enumerate(seen):
+        if proto == "comp":
+            continue
+        if protocol is None:
+            protocol = proto.upper()
+        if proto.upper() != protocol:
+            continue
+        if dest in local_hosts:
+            spi_in = _spi(spi)
+        elif dest in remote_hosts or (spi_out is None and index == 0):
+            spi_out = _spi(spi)
+        elif spi_in is None:
+            spi_in = _spi(spi)
+    counters = dict(re.findall(r"\b([A-Z]+(?:in|out|max))=(\S+)", traffic))
+    prefix = protocol or "ESP"
+    return _Saids(
+        protocol=protocol,
+        spi_in=spi_in,
+        spi_out=spi_out,
+        tunnel=bool(re.search(r"\btun\.[0-9a-fA-F]+@", saids_part)),
+        bytes_in=_humanised_bytes(counters.get(f"{prefix}in")),
+        bytes_out=_humanised_bytes(counters.get(f"{prefix}out")),
+    )
+
+
+_WHERE = re.compile(r"(?:\[\d+\])?(?: (?:\.\.\.)?(?P<addr>\S+?))?:(?P<port>\d+)(?:\(tcp\))?")
+
+
+def _instance_peer(where: str) -> tuple[str | None, int | None]:
+    """A state line's ':4500', '[1] 192.1.3.33:500' or '[1] ...193.110.157.102:500' ->
+    (instance peer address or None, remote port)."""
+    m = _WHERE.fullmatch(where)
+    if not m:
+        return None, None
+    return m.group("addr"), int(m.group("port"))
+
+
+@parser(PLATFORM, "ipsec-status")
+@parser(PLATFORM, "ipsec-whack-status")
+@parser(PLATFORM, "ipsec-briefstatus")
+@parser(PLATFORM, "ipsec-whack-briefstatus")
+@parser(PLATFORM, "ipsec-showstates")
+def parse_status(text: str, ctx: ParseContext) -> Fragment:
+    """`ipsec status`: the connection list -> Connection + ChildConfig, the state list ->
+    IkeSa with their ChildSa."""
+    _reject_foreign(text, "`ipsec status`")
+    results = run_ttp(PLATFORM, "ipsec-status", _numbered(text, strip_whack_codes=True))
+    markers = _rows(results, "markers")
+    states = _rows(results, "states")
+    spds = _rows(results, "spd")
+    if not (markers or states or spds):
+        raise ParseError(f"not `ipsec status` output: {_first_line(text)[:200]}")
+
+    conns: dict[tuple[str, str], _Conn] = {}
+
+    def conn_of(row: dict[str, str]) -> _Conn:
+        key = (row["name"], row.get("instance", "").strip())
+        if key not in conns:
+            conns[key] = _Conn(row["name"])
+        conns[key].lines.add(_line(row))
+        return conns[key]
+
+    for group in ("spd", "orientation", "auth", "lifetimes", "policy", "ids", "dpd", "nat"):
+        for row in _rows(results, group):
+            conn_of(row).fields[group] = row
+    for row in _rows(results, "newest"):
+        conn_of(row).fields["newest"] = row
+    for row in _rows(results, "algorithms"):
+        conn = conn_of(row)
+        if row["kind"] == "IKE":
+            conn.ike_suites = row["suites"]
+        elif row["kind"] == "ESP":
+            conn.esp_suites = re.sub(r";\s*pfsgroup=.*$", "", row["suites"])
+        else:
+            conn.ah_suites = re.sub(r";\s*pfsgroup=.*$", "", row["suites"])
+    for row in _rows(results, "newest_algorithms"):
+        if row["kind"] in ("IKEv2", "IKE"):
+            conn_of(row).newest_ike_suite = row["suite"]
+        else:
+            conn_of(row).newest_child_suite = (row["kind"].lower(), row["suite"])
+
+    fragment = Fragment()
+    connections: dict[str, Connection] = {}
+    # a template connection and its instances share the configuration: the template (no
+    # instance suffix) describes the connection, an instance only its own SAs
+    for (name, _instance), conn in sorted(conns.items(), key=lambda kv: kv[0][1] != ""):
+        if name in connections:
+            continue
+        connections[name] = _conn_from_status(conn, ctx)
+        if conn.fields.get("orientation", {}).get("orientation") == "unoriented":
+            fragment.notes.append(
+                f"ipsec status: connection {name!r} is unoriented: pluto found neither end on"
+                " this host; its left end was taken as local"
+            )
+    fragment.connections.extend(connections.values())
+
+    fragment.ike_sas.extend(_sas_from_states(results, conns, connections, ctx, fragment))
+    return fragment
+
+
+def _sas_from_states(
+    results: list[dict[str, Any]],
+    conns: dict[tuple[str, str], _Conn],
+    connections: dict[str, Connection],
+    ctx: ParseContext,
+    fragment: Fragment,
+) -> list[IkeSa]:
+    saids_by_serial = {row["serial"]: row for row in _rows(results, "saids")}
+    # "IKEv2 algorithm newest:" / "ESP algorithm newest:" describe the connection's newest
+    # IKE SA / IPsec SA only (newest IKE SA: #3; newest IPsec SA: #4)
+    newest_suite: dict[str, Proposal] = {}
+    for info in conns.values():
+        newest = info.fields.get("newest", {})
+        if newest.get("newest_ike", "0") != "0" and info.newest_ike_suite:
+            newest_suite[newest["newest_ike"]] = suite_proposal(info.newest_ike_suite, "ike")
+        if newest.get("newest_ipsec", "0") != "0" and info.newest_child_suite:
+            kind, child_suite = info.newest_child_suite
+            newest_suite[newest["newest_ipsec"]] = suite_proposal(child_suite, kind)
+
+    ike_sas: dict[str, IkeSa] = {}
+    children: list[tuple[str | None, ChildSa, str]] = []  # (parent serial, child, conn name)
+    for row in _rows(results, "states"):
+        name = row["name"]
+        state = _state_name(row["state"])
+        serial = row["serial"]
+        conn = connections.get(name)
+        instance_addr, remote_port = _instance_peer(row["where"])
+        lines = [_line(row)]
+        saids_row = saids_by_serial.get(serial)
+        if saids_row:
+            lines.append(_line(saids_row))
+        rekey, lifetime = _timers(row.get("rest", ""))
+        parent = re.search(r"(?:IKE SA #|isakmp#)(\d+)", row.get("rest", ""))
+        if state in _CHILD_STATES or (saids_row is not None and state not in _IKE_STATES):
+            child = _child_from_state(
+                row, state, saids_row, conn, instance_addr, newest_suite.get(serial), ctx, lines
+            )
+            children.append((parent.group(1) if parent else None, child, name))
+            continue
+        if saids_row is not None and parent and parent.group(1) not in ("0", serial):
+            # 3.x printed some IPsec SAs with the IKE SA's state name; the SA line tells
+            child = _child_from_state(
+                row, state, saids_row, conn, instance_addr, newest_suite.get(serial), ctx, lines
+            )
+            children.append((parent.group(1), child, name))
+            continue
+        if state not in _IKE_STATES:
+            if not state.startswith("INFO"):
+                fragment.notes.append(
+                    f"ipsec status: #{serial} {row['state']} is a state this parser does not"
+                    " know; left out"
+                )
+            continue
+        canonical, initiator = _IKE_STATES[state]
+        story = row.get("story", "").lower()
+        if initiator is None and re.search(r"\binitiator\b", story):
+            initiator = True
+        elif initiator is None and re.search(r"\bresponder\b", story):
+            initiator = False
+        suite = newest_suite.get(serial)
+        ike_sas[serial] = IkeSa(
+            name=name,
+            unique_id=f"#{serial}",
+            state=canonical,
+            version=_state_version(state),
+            local_addr=_first(conn.local_addrs) if conn else None,
+            remote_addr=instance_addr or (_first(conn.remote_addrs) if conn else None),
+            remote_port=remote_port,
+            local_id=conn.local_id if conn else None,
+            remote_id=conn.remote_id if conn else None,
+            initiator=initiator,
+            encryption=_only(suite.encryption) if suite else None,
+            integrity=_only(suite.integrity) if suite else None,
+            prf=_only(suite.prf) if suite else None,
+            dh_group=_only(suite.dh_groups) if suite else None,
+            auth_method=conn.local_auth if conn else None,
+            lifetime_s=lifetime,
+            rekey_in_s=rekey,
+            source=_source(ctx, lines),
+        )
+    orphans: dict[str, list[ChildSa]] = {}
+    for parent_serial, child, name in children:
+        if parent_serial and parent_serial in ike_sas:
+            ike = ike_sas[parent_serial]
+            ike_sas[parent_serial] = replace(ike, child_sas=(*ike.child_sas, child))
+        else:
+            orphans.setdefault(name, []).append(child)
+    out = list(ike_sas.values())
+    for name, orphan_children in orphans.items():
+        # an IPsec SA whose IKE SA is gone (IKEv1 after the ISAKMP SA expired) or not listed
+        conn = connections.get(name)
+        out.append(
+            IkeSa(
+                name=name,
+                local_addr=_first(conn.local_addrs) if conn else None,
+                remote_addr=_first(conn.remote_addrs) if conn else None,
+                child_sas=tuple(orphan_children),
+            )
+        )
+        fragment.notes.append(
+            f"ipsec status: IPsec SA(s) of {name!r} without a listed IKE SA:"
+            f" {', '.join(c.name or '?' for c in orphan_children)}"
+        )
+    return out
+
+
+def _first(values: tuple[str, ...]) -> str | None:
+    value = values[0] if values else None
+    return None if value == "%any" else value
+
+
+def _only(values: tuple[str, ...]) -> str | None:
+    return values[0] if len(values) == 1 else None
+
+
+def _child_from_state(
+    row: dict[str, str],
+    state: str,
+    saids_row: dict[str, str] | None,
+    conn: Connection | None,
+    instance_addr: str | None,
+    suite: Proposal | None,
+    ctx: ParseContext,
+    lines: list[int],
+) -> ChildSa:
+    rekey, lifetime = _timers(row.get("rest", ""))
+    local_hosts = conn.local_addrs if conn else ()
+    remote_hosts = conn.remote_addrs if conn else ()
+    if instance_addr:
+        remote_hosts = (*remote_hosts, instance_addr)
+    saids = _parse_saids(saids_row["saids"], local_hosts, remote_hosts) if saids_row else None
+    canonical = _CHILD_STATES.get(state, "INSTALLED" if saids_row else None)
+    return ChildSa(
+        name=row["name"],
+        state=canonical,
+        mode=("tunnel" if saids.tunnel else "transport") if saids else None,
+        protocol=saids.protocol if saids else None,
+        encryption=_only(suite.encryption) if suite else None,
+        integrity=_only(suite.integrity) if suite else None,
+        spi_in=saids.spi_in if saids else None,
+        spi_out=saids.spi_out if saids else None,
+        bytes_in=saids.bytes_in if saids else None,
+        bytes_out=saids.bytes_out if saids else None,
+        rekey_in_s=rekey,
+        lifetime_s=lifetime,
+        source=_source(ctx, lines),
+    )
+
+
+# --- ipsec trafficstatus ----------------------------------------------------------------------
+
+
+def _attributes(text: str) -> dict[str, str]:
+    """The key=value pairs of a trafficstatus line ("type=ESP, inBytes=84, id='@east'")."""
+    return {m.group(1): m.group(2).strip("'") for m in re.finditer(r"(\w+)=('[^']*'|[^,]*)", text)}
+
+
+@parser(PLATFORM, "ipsec-trafficstatus")
+@parser(PLATFORM, "ipsec-whack-trafficstatus")
+def parse_trafficstatus(text: str, ctx: ParseContext) -> Fragment:
+    """`ipsec trafficstatus`: one ChildSa (with exact byte counters) per established IPsec
+    SA. The output does not name the IKE SA, so each comes under an IkeSa that has only the
+    connection name and the peer's id (unique_id None)."""
+    _reject_foreign(text, "`ipsec trafficstatus`")
+    results = run_ttp(PLATFORM, "ipsec-trafficstatus", _numbered(text, strip_whack_codes=True))
+    rows = _rows(results, "sas")
+    if not rows:
+        raise ParseError(f"not `ipsec trafficstatus` output: {_first_line(text)[:200]}")
+    fragment = Fragment()
+    for row in rows:
+        attributes = _attributes(row["attributes"])
+        child = ChildSa(
+            name=row["name"],
+            # trafficstatus lists the IPsec SAs that are established (Read-status-output.md)
+            state="INSTALLED",
+            protocol=attributes.get("type"),
+            bytes_in=_int(attributes.get("inBytes")),
+            bytes_out=_int(attributes.get("outBytes")),
+            source=_source(ctx, [_line(row)]),
+        )
+        fragment.ike_sas.append(
+            IkeSa(
+                name=row["name"],
+                remote_id=normalise_id(attributes.get("id")),
+                child_sas=(child,),
+                source=_source(ctx, [_line(row)]),
+            )
+        )
+    fragment.notes.append(
+        "ipsec trafficstatus: IPsec SA "
+        + ", ".join(f"#{row['serial']} ({row['name']})" for row in rows)
+        + " listed without their IKE SA; the IKE SAs come from `ipsec status`"
+    )
+    return fragment
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text is not None and text.strip().isdigit() else None
+
+
+# --- ipsec globalstatus -----------------------------------------------------------------------
+
+
+@parser(PLATFORM, "ipsec-globalstatus")
+@parser(PLATFORM, "ipsec-whack-globalstatus")
+def parse_globalstatus(text: str, ctx: ParseContext) -> Fragment:
+    """`ipsec globalstatus`: pluto's counters. The model has no place for counters, so the
+    ones that matter for a diagnosis become one note (the result is then EMPTY)."""
+    _reject_foreign(text, "`ipsec globalstatus`")
+    rows = _rows(run_ttp(PLATFORM, "ipsec-globalstatus", _numbered(text)), "counters")
+    if not rows:
+        raise ParseError(f"not `ipsec globalstatus` output: {_first_line(text)[:200]}")
+    counters = {row["key"]: row["value"].strip() for row in rows}
+    wanted = (
+        ("current.states.ike", "IKE SAs now"),
+        ("current.states.ipsec", "IPsec SAs now"),
+        ("total.ikev2.ike.started", "IKEv2 IKE SAs started"),
+        ("total.ikev2.ike.established", "IKEv2 IKE SAs established"),
+        ("total.ikev2.child.started", "IKEv2 child SAs started"),
+        ("total.ikev2.child.established", "IKEv2 child SAs established"),
+        ("total.ikev1.isakmp.established", "IKEv1 ISAKMP SAs established"),
+        ("total.ikev1.ipsec.established", "IKEv1 IPsec SAs established"),
+        ("total.ike.traffic.in", "IKE bytes in"),
+        ("total.ike.traffic.out", "IKE bytes out"),
+        ("total.ipsec.traffic.in", "IPsec bytes in"),
+        ("total.ipsec.traffic.out", "IPsec bytes out"),
+    )
+    shown = [f"{label} {counters[key]}" for key, label in wanted if key in counters]
+    fragment = Fragment()
+    if shown:
+        fragment.notes.append("ipsec globalstatus: " + "; ".join(shown))
+    return fragment
+
+
+# --- ipsec --version --------------------------------------------------------------------------
+
+
+@parser(PLATFORM, "ipsec-version")
+def parse_version(text: str, ctx: ParseContext) -> Fragment:
+    """`ipsec --version` -> software 'Libreswan 4.10'."""
+    _reject_foreign(text, "`ipsec --version`")
+    rows = _rows(run_ttp(PLATFORM, "ipsec-version", _numbered(text)), "version")
+    if not rows:
+        raise ParseError(f"not Libreswan's `ipsec --version` output: {_first_line(text)[:200]}")
+    return Fragment(software=f"Libreswan {rows[0]['version'].removeprefix('U')}")
+
+
+# --- pluto's log ------------------------------------------------------------------------------
+
+_LEVEL = re.compile(r"^(?P<level>ERROR|WARNING|EXPECTATION FAILED|ASSERTION FAILED|FATAL ERROR): ")
+_SA_PREFIX = re.compile(
+    r'^"(?P<name>[^"]+)"(?:\[\d+\])?(?: (?:\.\.\.)?[0-9A-Fa-f.:]+)?'
+    r"(?: #(?P<serial>\d+))?: (?P<rest>.*)$"
+)
+_FOREIGN_SYSLOG = re.compile(
+    r"^(?:[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\S* \S+ \S+?: "
+)
+
+# (pattern on the message after the "name" #serial: prefix, causes). Sources: the recorded
+# logs in tests/data/captures/libreswan/*/siteB/, and libreswan/libreswan programs/pluto/
+# (ikev2_ike_auth.c, ikev2_child.c, ikev1_main.c, retransmit.c, ikev1.c delete handling).
+_CAUSE_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"authentication failed: computed hash does not match"), ("psk_mismatch",)),
+    (re.compile(r"received Hash Payload does not match computed value"), ("psk_mismatch",)),
+    (
+        re.compile(r"Peer ID '.*' mismatched on first found connection and no better connection"),
+        ("peer_id_mismatch",),
+    ),
+    (
+        re.compile(r"no local proposal matches remote proposals \d+:IKE"),
+        ("ike_proposal_mismatch", "received_proposals"),
+    ),
+    (
+        re.compile(r"no local proposal matches remote proposals \d+:(?:ESP|AH)"),
+        ("child_proposal_mismatch", "received_proposals"),
+    ),
+    (re.compile(r"matching remote ESP/AH proposals failed"), ("child_proposal_mismatch",)),
+    (re.compile(r"No IKEv2 connection found with compatible Traffic Selectors"), ("ts_mismatch",)),
+    (re.compile(r"netlink response for Add SA"), ("sa_install_failed",)),
+    (re.compile(r"setup_half_ipsec_sa\(\) hit fail"), ("sa_install_failed",)),
+    (re.compile(r"chosen from remote proposals"), ("received_proposals",)),
+    (
+        re.compile(r"proposals \(connection add\):$|^\s*\d+:(?:IKE|ESP|AH)="),
+        ("configured_proposals",),
+    ),
+    (
+        re.compile(r"\bestablished IKE SA\b|ISAKMP SA established|IKE SA established"),
+        ("ike_established",),
+    ),
+    (re.compile(r"IPsec SA established|\bestablished Child SA\b"), ("child_established",)),
+    (re.compile(r": retransmission; will wait"), ("retransmit",)),
+    (
+        re.compile(r"max number of retransmissions|second timeout exceeded after \d+ retransmits"),
+        ("giving_up",),
+    ),
+    (re.compile(r"received Delete SA\b"), ("delete_received",)),
+)
+# notifications this peer sent / the peer sent, as pluto words them
+_SENT_NOTIFY = (
+    re.compile(
+        r"responding to (?P<exchange>\S+) (?:message|request) \(ID \d+\) from \S+ with"
+        r" (?:un)?encrypted notification (?:v2N_)?(?P<notify>\w+)"
+    ),
+    re.compile(r"responder SA processing returned (?:v2N_)?(?P<notify>\w+)"),
+)
+_RECEIVED_NOTIFY = (
+    re.compile(r"IKE SA authentication request rejected by peer: (?:v2N_)?(?P<notify>\w+)"),
+    re.compile(
+        r"IKE_AUTH response contained the (?:CHILD SA )?error notification"
+        r" '?(?:v2N_)?(?P<notify>\w+)"
+    ),
+    re.compile(r"received unauthenticated (?:v2N_)?(?P<notify>\w+)"),
+)
+
+
+def log_causes(message: str) -> tuple[tuple[str, ...], str | None]:
+    """The cause tokens one pluto message carries, and the notify direction if any."""
+    causes: list[str] = []
+    direction = None
+    for pattern, tokens in _CAUSE_RULES:
+        if pattern.search(message):
+            causes.extend(t for t in tokens if t not in causes)
+    for pattern in _SENT_NOTIFY:
+        m = pattern.search(message)
+        if m and m.group("notify") in NOTIFY_ERRORS:
+            direction = "sent"
+            _add(causes, m.group("notify"))
+            exchange = m.groupdict().get("exchange")
+            if exchange == "IKE_SA_INIT" and m.group("notify") == "NO_PROPOSAL_CHOSEN":
+                _add(causes, "ike_proposal_mismatch")
+    for pattern in _RECEIVED_NOTIFY:
+        m = pattern.search(message)
+        if m and m.group("notify") in NOTIFY_ERRORS:
+            direction = "received"
+            _add(causes, m.group("notify"))
+    return tuple(causes), direction
+
+
+@parser(PLATFORM, "cat-log-file")
+def parse_log(text: str, ctx: ParseContext) -> Fragment:
+    """pluto's log -> one LogEvent per line (debug lines "| ..." are counted, not kept).
+
+    LogEvent.message is pluto's text after the time, without an "ERROR: " / "WARNING: "
+    marker (that goes to `level`) and with its '"lab" #3: ' prefix kept: sa_name holds the
+    connection name, and the model has no field for the state serial (#3).
+    """
+    _reject_foreign(text, "pluto log")
+    results = run_ttp(PLATFORM, "cat-log-file", _numbered(text))
+    by_line: dict[int, tuple[str | None, str]] = {}
+    for group in ("syslog", "timed"):
+        for row in _rows(results, group):
+            by_line[_line(row)] = (row["time"], row["body"])
+    foreign = 0
+    for row in _rows(results, "lines"):  # the untimed shape, for lines not matched above
+        body = row.get("body", "")
+        if _line(row) in by_line or not body.strip():
+            continue
+        if _FOREIGN_SYSLOG.match(body):
+            foreign += 1  # another program's syslog line
+        else:
+            by_line[_line(row)] = (None, body)
+    events: list[LogEvent] = []
+    debug = 0
+    for number in sorted(by_line):
+        time, body = by_line[number]
+        if body.startswith("|"):
+            debug += 1
+            continue
+        level = None
+        m = _LEVEL.match(body)
+        if m:
+            level = m.group("level").lower()
+            body = body[m.end() :]
+        sa_name = None
+        rest = body
+        m = _SA_PREFIX.match(body)
+        if m:
+            sa_name, rest = m.group("name"), m.group("rest")
+        causes, direction = log_causes(rest)
+        events.append(
+            LogEvent(
+                line=number,
+                message=body,
+                time=time,
+                level=level,
+                sa_name=sa_name,
+                causes=causes,
+                direction=direction,
+            )
+        )
+    if not events and not debug:
+        raise ParseError(f"not a pluto log: {_first_line(text)[:200]}")
+    fragment = Fragment(log=events)
+    if debug:
+        fragment.notes.append(f"pluto log: {debug} debug line(s) ('| ...') not kept as events")
+    if foreign:
+        fragment.notes.append(f"pluto log: {foreign} line(s) of other programs skipped")
+    return fragment
+
+
+# --- ipsec.conf -------------------------------------------------------------------------------
+
+
+def _strip_comment(value: str) -> str:
+    """ipsec.conf(5): white space followed by # to the end of the line is a comment."""
+    value = re.split(r"\s#", value, maxsplit=1)[0].strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return value
+
+
+def _subnets(value: str | None) -> list[str]:
+    """'10.0.0.0/24', '{10.0.0.0/24 10.1.0.0/24}', '10.0.0.0/24,10.1.0.0/24' -> list."""
+    if not value:
+        return []
+    return [s for s in re.split(r"[\s,{}]+", value) if s]
+
+
+def _resolve(
+    name: str, sections: dict[str, dict[str, str]], seen: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """A conn's settings with also= sections folded in (its own settings win)."""
+    own = sections.get(name, {})
+    merged: dict[str, str] = {}
+    for included in _subnets(own.get("also")):
+        if included in sections and included not in seen:
+            merged.update(_resolve(included, sections, (*seen, name)))
+    merged.update(own)
+    return merged
+
+
+_START_ACTIONS = {
+    "add": "none",
+    "start": "start",
+    "up": "start",
+    "route": "trap",
+    "ondemand": "trap",
+}
+_IKEV2 = {"yes": 2, "insist": 2, "always": 2, "no": 1, "never": 1, "permit": 0, "propose": 0}
+
+
+@parser(PLATFORM, "cat-conn-file")
+def parse_conn_file(text: str, ctx: ParseContext) -> Fragment:
+    """ipsec.conf -> one Connection (and its ChildConfig) per `conn` section.
+
+    left is taken as the local end, as ipsec.conf(5) examples write it (pluto itself decides by
+    the host's addresses; `ipsec status` shows its decision and wins when both are collected).
+    The pre-shared key lives in ipsec.secrets, which is not collected: psk_fingerprint None.
+    """
+    _reject_foreign(text, "ipsec.conf")
+    results = run_ttp(PLATFORM, "cat-conn-file", _numbered(text))
+    sections_rows = _rows(results, "sections")
+    if not sections_rows:
+        raise ParseError(
+            f"not an ipsec.conf (no conn or config section): {_first_line(text)[:200]}"
+        )
+    sections: dict[str, dict[str, str]] = {}
+    lines: dict[str, list[int]] = {}
+    order: list[str] = []
+    for section in sections_rows:
+        if section["kind"] != "conn":
+            continue
+        name = section["name"]
+        options: list[dict[str, Any]] = _rows([section], "options")
+        values = sections.setdefault(name, {})
+        lines.setdefault(name, []).append(_line(section))
+        for option in options:
+            values[option["key"].lower()] = _strip_comment(option["value"])
+            lines[name].append(_line(option))
+        if name not in order:
+            order.append(name)
+    fragment = Fragment()
+    for row in _rows(results, "includes"):
+        fragment.notes.append(
+            f"{ctx.file}: line {row['n']} includes {row['path']}, which was not collected"
+        )
+    defaults = sections.get("%default", {})
+    for name in order:
+        if name == "%default":
+            continue
+        settings = {**defaults, **_resolve(name, sections)}
+        if settings.get("auto", "").lower() == "ignore":
+            fragment.notes.append(
+                f"{ctx.file}: conn {name} has auto=ignore; pluto does not load it"
+            )
+            continue
+        fragment.connections.append(_conn_from_config(name, settings, _source(ctx, lines[name])))
+    return fragment
+
+
+def _conn_from_config(name: str, settings: dict[str, str], source: SourceRef | None) -> Connection:
+    get = settings.get
+    version = None
+    if get("keyexchange"):
+        version = {"ikev1": 1, "ikev2": 2, "ike": 0}.get(get("keyexchange", "").lower())
+    elif get("ikev2"):
+        version = _IKEV2.get(get("ikev2", "").lower())
+    authby = _auth(get("authby")) if get("authby") and "|" not in get("authby", "") else None
+    ike = tuple(suite_proposal(p, "ike") for p in _subnets_list(get("ike")))
+    child_kind = "ah" if (get("phase2") or "").lower() == "ah" else "esp"
+    child_text = get("esp") or get("phase2alg") or get("ah")
+    child_proposals = tuple(suite_proposal(p, child_kind) for p in _subnets_list(child_text))
+    pfs_text = (get("pfs") or "yes").lower()  # ipsec.conf(5): pfs defaults to yes
+    child_proposals = _with_pfs(child_proposals, pfs_text in ("yes", "true"), ike)
+    local_id = normalise_id(get("leftid")) if get("leftid") else _default_id(get("left"))
+    remote_id = normalise_id(get("rightid")) if get("rightid") else _default_id(get("right"))
+    mode = (get("type") or "tunnel").lower()  # ipsec.conf(5): type defaults to tunnel
+    child = ChildConfig(
+        name=name,
+        local_ts=tuple(
+            _selector(s, get("leftprotoport"))
+            for s in _subnets(get("leftsubnet")) + _subnets(get("leftsubnets"))
+        ),
+        remote_ts=tuple(
+            _selector(s, get("rightprotoport"))
+            for s in _subnets(get("rightsubnet")) + _subnets(get("rightsubnets"))
+        ),
+        mode=mode if mode in ("tunnel", "transport") else None,
+        proposals=child_proposals,
+        life_time_s=_seconds(get("salifetime") or get("lifetime") or get("keylife")),
+        start_action=_START_ACTIONS.get((get("auto") or "").lower()),
+        dpd_action=_dpd_action(get("dpdaction"), get("dpddelay")),
+        source=source,
+    )
+    return Connection(
+        name=name,
+        version=version,
+        local_addrs=_addr(get("left")),
+        remote_addrs=_addr(get("right")),
+        local_id=local_id,
+        remote_id=remote_id,
+        local_auth=_auth(get("leftauth")) if get("leftauth") else authby,
+        remote_auth=_auth(get("rightauth")) if get("rightauth") else authby,
+        proposals=ike,
+        life_time_s=_seconds(get("ikelifetime")),
+        encap=_encap(get("encapsulation") or get("forceencaps")),
+        psk_fingerprint=None,  # the key is in ipsec.secrets, not collected
+        children=(child,),
+        source=source,
+    )
+
+
+def _subnets_list(value: str | None) -> list[str]:
+    """Comma-separated proposals ('aes256-sha2,aes128-sha2')."""
+    return [p.strip() for p in (value or "").split(",") if p.strip()]
+
+
+def _default_id(host: str | None) -> str | None:
+    """ipsec.conf(5): leftid defaults to the address of left= (when it is an address)."""
+    if host and re.fullmatch(r"[0-9.]+|[0-9A-Fa-f:]+", host.strip()):
+        return host.strip()
+    return None
