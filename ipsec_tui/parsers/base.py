@@ -257,7 +257,7 @@ def parse_peer(capture: PeerCapture) -> PeerModel:
         host=capture.host,
         collected_at=capture.collected_at,
         software=merged.software,
-        ike_sas=tuple(merge_ike_sas(merged.ike_sas)),
+        ike_sas=tuple(merged.ike_sas),
         connections=tuple(merge_connections(merged.connections)),
         routes=tuple(merged.routes),
         addresses=tuple(merged.addresses),
@@ -287,38 +287,6 @@ def _merge(into: Fragment, part: Fragment) -> None:
         into.forwarding = part.forwarding
     if part.software and not into.software:
         into.software = part.software
-
-
-def merge_ike_sas(sas: list[IkeSa]) -> list[IkeSa]:
-    """Child SAs reported apart from their IKE SA (Libreswan's trafficstatus lists children
-    under a placeholder IKE SA with only a name) join the real IKE SA of that name; a child
-    already there (same serial or SPIs) gets its unknown fields filled instead."""
-    real = [sa for sa in sas if sa.state is not None or sa.version is not None
-            or sa.remote_addr is not None]
-    placeholders = [sa for sa in sas if sa not in real]
-    for holder in placeholders:
-        target = next((i for i, sa in enumerate(real) if sa.name == holder.name
-                       and sa.state == "ESTABLISHED"), None)
-        if target is None:
-            target = next((i for i, sa in enumerate(real) if sa.name == holder.name), None)
-        if target is None:
-            real.append(holder)
-            continue
-        children = list(real[target].child_sas)
-        for child in holder.child_sas:
-            same = next((i for i, c in enumerate(children)
-                         if (child.unique_id and c.unique_id == child.unique_id)
-                         or (child.spi_in and c.spi_in == child.spi_in)), None)
-            if same is None:
-                children.append(child)
-            else:
-                have = children[same]
-                fill = {n: getattr(child, n) for n in child.__dataclass_fields__
-                        if getattr(have, n) in (None, (), "") and getattr(child, n)
-                        not in (None, (), "")}
-                children[same] = replace(have, **fill)
-        real[target] = replace(real[target], child_sas=tuple(children))
-    return real
 
 
 def merge_connections(connections: list[Connection]) -> list[Connection]:
