@@ -71,6 +71,14 @@ _INTEGRITY = {
     "aescmac": "aescmac",
     "aescmac96": "aescmac",
     "sha25696": "sha256_96",
+    # Junos (`hmac-sha-256-128`, `hmac-sha256-128`), FortiOS and PAN-OS spellings
+    "hmacsha256128": "sha256",
+    "hmacsha256": "sha256",
+    "hmacsha384192": "sha384",
+    "hmacsha384": "sha384",
+    "hmacsha512256": "sha512",
+    "hmacsha512": "sha512",
+    "hmacsha225696": "sha256_96",  # strongSwan's HMAC_SHA2_256_96
 }
 _NO_INTEGRITY = {"none", "null", "integnone", ""}
 
@@ -86,6 +94,10 @@ def dh_group(text: str | int | None) -> str | None:
         return None
     if isinstance(text, int):
         return DH_GROUPS.get(text)
+    # Cisco IKEv2 proposals: 'DH_GROUP_256_ECP/Group 19' names the group by number last
+    listed = re.search(r"(?i)/\s*group\s*(\d{1,2})\s*$", text)
+    if listed:
+        return DH_GROUPS.get(int(listed.group(1)))
     t = _squash(text)
     if t in ("none", "null", "nopfs", "no", "disabled", "n"):
         return "none"
@@ -153,7 +165,8 @@ def encryption(text: str | None, keysize: int | None = None) -> str | None:
     if m:
         raw, keysize = "aes", int(m.group(1))
     raw = re.sub(r"^gcm\b", "aes_gcm", raw)  # Cisco 'esp-gcm' / 'esp-gcm 256'
-    m = re.fullmatch(r"(aes[_-](?:gcm|cbc|ctr|ccm)|aes|gcm)[ ,]+(?:keysize:?\s*)?(\d{3})", raw)
+    raw = re.sub(r"^gmac\b", "aes_gmac", raw)  # Cisco 'esp-gmac' / 'esp-gmac 256'
+    m = re.fullmatch(r"(aes[_-](?:gcm|gmac|cbc|ctr|ccm)|aes|gcm)[ ,]+(?:keysize:?\s*)?(\d{3})", raw)
     if m:
         raw, keysize = m.group(1), int(m.group(2))
     t = raw.replace("-", "_").replace(" ", "_")
@@ -165,23 +178,35 @@ def encryption(text: str | None, keysize: int | None = None) -> str | None:
         return "null"
     if t.replace("_", "") in ("chacha20poly1305", "chacha20poly1305"):
         return "chacha20poly1305"
+    # Junos/PAN-OS/FortiOS: aes256-cbc, aes-256-cbc, aes-256-gcm, aes-cbc (256 bits)
+    vendor = re.fullmatch(r"(aes|camellia)_?(\d{3})_?(cbc|gcm|ctr|ccm)", t) or re.fullmatch(
+        r"(aes|camellia)_(cbc|gcm|ctr|ccm)_\((\d{3})_bits\)", t
+    )
+    if vendor:
+        cipher, first, second = vendor.groups()
+        key, mode = (first, second) if first.isdigit() else (second, first)
+        t = f"{cipher}_{mode}_{key}"
     # structured forms: AES_CBC_256, AES_CBC-256, AES_GCM_16_256, AES_GCM_16-256, AES_CTR_128
-    m = re.fullmatch(r"(aes|camellia)_?(cbc|ctr|gcm|ccm)?(?:_(8|12|16))?(?:_(\d{3}))?", t)
+    m = re.fullmatch(r"(aes|camellia)_?(cbc|ctr|gcm|gmac|ccm)?(?:_(8|12|16))?(?:_(\d{3}))?", t)
     if m:
         cipher, mode, icv, key = m.groups()
         key_bits = int(key) if key else keysize
         if key_bits is None:
             key_bits = 128  # AES without a key size is AES-128 on every platform we read
+        if mode == "gmac":  # AES-GMAC (ASA 'aes-gmac-256', IOS 'esp-gmac'): no ICV suffix
+            return f"{cipher}{key_bits}gmac"
         if mode in ("gcm", "ccm"):
             return f"{cipher}{key_bits}{mode}{icv or 16}"
         if mode == "ctr":
             return f"{cipher}{key_bits}ctr"
         return f"{cipher}{key_bits}"
-    # Libreswan short forms: aes_gcm128, aes_gcm_c256, aes_ccm_a128
-    m = re.fullmatch(r"(aes)_?(gcm|ccm)(?:_?[abc])?_?(\d{3})?", t)
+    # Libreswan short forms: aes_gcm128, aes_gcm_c256, aes_ccm_a128; the letter is the ICV
+    # length (IANA ESP transforms 18/19/20: _a 8, _b 12, _c or none 16 octets)
+    m = re.fullmatch(r"(aes)_?(gcm|ccm)(?:_?([abc]))?_?(\d{3})?", t)
     if m:
-        key_bits = int(m.group(3)) if m.group(3) else (keysize or 128)
-        return f"aes{key_bits}{m.group(2)}16"
+        key_bits = int(m.group(4)) if m.group(4) else (keysize or 128)
+        icv = {"a": 8, "b": 12}.get(m.group(3) or "c", 16)
+        return f"aes{key_bits}{m.group(2)}{icv}"
     # strongSwan keywords: aes256, aes256gcm16, aes128ctr, camellia256
     m = _ENC_KEYWORD.fullmatch(t.replace("_", ""))
     if m and m.group("cipher") in ("aes", "camellia"):
@@ -194,7 +219,7 @@ def encryption(text: str | None, keysize: int | None = None) -> str | None:
 
 
 def is_aead(name: str | None) -> bool:
-    return bool(name and ("gcm" in name or "ccm" in name or "poly1305" in name))
+    return bool(name and ("gcm" in name or "ccm" in name or "gmac" in name or "poly1305" in name))
 
 
 _KIND_ORDER = ("encryption", "integrity", "prf", "dh")
@@ -265,3 +290,23 @@ def proposal_from_suite(text: str, kind: str = "ike") -> Proposal:
         tuple(found["prf"]),
         tuple(found["dh"]),
     )
+
+
+# --- FortiOS proposals (additive, for the FortiOS parsers) ----------------------------------
+
+_FORTIOS_SUITE = re.compile(
+    r"(?P<enc>aes|aria|camellia|3des|des|null|seed)-(?P<key>\d{3})(?P<gcm>gcm)?"
+    r"(?:-(?P<integ>md5|sha1|sha256|sha384|sha512))?"
+)
+
+
+def proposal_from_fortios(text: str, kind: str = "ike") -> Proposal:
+    """A FortiOS proposal: `aes256-sha1`, `aes128gcm`, `chacha20poly1305` (configuration and
+    `diagnose vpn ike gateway list`), or `aes-256-sha512` (IKEv2 in `get vpn ike gateway`),
+    whose key size is a dash-token of its own that strongSwan keywords would misread."""
+    match = _FORTIOS_SUITE.fullmatch(text.strip().lower())
+    if match:
+        text = f"{match.group('enc')}{match.group('key')}{match.group('gcm') or ''}"
+        if match.group("integ"):
+            text += f"-{match.group('integ')}"
+    return proposal_from_keywords(text, kind=kind)

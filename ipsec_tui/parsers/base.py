@@ -52,6 +52,9 @@ class Fragment:
     log: list[LogEvent] = field(default_factory=list)
     software: str | None = None
     notes: list[str] = field(default_factory=list)
+    # The output was recognised, but what it says has no place in the model yet (daemon
+    # statistics, policy-routing rules): kept as notes, and the result is OK, not EMPTY.
+    understood: bool = False
 
     def is_empty(self) -> bool:
         return not any(
@@ -66,6 +69,7 @@ class Fragment:
                 self.log,
                 self.software,
                 self.forwarding is not None,
+                self.understood,
             )
         )
 
@@ -139,7 +143,8 @@ def _ttp_cache_dir() -> str:
 def run_ttp(platform: str, key: str, text: str) -> list[dict[str, Any]]:
     """Run a template on text: the list of result dicts of its first input (may be [])."""
     # ttp writes a cache next to itself unless told otherwise: keep site-packages clean
-    os.environ.setdefault("TTPCACHEFOLDER", _ttp_cache_dir())
+    cache = os.environ.setdefault("TTPCACHEFOLDER", _ttp_cache_dir())
+    Path(cache).mkdir(parents=True, exist_ok=True)  # a missing folder silently disables it
     from ttp import ttp
 
     engine = ttp(data=text, template=template_text(platform, key), log_level="CRITICAL")
@@ -378,11 +383,7 @@ def merge_ike_sas(earlier: list[IkeSa], later: list[IkeSa]) -> list[IkeSa]:
     taken: set[int] = set()
     for sa in later:
         index = next(
-            (
-                i
-                for i, have in enumerate(earlier)
-                if i not in taken and _same_ike_sa(have, sa)
-            ),
+            (i for i, have in enumerate(earlier) if i not in taken and _same_ike_sa(have, sa)),
             None,
         )
         if index is None:

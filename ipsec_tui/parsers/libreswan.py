@@ -907,7 +907,7 @@ def _int(text: str | None) -> int | None:
 @parser(PLATFORM, "ipsec-whack-globalstatus")
 def parse_globalstatus(text: str, ctx: ParseContext) -> Fragment:
     """`ipsec globalstatus`: pluto's counters. The model has no place for counters, so the
-    ones that matter for a diagnosis become one note (the result is then EMPTY)."""
+    ones that matter for a diagnosis become one note (the output is understood: OK)."""
     _reject_foreign(text, "`ipsec globalstatus`")
     rows = _rows(run_ttp(PLATFORM, "ipsec-globalstatus", _numbered(text)), "counters")
     if not rows:
@@ -928,7 +928,7 @@ def parse_globalstatus(text: str, ctx: ParseContext) -> Fragment:
         ("total.ipsec.traffic.out", "IPsec bytes out"),
     )
     shown = [f"{label} {counters[key]}" for key, label in wanted if key in counters]
-    fragment = Fragment()
+    fragment = Fragment(understood=True)
     if shown:
         fragment.notes.append("ipsec globalstatus: " + "; ".join(shown))
     return fragment

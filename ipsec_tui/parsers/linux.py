@@ -1,1 +1,361 @@
-"""linux parsers."""
+"""Linux parsers shared by every Linux platform: addresses, routes, policy rules, the kernel's
+IPsec state (xfrm), nftables rules that touch IKE or ESP, and IP forwarding.
+
+Each parser runs its template (templates/linux/<key>.ttp) and turns the records into model
+objects. The small helpers at the top are shared with the strongSwan parsers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ipsec_tui.domain.model import FirewallRule, Route, SourceRef, XfrmPolicy, XfrmState
+from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser, run_ttp
+
+# --- helpers shared by the Linux platforms' parsers ------------------------------------------
+
+
+def ttp_records(platform: str, key: str, text: str) -> list[dict[str, Any]]:
+    """Run a template; the text always ends with a newline, since TTP only matches lines that
+    end with one and captures often lack the last one."""
+    return run_ttp(platform, key, text if text.endswith("\n") else text + "\n")
+
+
+def group_items(results: Iterable[Mapping[str, Any]], name: str) -> list[dict[str, Any]]:
+    """The items of a TTP group across results: TTP gives a dict for one match, a list for
+    several (unless the group name ends in `*`)."""
+    items: list[dict[str, Any]] = []
+    for result in results:
+        value = result.get(name)
+        if isinstance(value, dict):
+            items.append(value)
+        elif isinstance(value, list):
+            items.extend(item for item in value if isinstance(item, dict))
+    return items
+
+
+def numbered(text: str) -> str:
+    """Every line prefixed with its 1-based number and a TAB: TTP does not report where a
+    match was, and some facts (log events, config sections) must point at their line."""
+    return "".join(f"{number}\t{line}\n" for number, line in enumerate(text.splitlines(), 1))
+
+
+def source_ref(ctx: ParseContext, line_start: int, line_end: int | None = None) -> SourceRef:
+    return SourceRef(ctx.peer, ctx.file, line_start, line_end if line_end else line_start)
+
+
+def to_int(value: Any) -> int | None:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+# What a shell or a tool prints instead of the output when the command itself failed.
+_COMMAND_FAILURE = re.compile(
+    r"command not found|: not found$|No such file or directory|Permission denied"
+    r"|Operation not permitted|^RTNETLINK answers: |^(?:netlink: )?Error: |^error: "
+)
+
+
+def command_failure(text: str) -> str | None:
+    """The error line when the whole output is a shell or tool error (nothing else printed)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and all(_COMMAND_FAILURE.search(line) for line in lines):
+        return lines[0]
+    return None
+
+
+def raise_on_command_failure(text: str, command: str) -> None:
+    failure = command_failure(text)
+    if failure:
+        raise ParseError(f"`{command}` failed: {failure}")
+
+
+def _line_number(lines: list[str], predicate: Any, start: int = 0) -> int | None:
+    """Index of the first line at or after `start` for which predicate(line) is true."""
+    for index in range(start, len(lines)):
+        if predicate(lines[index]):
+            return index
+    return None
+
+
+# --- ip -br addr ------------------------------------------------------------------------------
+
+
+@parser("linux", "ip-br-addr")
+def parse_ip_br_addr(text: str, ctx: ParseContext) -> Fragment:
+    """addresses: every CIDR on every interface, in the order printed."""
+    raise_on_command_failure(text, ctx.command)
+    addresses: list[str] = []
+    for item in group_items(ttp_records("linux", "ip-br-addr", text), "interfaces"):
+        for token in str(item.get("addresses") or "").split():
+            if "/" in token and token not in addresses:
+                addresses.append(token)
+    return Fragment(addresses=addresses)
+
+
+# --- ip route ---------------------------------------------------------------------------------
+
+
+def _route_destination(destination: str) -> str:
+    """'default' stays; a host route printed without prefix length gets /32 or /128."""
+    if destination == "default" or "/" in destination:
+        return destination
+    try:
+        address = ipaddress.ip_address(destination)
+    except ValueError:
+        return destination
+    return f"{destination}/{address.max_prefixlen}"
+
+
+def _attributes(text: str) -> dict[str, str]:
+    """iproute2's `keyword value` pairs (dev, via, table, src...): the value of each keyword
+    we read; flags without a value (onlink, linkdown) are skipped by keyword."""
+    words = text.split()
+    pairs: dict[str, str] = {}
+    for keyword in ("dev", "via", "table", "src", "proto", "scope", "metric"):
+        if keyword in words:
+            position = words.index(keyword)
+            if position + 1 < len(words):
+                value = words[position + 1]
+                if keyword == "via" and value in ("inet", "inet6"):  # `via inet6 fe80::1`
+                    value = words[position + 2] if position + 2 < len(words) else value
+                pairs[keyword] = value
+    return pairs
+
+
+@parser("linux", "ip-route-show-table-all")
+@parser("linux", "ip-route-show")
+def parse_ip_route(text: str, ctx: ParseContext) -> Fragment:
+    """routes: destination ('default' or CIDR), device, gateway, table (as printed: main,
+    local, 220...), source address and route type (unicast when iproute2 prints none)."""
+    raise_on_command_failure(text, ctx.command)
+    # iproute2 prints `table X` only for tables other than main, and not at all when the
+    # command asked for one table: then every route is in that table.
+    asked = re.search(r"\btable\s+(\S+)", ctx.command)
+    default_table = asked.group(1) if asked and asked.group(1) != "all" else "main"
+    routes: list[Route] = []
+    for item in group_items(ttp_records("linux", "ip-route-show-table-all", text), "routes"):
+        destination = item.get("destination")
+        if not destination:
+            continue
+        attributes = _attributes(str(item.get("attributes") or ""))
+        if "dev" not in attributes and "via" not in attributes and item.get("nexthops"):
+            # multipath: the first next hop stands for the route
+            first_hop = str(item["nexthops"]).split(";")[0]
+            attributes = {**_attributes(first_hop), **attributes}
+        routes.append(
+            Route(
+                destination=_route_destination(str(destination)),
+                device=attributes.get("dev"),
+                gateway=attributes.get("via"),
+                table=attributes.get("table", default_table),
+                source_addr=attributes.get("src"),
+                kind=str(item.get("kind") or "unicast"),
+            )
+        )
+    return Fragment(routes=routes)
+
+
+# --- ip rule ----------------------------------------------------------------------------------
+
+
+@parser("linux", "ip-rule")
+def parse_ip_rule(text: str, ctx: ParseContext) -> Fragment:
+    """notes only: the model has no place for policy routing rules yet (`ip rule 220: from
+    all lookup 220`), so they are kept readable in the peer's notes."""
+    raise_on_command_failure(text, ctx.command)
+    notes = [
+        f"ip rule {item['priority']}: {str(item.get('rule') or '').strip()}"
+        for item in group_items(ttp_records("linux", "ip-rule", text), "rules")
+        if item.get("priority") is not None
+    ]
+    return Fragment(notes=notes, understood=bool(notes))
+
+
+# --- ip xfrm ----------------------------------------------------------------------------------
+
+
+def _spi(value: Any) -> str:
+    """'0x5B0DAEEF' -> '5b0daeef': lowercase hex without 0x, as in the model."""
+    return str(value).lower().removeprefix("0x")
+
+
+@parser("linux", "ip-xfrm-state")
+@parser("linux", "ip-s-xfrm-state")
+def parse_ip_xfrm_state(text: str, ctx: ParseContext) -> Fragment:
+    """xfrm_states: src, dst, proto, spi (lowercase hex), mode, encap type (espinudp)."""
+    raise_on_command_failure(text, ctx.command)
+    states = [
+        XfrmState(
+            src=str(item["src"]),
+            dst=str(item["dst"]),
+            proto=str(item.get("proto") or ""),
+            spi=_spi(item.get("spi") or ""),
+            mode=item.get("mode"),
+            encap=item.get("encap"),
+        )
+        for item in group_items(ttp_records("linux", "ip-xfrm-state", text), "states")
+        if item.get("src") and item.get("dst") and item.get("spi")
+    ]
+    return Fragment(xfrm_states=states)
+
+
+@parser("linux", "ip-xfrm-policy")
+@parser("linux", "ip-s-xfrm-policy")
+def parse_ip_xfrm_policy(text: str, ctx: ParseContext) -> Fragment:
+    """xfrm_policies: src, dst, direction (in, out, fwd; per-socket bypass policies as
+    socket-in/socket-out), action (allow unless iproute2 printed another), template
+    endpoints."""
+    raise_on_command_failure(text, ctx.command)
+    policies: list[XfrmPolicy] = []
+    for item in group_items(ttp_records("linux", "ip-xfrm-policy", text), "policies"):
+        if not item.get("src") or not item.get("dst") or not item.get("direction"):
+            continue
+        direction = str(item["direction"])
+        if item.get("kind") == "socket":
+            direction = f"socket-{direction}"
+        policies.append(
+            XfrmPolicy(
+                src=str(item["src"]),
+                dst=str(item["dst"]),
+                direction=direction,
+                # ip/ipxfrm.c prints `action allow` only with -s: no action printed is allow
+                action=str(item.get("action") or "allow"),
+                tmpl_src=item.get("tmpl_src"),
+                tmpl_dst=item.get("tmpl_dst"),
+            )
+        )
+    return Fragment(xfrm_policies=policies)
+
+
+# --- nft list ruleset -------------------------------------------------------------------------
+
+_IKE_PORTS = {500: 500, 4500: 4500}
+_PORT_NAMES = {"isakmp": 500, "ipsec-nat-t": 4500}
+_UDP_PORTS = re.compile(r"\budp (?:dport|sport) (?!!=)(\{[^}]*\}|\S+)")
+_META_UDP_PORTS = re.compile(r"\bth (?:dport|sport) (?!!=)(\{[^}]*\}|\S+)")
+_ESP = re.compile(
+    r"(?:\bprotocol|\bnexthdr|\bl4proto) (?:\{[^}]*\besp\b[^}]*\}|esp)\b|^esp |\besp spi\b"
+)
+_VERDICT = re.compile(r"\b(accept|drop|reject|queue|return|continue|(?:jump|goto) \S+)\b[^;]*$")
+
+
+def _ports(expression: str) -> set[int]:
+    """The IKE ports (500, 4500) a port expression covers: '500', '{ 500, 4500 }',
+    'isakmp', '500-4500'."""
+    found: set[int] = set()
+    for token in re.split(r"[{},\s]+", expression):
+        if not token:
+            continue
+        if token in _PORT_NAMES:
+            found.add(_PORT_NAMES[token])
+            continue
+        bounds = token.split("-")
+        if all(bound.isdigit() for bound in bounds) and len(bounds) in (1, 2):
+            low, high = int(bounds[0]), int(bounds[-1])
+            found.update(port for port in _IKE_PORTS if low <= port <= high)
+    return found
+
+
+def _ike_rule(rule: str) -> tuple[str, tuple[int, ...]] | None:
+    """(protocol, IKE ports) when the rule touches IKE (udp 500/4500) or ESP, else None."""
+    ports: set[int] = set()
+    for pattern in (_UDP_PORTS, _META_UDP_PORTS):
+        for match in pattern.finditer(rule):
+            ports |= _ports(match.group(1))
+    if ports:
+        return "udp", tuple(sorted(ports))
+    if _ESP.search(rule):
+        return "esp", ()
+    return None
+
+
+def _verdict(rule: str) -> str:
+    # a rule without a verdict lets the packet continue through the chain
+    match = _VERDICT.search(rule)
+    return match.group(1) if match else "continue"
+
+
+@parser("linux", "nft-list-ruleset")
+def parse_nft_list_ruleset(text: str, ctx: ParseContext) -> Fragment:
+    """firewall: rules that touch udp 500/4500 or ESP, and base chains whose policy drops,
+    each with table ('inet filter'), chain, hook, action, protocol, ports and rule text."""
+    raise_on_command_failure(text, ctx.command)
+    lines = text.splitlines()
+    cursor = 0
+    rules: list[FirewallRule] = []
+    for table in group_items(ttp_records("linux", "nft-list-ruleset", text), "tables"):
+        table_name = f"{table.get('family', '')} {table.get('name', '')}".strip()
+        for chain in group_items([table], "chains"):
+            chain_name = str(chain.get("name") or "") or None
+            hook = chain.get("hook")
+            chain_line = _line_number(
+                lines,
+                lambda line, name=chain_name: line.strip().startswith(f"chain {name} "),
+                cursor,
+            )
+            if chain_line is not None:
+                cursor = chain_line + 1
+            policy = chain.get("policy")
+            if hook and policy in ("drop", "reject"):
+                # a base chain's policy applies to every packet no rule decided, IKE too
+                policy_line = _line_number(
+                    lines, lambda line: " hook " in line and "policy" in line, cursor
+                )
+                rules.append(
+                    FirewallRule(
+                        table=table_name,
+                        chain=chain_name,
+                        hook=hook,
+                        action=str(policy),
+                        protocol=None,
+                        text=f"policy {policy}",
+                        source=source_ref(ctx, policy_line + 1)
+                        if policy_line is not None
+                        else None,
+                    )
+                )
+            for rule in str(chain.get("rules") or "").split("\n"):
+                rule = rule.strip()
+                if not rule:
+                    continue
+                rule_line = _line_number(lines, lambda line, r=rule: line.strip() == r, cursor)
+                if rule_line is not None:
+                    cursor = rule_line + 1
+                touched = _ike_rule(rule)
+                if touched is None:
+                    continue
+                protocol, ports = touched
+                rules.append(
+                    FirewallRule(
+                        table=table_name,
+                        chain=chain_name,
+                        hook=hook,
+                        action=_verdict(rule),
+                        protocol=protocol,
+                        ports=ports,
+                        text=rule,
+                        source=source_ref(ctx, rule_line + 1) if rule_line is not None else None,
+                    )
+                )
+    return Fragment(firewall=rules)
+
+
+# --- sysctl net.ipv4.ip_forward ---------------------------------------------------------------
+
+
+@parser("linux", "sysctl-net.ipv4.ip-forward")
+def parse_ip_forward(text: str, ctx: ParseContext) -> Fragment:
+    """forwarding: True when net.ipv4.ip_forward is 1."""
+    raise_on_command_failure(text, ctx.command)
+    for item in group_items(ttp_records("linux", "sysctl-net.ipv4.ip-forward", text), "forwarding"):
+        value = to_int(item.get("value"))
+        if value is not None:
+            return Fragment(forwarding=value != 0)
+    return Fragment()

@@ -1,1 +1,783 @@
-"""strongswan parsers."""
+"""strongSwan parsers: swanctl's views of the running daemon, the charon log and swanctl.conf.
+
+Each parser runs its template (templates/strongswan/<key>.ttp) and turns the records into
+model objects with canonical algorithm names (`ipsec_tui.domain.algorithms`) and cause
+tokens (`ipsec_tui.domain.causes`). Debian's swanctl prints plugin-loading warnings before
+its output; the templates match nothing there, so they simply fall away.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ipsec_tui.domain import algorithms
+from ipsec_tui.domain.causes import NOTIFY_ERRORS
+from ipsec_tui.domain.model import (
+    ChildConfig,
+    ChildSa,
+    Connection,
+    IkeSa,
+    LogEvent,
+    Proposal,
+)
+from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser
+from ipsec_tui.parsers.linux import (
+    command_failure,
+    group_items,
+    numbered,
+    source_ref,
+    to_int,
+    ttp_records,
+)
+
+# --- swanctl: failures and shared readers -----------------------------------------------------
+
+_PLUGIN_NOISE = re.compile(r"^plugin '[^']*': failed to load")
+# swanctl's own failure (src/swanctl/command.c: "connecting to '%s' URI failed: %s") and
+# libstrongswan's stream error ("connecting to 'unix:///var/run/charon.vici' failed")
+_SWANCTL_FAILURE = re.compile(r"connecting to '[^']*'(?: URI)? failed|^error: ", re.MULTILINE)
+
+
+def _swanctl_failure(text: str, ctx: ParseContext) -> None:
+    """Raise ParseError when swanctl printed an error instead of the listing."""
+    match = _SWANCTL_FAILURE.search(text)
+    if match:
+        line = text[text.rfind("\n", 0, match.start()) + 1 :].split("\n", 1)[0].strip()
+        raise ParseError(f"`{ctx.command}` failed: {line}")
+    failure = command_failure(
+        "\n".join(line for line in text.splitlines() if not _PLUGIN_NOISE.match(line))
+    )
+    if failure:
+        raise ParseError(f"`{ctx.command}` failed: {failure}")
+
+
+def _seconds(pattern: str, text: str) -> int | None:
+    """The number of seconds in `text` after `pattern` ('rekeying in' -> 3243)."""
+    match = re.search(rf"{pattern} (\d+)s\b", text)
+    return int(match.group(1)) if match else None
+
+
+def _first(values: tuple[str, ...]) -> str | None:
+    return values[0] if values else None
+
+
+def _ranges(lines: list[str], starts: list[int | None], end: int) -> list[tuple[int, int]]:
+    """(first, last) 1-based line numbers of consecutive blocks that start at `starts`
+    (0-based indexes, None when not found) and end before the next block or at `end`;
+    trailing blank lines are not part of a block."""
+    known = [start for start in starts if start is not None]
+    ranges: list[tuple[int, int]] = []
+    for start in starts:
+        if start is None:
+            ranges.append((0, 0))
+            continue
+        later = [other for other in known if other > start]
+        last = (min(later) if later else end) - 1
+        while last > start and not lines[last].strip():
+            last -= 1
+        ranges.append((start + 1, last + 1))
+    return ranges
+
+
+def _find_lines(
+    lines: list[str], patterns: Iterable[re.Pattern[str]], start: int
+) -> list[int | None]:
+    """The 0-based index of each pattern's first match, searching on from the previous one."""
+    found: list[int | None] = []
+    cursor = start
+    for pattern in patterns:
+        index = next(
+            (i for i in range(cursor, len(lines)) if pattern.match(lines[i])),
+            None,
+        )
+        found.append(index)
+        if index is not None:
+            cursor = index + 1
+    return found
+
+
+# --- swanctl --list-sas -----------------------------------------------------------------------
+
+
+def _ike_spi(token: Any) -> tuple[str | None, bool]:
+    """'d4f4d4ef49b01fdf_i*' -> ('d4f4d4ef49b01fdf', True): the SPI and this side's mark."""
+    text = str(token or "")
+    match = re.fullmatch(r"([0-9a-fA-F]+)_[ir](\*?)", text)
+    if not match:
+        return None, False
+    # the responder's SPI is all zeros until its first answer: not known yet
+    spi = match.group(1).lower()
+    return (spi if spi.strip("0") else None), bool(match.group(2))
+
+
+def _counters(rest: Any) -> tuple[int | None, int | None]:
+    """', 504 bytes, 6 packets, 0s ago' -> (504, 6)."""
+    match = re.search(r"(\d+) bytes, +(\d+) packets", str(rest or ""))
+    return (int(match.group(1)), int(match.group(2))) if match else (None, None)
+
+
+def _child_sa(item: dict[str, Any], ctx: ParseContext, lines: tuple[int, int]) -> ChildSa:
+    mode_token = str(item.get("mode") or "")
+    mode, _, encap = mode_token.partition("-in-")
+    protocol, _, suite = str(item.get("suite") or "").rpartition(":")
+    algos = algorithms.proposal_from_suite(suite, kind="esp") if suite else Proposal()
+    bytes_in, packets_in = _counters(item.get("in_rest"))
+    bytes_out, packets_out = _counters(item.get("out_rest"))
+    timers = str(item.get("timers") or "")
+    return ChildSa(
+        name=item.get("name"),
+        state=item.get("state"),
+        mode=mode.lower() or None,
+        protocol=protocol or None,
+        encap=encap == "UDP" if mode_token else None,
+        local_ts=tuple(str(item.get("local_ts") or "").split()),
+        remote_ts=tuple(str(item.get("remote_ts") or "").split()),
+        spi_in=str(item["spi_in"]).lower() if item.get("spi_in") else None,
+        spi_out=str(item["spi_out"]).lower() if item.get("spi_out") else None,
+        encryption=_first(algos.encryption),
+        integrity=_first(algos.integrity),
+        pfs_group=_first(algos.dh_groups),
+        bytes_in=bytes_in,
+        bytes_out=bytes_out,
+        packets_in=packets_in,
+        packets_out=packets_out,
+        rekey_in_s=_seconds("rekeying in", timers),
+        lifetime_s=_seconds("expires in", timers),
+        installed_s=to_int(item.get("installed")),
+        reqid=to_int(item.get("reqid")),
+        source=source_ref(ctx, *lines) if lines[0] else None,
+    )
+
+
+def _nat_t(
+    state: str | None, ports: tuple[int | None, int | None], children: list[ChildSa]
+) -> bool | None:
+    # IKEv2 moves to port 4500 once NAT is detected (or encapsulation is forced), and the
+    # child SAs then say -in-UDP; an SA past IKE_SA_INIT still on 500 talks plain IKE.
+    if 4500 in ports or any(child.encap for child in children):
+        return True
+    if ports == (500, 500) and state not in (None, "CREATED", "CONNECTING"):
+        return False
+    return None
+
+
+@parser("strongswan", "swanctl-list-sas")
+def parse_list_sas(text: str, ctx: ParseContext) -> Fragment:
+    """ike_sas: name, unique_id, state, version, local/remote address, port and identity,
+    initiator (from the `*` mark), IKE SPIs, canonical encryption/integrity/prf/dh_group,
+    nat_t, established_s, rekey_in_s, lifetime_s (expires in), and child_sas: name, state,
+    mode, protocol, encap (-in-UDP), local/remote traffic selectors, SPIs (lowercase hex),
+    canonical encryption/integrity, pfs_group, byte and packet counters, rekey_in_s,
+    lifetime_s, installed_s, reqid; each with its line range."""
+    _swanctl_failure(text, ctx)
+    lines = text.splitlines()
+    items = group_items(ttp_records("strongswan", "swanctl-list-sas", text), "ike_sas")
+    headers = _find_lines(
+        lines,
+        (
+            re.compile(rf"{re.escape(str(item.get('name')))}: #{item.get('unique_id')}, ")
+            for item in items
+        ),
+        0,
+    )
+    ike_ranges = _ranges(lines, headers, len(lines))
+    ike_sas: list[IkeSa] = []
+    for item, (first, last) in zip(items, ike_ranges, strict=True):
+        child_items = group_items([item], "child_sas")
+        child_starts = _find_lines(
+            lines,
+            (
+                re.compile(rf"  {re.escape(str(child.get('name')))}: #{child.get('unique_id')}, ")
+                for child in child_items
+            ),
+            max(first - 1, 0),
+        )
+        child_ranges = _ranges(lines, child_starts, last if first else len(lines))
+        children = [
+            _child_sa(child, ctx, where)
+            for child, where in zip(child_items, child_ranges, strict=True)
+        ]
+        spi_i, initiator_mark = _ike_spi(item.get("spi_i"))
+        spi_r, responder_mark = _ike_spi(item.get("spi_r"))
+        algos = algorithms.proposal_from_suite(str(item.get("suite") or ""))
+        local_port, remote_port = to_int(item.get("local_port")), to_int(item.get("remote_port"))
+        timers = str(item.get("timers") or "")
+        ike_sas.append(
+            IkeSa(
+                name=item.get("name"),
+                unique_id=item.get("unique_id"),
+                state=item.get("state"),
+                version=to_int(item.get("version")),
+                local_addr=item.get("local_host"),
+                local_port=local_port,
+                remote_addr=item.get("remote_host"),
+                remote_port=remote_port,
+                local_id=item.get("local_id"),
+                remote_id=item.get("remote_id"),
+                initiator=True if initiator_mark else False if responder_mark else None,
+                encryption=_first(algos.encryption),
+                integrity=_first(algos.integrity),
+                prf=_first(algos.prf),
+                dh_group=_first(algos.dh_groups),
+                nat_t=_nat_t(item.get("state"), (local_port, remote_port), children),
+                spi_i=spi_i,
+                spi_r=spi_r,
+                lifetime_s=_seconds("expires in", timers),
+                rekey_in_s=_seconds("rekeying in", timers),
+                established_s=to_int(item.get("established")),
+                child_sas=tuple(children),
+                source=source_ref(ctx, first, last) if first else None,
+            )
+        )
+    return Fragment(ike_sas=ike_sas)
+
+
+# --- swanctl --list-conns ---------------------------------------------------------------------
+
+# authentication classes as swanctl --list-conns prints them -> swanctl.conf `auth` keywords
+_AUTH_CLASSES = {
+    "pre-shared key": "psk",
+    "public key": "pubkey",
+    "xauth": "xauth",
+    "eap": "eap",
+    "any": "any",
+    "unspecified": None,
+}
+
+
+def _auth(auth_class: Any) -> str | None:
+    text = str(auth_class or "").strip()
+    if not text:
+        return None
+    known = _AUTH_CLASSES.get(text.lower(), "")
+    if known != "":
+        return known
+    # an EAP method is printed by its type ("EAP_MSCHAPV2", "MSCHAPV2"...): as swanctl.conf
+    # writes it, eap-mschapv2
+    method = text.lower().replace("_", "-").removeprefix("eap-")
+    return f"eap-{method}"
+
+
+def _ike_version(token: Any) -> int | None:
+    text = str(token or "")
+    if text in ("IKEv1", "1"):
+        return 1
+    if text in ("IKEv2", "2"):
+        return 2
+    if text in ("IKEv1/2", "IKE", "0"):
+        return 0
+    return None
+
+
+def _rekey_every(header: str) -> int | None:
+    if re.search(r"\bno rekeying\b", header):
+        return 0  # strongSwan's rekey_time = 0: rekeying disabled
+    return _seconds("rekeying every", header)
+
+
+@parser("strongswan", "swanctl-list-conns")
+def parse_list_conns(text: str, ctx: ParseContext) -> Fragment:
+    """connections: name, version (0 = any), local/remote addresses, identities and auth
+    methods (psk, pubkey, eap-...), rekey_time_s (0 = no rekeying), and children: name,
+    mode, local/remote traffic selectors, rekey_time_s, dpd_action; each with its line
+    range. Proposals are not printed by swanctl: they come from swanctl.conf."""
+    _swanctl_failure(text, ctx)
+    lines = text.splitlines()
+    items = group_items(ttp_records("strongswan", "swanctl-list-conns", text), "connections")
+    starts = _find_lines(
+        lines,
+        (re.compile(rf"{re.escape(str(item.get('name')))}: IKE") for item in items),
+        0,
+    )
+    connections: list[Connection] = []
+    for item, (first, last) in zip(items, _ranges(lines, starts, len(lines)), strict=True):
+        auths: dict[str, dict[str, Any]] = {"local": {}, "remote": {}}
+        for auth in group_items([item], "auths"):
+            side = str(auth.get("side"))
+            if side in auths and not auths[side]:  # the first authentication round
+                auths[side] = auth
+        child_items = group_items([item], "children")
+        child_starts = _find_lines(
+            lines,
+            (
+                re.compile(rf"  {re.escape(str(c.get('name')))}: {re.escape(str(c.get('mode')))},")
+                for c in child_items
+            ),
+            max(first - 1, 0),
+        )
+        children = []
+        for child, (child_first, child_last) in zip(
+            child_items, _ranges(lines, child_starts, last if first else len(lines)), strict=True
+        ):
+            header = str(child.get("header") or "")
+            dpd = re.search(r"dpd action is (\S+)", header)
+            children.append(
+                ChildConfig(
+                    name=str(child.get("name")),
+                    local_ts=tuple(str(child.get("local_ts") or "").split()),
+                    remote_ts=tuple(str(child.get("remote_ts") or "").split()),
+                    mode=str(child["mode"]).lower() if child.get("mode") else None,
+                    rekey_time_s=_rekey_every(header),
+                    dpd_action=dpd.group(1) if dpd else None,
+                    source=source_ref(ctx, child_first, child_last) if child_first else None,
+                )
+            )
+        header = str(item.get("header") or "")
+        connections.append(
+            Connection(
+                name=str(item.get("name")),
+                version=_ike_version(item.get("version")),
+                local_addrs=tuple(str(item.get("local_addrs") or "").split()),
+                remote_addrs=tuple(str(item.get("remote_addrs") or "").split()),
+                local_id=auths["local"].get("id"),
+                remote_id=auths["remote"].get("id"),
+                local_auth=_auth(auths["local"].get("auth_class")),
+                remote_auth=_auth(auths["remote"].get("auth_class")),
+                rekey_time_s=_rekey_every(header),
+                children=tuple(children),
+                source=source_ref(ctx, first, last) if first else None,
+            )
+        )
+    return Fragment(connections=connections)
+
+
+# --- swanctl --stats, swanctl --version -------------------------------------------------------
+
+
+@parser("strongswan", "swanctl-stats")
+def parse_stats(text: str, ctx: ParseContext) -> Fragment:
+    """notes only (the model has no place for daemon statistics yet): charon's uptime, the
+    IKE SA count and the kernel backend plugins (kernel-netlink, kernel-libipsec), which
+    tell whether `ip xfrm` can show the SAs at all."""
+    _swanctl_failure(text, ctx)
+    results = ttp_records("strongswan", "swanctl-stats", text)
+    notes: list[str] = []
+    for item in group_items(results, "uptime"):
+        notes.append(f"charon uptime: {item.get('uptime')}, since {item.get('since')}")
+    for item in group_items(results, "ike_sas"):
+        notes.append(
+            f"charon IKE_SAs: {item.get('ike_sas_total')} total, "
+            f"{item.get('ike_sas_half_open')} half-open"
+        )
+    for item in group_items(results, "plugins"):
+        kernel = [
+            name for name in str(item.get("plugins") or "").split() if name.startswith("kernel-")
+        ]
+        if kernel:
+            notes.append(f"charon kernel interface plugins: {', '.join(kernel)}")
+    return Fragment(notes=notes, understood=bool(notes))
+
+
+@parser("strongswan", "swanctl-version")
+def parse_version(text: str, ctx: ParseContext) -> Fragment:
+    """software: the version line as printed ("strongSwan swanctl 5.9.8")."""
+    _swanctl_failure(text, ctx)
+    for item in group_items(ttp_records("strongswan", "swanctl-version", text), "version"):
+        software = f"{item.get('product')} {item.get('program')} {item.get('version')}"
+        rest = str(item.get("rest") or "").strip()
+        return Fragment(software=f"{software} {rest}" if rest else software)
+    return Fragment()
+
+
+# --- the charon log ---------------------------------------------------------------------------
+
+# strongSwan's short notify names in "generating ... [ N(...) ]" (notify_type_short_names in
+# src/libcharon/encoding/payloads/notify_payload.c) -> the RFC 7296 names of NOTIFY_ERRORS
+_SHORT_NOTIFIES = {
+    "AUTH_FAILED": "AUTHENTICATION_FAILED",
+    "NO_PROP": "NO_PROPOSAL_CHOSEN",
+    "TS_UNACCEPT": "TS_UNACCEPTABLE",
+    "INVAL_KE": "INVALID_KE_PAYLOAD",
+    "SINGLE_PAIR": "SINGLE_PAIR_REQUIRED",
+    "NO_ADD_SAS": "NO_ADDITIONAL_SAS",
+    "INT_ADDR_FAIL": "INTERNAL_ADDRESS_FAILURE",
+    "FAIL_CP_REQ": "FAILED_CP_REQUIRED",
+    "INVAL_SYN": "INVALID_SYNTAX",
+    "INVAL_SPI": "INVALID_SPI",
+    "NO_CHILD_SA": "CHILD_SA_NOT_FOUND",
+    "TEMP_FAIL": "TEMPORARY_FAILURE",
+}
+
+_SA_PREFIX = re.compile(r"<(?:(?P<name>[^|>]*)\|)?(?P<id>\d+)> (?P<message>.*)")
+_RECEIVED_NOTIFY = re.compile(
+    r"received (\w+) (?:notify error|error notify|notify, no CHILD_SA built)"
+)
+_GENERATING = re.compile(r"generating (\S+) (?:request|response) \d+ \[(.*)\]")
+_PARSED = re.compile(r"parsed (\S+) (?:request|response) \d+ \[")
+_PROPOSALS = re.compile(r"(received|configured) proposals: (?:(IKE|ESP|AH):)?")
+_PROPOSAL_MISMATCH = re.compile(r"no acceptable proposal found|received proposals unacceptable")
+
+# (cause token, wording): the daemon's own conclusions, as strongSwan 5.9 words them
+_LOCAL_CAUSES = (
+    ("psk_mismatch", re.compile(r"tried \d+ shared keys? for .* but MAC mismatched")),
+    ("peer_id_mismatch", re.compile(r"no matching peer config found")),
+    ("peer_id_mismatch", re.compile(r"\bID\w* '.*' does not match to '")),
+    ("cert_invalid", re.compile(r"no trusted \S+ public key found for")),
+    ("ts_mismatch", re.compile(r"no matching CHILD_SA config found")),
+    ("ts_mismatch", re.compile(r"traffic selectors .* (?:in|un)acceptable")),
+    ("retransmit", re.compile(r"retransmit \d+ of request")),
+    ("giving_up", re.compile(r"giving up after \d+ retransmits")),
+    ("sa_install_failed", re.compile(r"unable to install (?:inbound |and |outbound )*IPsec SA")),
+    ("sa_install_failed", re.compile(r"unable to install IPsec policies")),
+    ("rekey_failed", re.compile(r"CHILD_SA rekeying failed")),
+    ("child_failed", re.compile(r"failed to establish CHILD_SA")),
+    ("ike_established", re.compile(r"IKE_SA \S+ established between")),
+    ("child_established", re.compile(r"CHILD_SA \S+ established with SPIs")),
+    ("delete_received", re.compile(r"received DELETE\b")),
+)
+
+
+@dataclass
+class _LogContext:
+    """What earlier lines said about each IKE SA (by unique id), to read a later line."""
+
+    proposals_kind: dict[str | None, str] = field(default_factory=dict)
+    exchange: dict[str | None, str] = field(default_factory=dict)
+
+    def proposal_cause(self, sa: str | None, message: str) -> str:
+        # The line before a mismatch names the proposals it refused ("received proposals:
+        # IKE:..." or "ESP:..."); failing that, the exchange being answered tells.
+        kind = self.proposals_kind.get(sa)
+        if kind is None:
+            exchange = self.exchange.get(sa)
+            if exchange == "IKE_SA_INIT":
+                kind = "IKE"
+            elif exchange in ("IKE_AUTH", "CREATE_CHILD_SA"):
+                kind = "ESP"
+            else:
+                # strongSwan words an IKE_SA_INIT refusal "received proposals unacceptable"
+                kind = "IKE" if "unacceptable" in message else "ESP"
+        return "ike_proposal_mismatch" if kind == "IKE" else "child_proposal_mismatch"
+
+
+def _log_causes(
+    message: str, sa: str | None, context: _LogContext
+) -> tuple[tuple[str, ...], str | None]:
+    """The cause tokens a log message carries, and the direction of its notifies."""
+    causes: list[str] = []
+    direction = None
+    received = _RECEIVED_NOTIFY.search(message)
+    if received and received.group(1) in NOTIFY_ERRORS:
+        causes.append(received.group(1))
+        direction = "received"
+    if "peer didn't accept DH group" in message:
+        causes.append("INVALID_KE_PAYLOAD")
+        direction = "received"
+    generating = _GENERATING.search(message)
+    if generating:
+        context.exchange[sa] = generating.group(1)
+        for short in re.findall(r"N\((\w+)\)", generating.group(2)):
+            full = _SHORT_NOTIFIES.get(short, short)
+            if full in NOTIFY_ERRORS and full not in causes:
+                causes.append(full)
+                direction = "sent"
+    parsed = _PARSED.search(message)
+    if parsed:
+        context.exchange[sa] = parsed.group(1)
+        context.proposals_kind.pop(sa, None)  # a new message: earlier proposals are history
+    proposals = _PROPOSALS.search(message)
+    if proposals:
+        causes.append(f"{proposals.group(1)}_proposals")
+        if proposals.group(1) == "received" and proposals.group(2):
+            context.proposals_kind[sa] = proposals.group(2)
+    if _PROPOSAL_MISMATCH.search(message):
+        causes.append(context.proposal_cause(sa, message))
+    for cause, wording in _LOCAL_CAUSES:
+        if cause not in causes and wording.search(message):
+            causes.append(cause)
+    return tuple(causes), direction
+
+
+@parser("strongswan", "cat-log-file")
+def parse_charon_log(text: str, ctx: ParseContext) -> Fragment:
+    """log: one LogEvent per charon line: line number, time as printed, level (filelog's
+    log_level option), subsystem, sa_name (`<lab|1>` -> lab), the message without those
+    prefixes, cause tokens and, for notifies, their direction. Lines that are not charon's
+    (other daemons in a syslog file) are counted in a note."""
+    events: list[LogEvent] = []
+    context = _LogContext()
+    for item in group_items(ttp_records("strongswan", "cat-log-file", numbered(text)), "events"):
+        line = to_int(item.get("line"))
+        if line is None:
+            continue
+        time = item.get("time")
+        if time is None and item.get("month"):
+            # "%b %e %T" pads the day with a space: print it as the device did
+            time = f"{item['month']} {int(item['day']):2d} {item['clock']}"
+        subsystem = str(item.get("subsystem") or "")
+        rest = str(item.get("rest") or "")
+        prefix = _SA_PREFIX.fullmatch(rest)
+        message = prefix.group("message") if prefix else rest
+        sa_name = (prefix.group("name") or None) if prefix else None
+        sa_key = prefix.group("id") if prefix else None
+        causes, direction = _log_causes(message, sa_key, context)
+        events.append(
+            LogEvent(
+                line=line,
+                message=message,
+                time=time,
+                level=subsystem[3:] or None,
+                subsystem=subsystem[:3] or None,
+                sa_name=sa_name,
+                causes=causes,
+                direction=direction,
+            )
+        )
+    if not events:
+        failure = command_failure(text)
+        if failure:
+            raise ParseError(f"`{ctx.command}` failed: {failure}")
+    notes = []
+    matched = {event.line for event in events}
+    other = [
+        number
+        for number, line in enumerate(text.splitlines(), 1)
+        if line.strip() and number not in matched
+    ]
+    if events and other:
+        notes.append(
+            f"{ctx.file}: {len(other)} line(s) are not charon log lines and were skipped "
+            f"(first: line {other[0]})"
+        )
+    return Fragment(log=events, notes=notes)
+
+
+# --- swanctl.conf -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Section:
+    """A `name { ... }` section of swanctl.conf with its settings, in order."""
+
+    name: str
+    first: int
+    last: int = 0
+    settings: dict[str, tuple[str, int]] = field(default_factory=dict)
+    sections: list[_Section] = field(default_factory=list)
+
+    def get(self, key: str) -> str | None:
+        found = self.settings.get(key)
+        return found[0] if found else None
+
+    def section(self, name: str) -> _Section | None:
+        return next((s for s in self.sections if s.name == name), None)
+
+
+def _value(raw: str) -> str:
+    """A setting's value without a trailing comment and without its quotes."""
+    value, quoted = [], False
+    for char in raw:
+        if char == '"':
+            quoted = not quoted
+        elif char == "#" and not quoted:
+            break
+        value.append(char)
+    text = "".join(value).strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    return text
+
+
+def _conf_tree(text: str, notes: list[str], file: str) -> _Section:
+    """Rebuild the section tree from the template's ordered lines (see its doc block)."""
+    root = _Section("", 1)
+    stack = [root]
+    last_line = 0
+    for item in group_items(ttp_records("strongswan", "cat-swanctl-conf", numbered(text)), "lines"):
+        line = to_int(item.get("line")) or 0
+        last_line = max(last_line, line)
+        if item.get("opener"):
+            name, _, body = str(item["opener"]).partition("{")
+            section = _Section(name.strip(), line)
+            stack[-1].sections.append(section)
+            stack.append(section)
+            # a whole section on one line: `name { }` or `name { key = value }`
+            body = _value(body).strip()
+            closed = body.endswith("}")
+            key, equals, raw = body.removesuffix("}").partition("=")
+            if equals:
+                section.settings[key.strip()] = (_value(raw), line)
+            if closed:
+                stack.pop().last = line
+        elif item.get("setting"):
+            key, _, raw = str(item["setting"]).partition("=")
+            # as in strongSwan's settings parser, a key given twice keeps the last value
+            stack[-1].settings[key.strip()] = (_value(raw), line)
+        elif item.get("closer"):
+            if len(stack) > 1:
+                stack.pop().last = line
+            else:
+                notes.append(f"{file}:{line}: '}}' closes no section")
+        elif item.get("other"):
+            notes.append(f"{file}:{line}: not read: {str(item['other']).strip()}")
+    while len(stack) > 1:
+        section = stack.pop()
+        section.last = last_line
+        notes.append(f"{file}:{section.first}: section '{section.name}' is not closed")
+    return root
+
+
+def _duration(value: str | None, what: str, notes: list[str]) -> int | None:
+    """swanctl.conf durations: '3600', '3600s', '90m', '1h', '1d' -> seconds."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"(\d+)\s*([smhd]?)", value.strip())
+    if not match:
+        notes.append(f"{what}: duration {value!r} not understood")
+        return None
+    return int(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _proposals(value: str | None, kind: str, what: str, notes: list[str]) -> tuple[Proposal, ...]:
+    proposals = []
+    for text in _list(value):
+        proposal = algorithms.proposal_from_keywords(text, kind=kind)
+        if not proposal.encryption:
+            # `default` and unknown keywords are not expanded: keep what was written
+            notes.append(f"{what}: proposal {text!r} not understood, left out of the proposals")
+            continue
+        if kind == "esp" and not proposal.dh_groups:
+            # a child proposal without a key exchange method means no PFS (the model's
+            # "none"), which strongSwan enforces: a peer proposing a DH group is refused
+            proposal = replace(proposal, dh_groups=("none",))
+        proposals.append(proposal)
+    return tuple(proposals)
+
+
+def _auth_round(connection: _Section, side: str) -> _Section | None:
+    """`local {}` or the first of `local-<suffix> {}` (several authentication rounds)."""
+    rounds = [s for s in connection.sections if s.name == side or s.name.startswith(f"{side}-")]
+    return rounds[0] if rounds else None
+
+
+@dataclass(frozen=True)
+class _Secret:
+    name: str
+    ids: tuple[str, ...]
+    value: str
+
+
+def _ike_secrets(root: _Section) -> list[_Secret]:
+    secrets = root.section("secrets")
+    if secrets is None:
+        return []
+    found = []
+    for section in secrets.sections:
+        if not section.name.startswith("ike"):
+            continue
+        ids = tuple(
+            value for key, (value, _) in section.settings.items() if re.fullmatch(r"id\S*", key)
+        )
+        found.append(_Secret(section.name, ids, section.get("secret") or ""))
+    return found
+
+
+def _matching_secret(
+    secrets: list[_Secret], local_id: str | None, remote_id: str | None
+) -> _Secret | None:
+    """The ike secret charon would use between two identities: one naming both beats one
+    naming either, which beats one without ids (it applies to everyone)."""
+
+    def score(secret: _Secret) -> int:
+        if not secret.ids:
+            return 1
+        named = sum(1 for peer_id in (local_id, remote_id) if peer_id and peer_id in secret.ids)
+        return {2: 3, 1: 2}.get(named, 0)
+
+    best = max(secrets, key=score, default=None)
+    return best if best is not None and score(best) > 0 else None
+
+
+_FINGERPRINT = re.compile(r"<redacted:fp=([0-9A-Za-z]+)>")
+
+
+def _fingerprint(secret: _Secret, notes: list[str]) -> str | None:
+    match = _FINGERPRINT.fullmatch(secret.value)
+    if match:
+        return match.group(1)
+    if secret.value.startswith("<redacted"):
+        notes.append(f"secret {secret.name}: redacted without a fingerprint, not comparable")
+    else:
+        # never carry a secret into the model: only redacted captures give a fingerprint
+        notes.append(f"secret {secret.name}: not redacted in the capture, not compared")
+    return None
+
+
+def _yes_no(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    return {"yes": True, "true": True, "no": False, "false": False}.get(value.lower())
+
+
+def _child_config(section: _Section, ctx: ParseContext, notes: list[str]) -> ChildConfig:
+    what = f"{ctx.file}:{section.first} child {section.name}"
+    esp = section.get("esp_proposals")
+    return ChildConfig(
+        name=section.name,
+        local_ts=_list(section.get("local_ts")),
+        remote_ts=_list(section.get("remote_ts")),
+        mode=(section.get("mode") or "").lower() or None,
+        proposals=_proposals(
+            esp if esp is not None else section.get("ah_proposals"), "esp", what, notes
+        ),
+        rekey_time_s=_duration(section.get("rekey_time"), what, notes),
+        life_time_s=_duration(section.get("life_time"), what, notes),
+        start_action=section.get("start_action"),
+        dpd_action=section.get("dpd_action"),
+        source=source_ref(ctx, section.first, section.last),
+    )
+
+
+@parser("strongswan", "cat-swanctl-conf")
+def parse_swanctl_conf(text: str, ctx: ParseContext) -> Fragment:
+    """connections: name, version (0 = any), local/remote addresses, identities and auth,
+    IKE proposals (canonical), rekey_time_s, encap, psk_fingerprint (from the redacted
+    `secret` of the ike secret matching the connection's identities), and children: name,
+    local/remote traffic selectors, mode, ESP proposals, rekey_time_s, life_time_s,
+    start_action, dpd_action; each with its line range."""
+    notes: list[str] = []
+    root = _conf_tree(text, notes, ctx.file)
+    if not root.sections and not root.settings:
+        failure = command_failure(text)
+        if failure:
+            raise ParseError(f"`{ctx.command}` failed: {failure}")
+    secrets = _ike_secrets(root)
+    connections: list[Connection] = []
+    for block in (s for s in root.sections if s.name == "connections"):
+        for section in block.sections:
+            what = f"{ctx.file}:{section.first} connection {section.name}"
+            local, remote = _auth_round(section, "local"), _auth_round(section, "remote")
+            local_id = local.get("id") if local else None
+            remote_id = remote.get("id") if remote else None
+            secret = _matching_secret(secrets, local_id, remote_id)
+            children = section.section("children")
+            version = section.get("version")
+            connections.append(
+                Connection(
+                    name=section.name,
+                    version=int(version) if version and version.isdigit() else None,
+                    local_addrs=_list(section.get("local_addrs")),
+                    remote_addrs=_list(section.get("remote_addrs")),
+                    local_id=local_id,
+                    remote_id=remote_id,
+                    local_auth=local.get("auth") if local else None,
+                    remote_auth=remote.get("auth") if remote else None,
+                    proposals=_proposals(section.get("proposals"), "ike", what, notes),
+                    rekey_time_s=_duration(section.get("rekey_time"), what, notes),
+                    encap=_yes_no(section.get("encap")),
+                    psk_fingerprint=_fingerprint(secret, notes) if secret else None,
+                    children=tuple(
+                        _child_config(child, ctx, notes)
+                        for child in (children.sections if children else [])
+                    ),
+                    source=source_ref(ctx, section.first, section.last),
+                )
+            )
+    return Fragment(connections=connections, notes=notes)

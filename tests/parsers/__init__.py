@@ -1,0 +1,1 @@
+"""Parser tests: golden cases per platform and command, and property tests."""
