@@ -9,7 +9,11 @@ and the peer through a ``direct-tcpip`` channel passed as Netmiko's ``sock``.
 Every command goes through :meth:`PlatformSpec.check_allowed` before anything connects and
 again right before it is sent. Each command is time-stamped (UTC, milliseconds) and bounded
 by the peer's ``command_timeout``; a failing command records its error and the collection
-goes on. No session log is kept, so a password can never reach a disk or a log.
+goes on. Netmiko's session log is kept in memory only (Netmiko masks the login password in
+it); it reaches a disk only inside a bundle, redacted like every output.
+
+The platform's ``clock`` fact (``date -u ...`` on Linux) measures the device's clock against
+this host: offset = device time - midpoint of the command's local send and receive times.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import io
+import re
 import socket
 import threading
 import time
@@ -39,7 +45,7 @@ from netmiko.ssh_dispatcher import CLASS_MAPPER
 from ipsec_tui import __version__
 from ipsec_tui.collectors.capture_io import output_file_name
 from ipsec_tui.collectors.inventory import PeerConfig
-from ipsec_tui.domain.capture import CommandRecord, PeerCapture
+from ipsec_tui.domain.capture import ClockReading, CommandRecord, PeerCapture, clock_reading
 from ipsec_tui.errors import UserError
 from ipsec_tui.platforms import PlatformSpec, load_platform
 
@@ -352,6 +358,7 @@ def _connect(
     spec: PlatformSpec,
     password: str | None,
     jump: _JumpTunnel | None,
+    session_log: io.BytesIO | None = None,
 ) -> Any:
     if peer.ssh_config_file is not None:
         if not peer.ssh_config_file.is_file():
@@ -402,7 +409,9 @@ def _connect(
         "conn_timeout": peer.timeout,
         "auth_timeout": peer.timeout,
         "banner_timeout": peer.timeout,
-        "session_log": None,  # never: it could hold what the device echoes
+        # In memory only: it holds what the device printed, secrets included, until a
+        # bundle redacts it. Netmiko masks the login password in it (its no_log).
+        "session_log": session_log,
     }
     try:
         if peer.auth == "key":
@@ -442,6 +451,38 @@ def _alive(connection: Any) -> bool:
     return bool(channel is not None and not channel.closed and transport and transport.is_active())
 
 
+# --- pager: answered read-only (platforms whose driver would change config to disable it) ---
+
+# What a pager leaves behind: its prompt, then the carriage returns and blanks (or
+# backspaces) that erase it once the key was pressed. The last carriage return goes too;
+# the indentation of the line after it stays.
+_PAGER_DEBRIS = "[ \\b]*{prompt}[ \\b]*(?:\\r[ \\b]*(?=\\r))*\\r?"
+
+
+def send_read_only(connection: Any, command: str, spec: PlatformSpec, timeout: float) -> str:
+    """Send one command and return its output; when the platform declares a pager (FortiOS
+    `--More--`), answer each pause with its continue key until the prompt comes back and
+    strip the pager's debris, instead of turning paging off in the configuration."""
+    if spec.pager is None:
+        return str(connection.send_command(command, read_timeout=timeout, strip_prompt=True))
+    pager = re.escape(spec.pager.prompt)
+    until = f"(?:{pager}|{re.escape(connection.base_prompt)})"
+    deadline = time.monotonic() + timeout
+    text = str(
+        connection.send_command(
+            command, expect_string=until, read_timeout=timeout, strip_prompt=False
+        )
+    )
+    while re.search(f"{pager}[\\r\\b ]*$", text):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ReadTimeout(f"no prompt after {timeout:g}s while paging {command!r}")
+        connection.write_channel(spec.pager.continue_with)
+        text += str(connection.read_until_pattern(pattern=until, read_timeout=remaining))
+    text = re.sub(_PAGER_DEBRIS.format(prompt=pager), "", text).replace("\r\n", "\n")
+    return str(connection.strip_prompt(text))
+
+
 def collect_peer(
     peer: PeerConfig,
     spec: PlatformSpec | None = None,
@@ -470,8 +511,10 @@ def collect_peer(
     collected_at = utc_now()
     records: list[CommandRecord] = []
     outputs: dict[str, str] = {}
+    session_log = io.BytesIO()
 
     def capture(error: str | None) -> PeerCapture:
+        logged = session_log.getvalue().decode("utf-8", errors="replace")
         return PeerCapture(
             name=peer.name,
             platform=spec.name,
@@ -483,6 +526,8 @@ def collect_peer(
             error=error,
             login_commands=spec.login_commands,
             tool_version=tool_version(),
+            clock=_clock(spec, peer, records, outputs),
+            session_log=logged or None,
         )
 
     def skip_rest(start: int, reason: str) -> None:
@@ -494,7 +539,7 @@ def collect_peer(
     try:
         if peer.jump_host is not None:
             jump = _JumpTunnel(peer, jump_password if jump_password is not None else password)
-        connection = _connect(peer, spec, password, jump)
+        connection = _connect(peer, spec, password, jump, session_log)
     except PeerConnectError as exc:
         if jump is not None:
             jump.close()
@@ -517,9 +562,7 @@ def collect_peer(
             file_name: str | None = None
             session_lost: str | None = None
             try:
-                output = connection.send_command(
-                    command, read_timeout=peer.command_timeout, strip_prompt=True
-                )
+                output = send_read_only(connection, command, spec, peer.command_timeout)
             except ReadTimeout:
                 error = (
                     f"timed out: no prompt after {peer.command_timeout:g}s (command_timeout); "
@@ -565,3 +608,21 @@ def collect_peer(
                 jump.close()
     report(0, "", ProgressEvent.PEER_FAILED if peer_error else ProgressEvent.PEER_DONE)
     return capture(peer_error)
+
+
+def _clock(
+    spec: PlatformSpec,
+    peer: PeerConfig,
+    records: Sequence[CommandRecord],
+    outputs: dict[str, str],
+) -> ClockReading | None:
+    """The offset read by the first successful command of the platform's ``clock`` fact."""
+    for record in records:
+        if not record.ok or record.started_at is None or record.finished_at is None:
+            continue
+        if "clock" not in spec.facts_of(record.command, peer.overrides):
+            continue
+        reading = clock_reading(outputs[record.file or ""], record.started_at, record.finished_at)
+        if reading is not None:
+            return reading
+    return None

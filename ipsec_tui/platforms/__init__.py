@@ -39,6 +39,7 @@ __all__ = [
     "SHELL_WORDS",
     "CommandPattern",
     "CommandRefused",
+    "Pager",
     "PlatformSpec",
     "available_platforms",
     "load_platform",
@@ -205,6 +206,19 @@ def _deny_reason(tokens: list[str], *, shell: bool) -> str | None:
 
 
 @dataclass(frozen=True)
+class Pager:
+    """A CLI pager the collector answers instead of turning it off (turning it off would
+    change the device's configuration, as FortiOS `set output standard` does)."""
+
+    prompt: str  # what the device prints when it pauses, e.g. "--More--"
+    continue_with: str = " "  # what makes it print the next page
+
+    def __post_init__(self) -> None:
+        if not self.prompt.strip() or not self.continue_with or len(self.continue_with) > 1:
+            raise ValueError("pager needs a non-blank prompt and a one-character continue")
+
+
+@dataclass(frozen=True)
 class PlatformSpec:
     """What ipsec-tui knows about one platform: how to log in and what it may run.
 
@@ -228,6 +242,8 @@ class PlatformSpec:
     # Netmiko driver methods replaced by no-ops because what they send is not read-only
     # (e.g. the ASA driver enters configuration mode to set the terminal width).
     driver_skips: tuple[str, ...] = ()
+    # A pager to answer while reading output (None: the driver turns paging off itself).
+    pager: Pager | None = None
 
     def __post_init__(self) -> None:
         for path_variable in self.readable_files:
@@ -423,7 +439,7 @@ def _patterns(entries: Iterable[Any]) -> tuple[CommandPattern, ...]:
 
 def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
     known = {"name", "description", "device_type", "shell", "login_commands", "variables",
-             "readable_files", "facts", "allow", "driver_skips"}  # fmt: skip
+             "readable_files", "facts", "allow", "driver_skips", "pager"}  # fmt: skip
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
@@ -452,7 +468,16 @@ def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
         facts=MappingProxyType(facts),
         allow=_patterns(data.get("allow") or ()),
         driver_skips=tuple(str(method) for method in data.get("driver_skips") or ()),
+        pager=_pager(data.get("pager")),
     )
+
+
+def _pager(data: Any) -> Pager | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping) or set(data) - {"prompt", "continue"}:
+        raise ValueError("pager must be a mapping with `prompt` and `continue`")
+    return Pager(str(data["prompt"]), str(data.get("continue", " ")))
 
 
 def available_platforms() -> tuple[str, ...]:

@@ -20,7 +20,9 @@ from ipsec_tui.platforms import (
     load_platform,
 )
 
+CLOCK = "date +%Y-%m-%dT%H:%M:%S.%N%z"  # the clock offset at collection, read first
 LINUX_FACT_COMMANDS = {
+    "clock": [CLOCK],
     "addresses": ["ip -br addr"],
     "routes": ["ip route show table all"],
     "rules": ["ip rule"],
@@ -47,8 +49,9 @@ CISCO = spec_of(
 def test_shipped_platforms_load() -> None:
     assert set(available_platforms()) >= {"strongswan", "libreswan"}
     for name in available_platforms():
+        assert load_platform(name).name == name
+    for name in ("strongswan", "libreswan"):
         spec = load_platform(name)
-        assert spec.name == name
         assert spec.device_type == "linux"
         assert spec.shell
         # what netmiko's LinuxSSH sends at login: two bare Enters to find the prompt
@@ -71,12 +74,23 @@ def test_strongswan_facts() -> None:
     commands = spec.commands()
     assert commands.count("swanctl --list-sas") == 1  # one command, two facts
     assert spec.facts_of("swanctl --list-sas") == ("ike_sas", "child_sas")
+    assert commands[0] == CLOCK and spec.facts_of(CLOCK) == ("clock",)
+
+
+@pytest.mark.parametrize("platform", ["strongswan", "libreswan"])
+def test_clock_reads_only(platform: str) -> None:
+    spec = load_platform(platform)
+    assert spec.check_allowed("date -u") == "date -u"  # typed by hand, e.g. in a transcript
+    for sets_the_clock in ("date -s 2020-01-01", "date 010100002020", "date -u -s 1"):
+        with pytest.raises(CommandRefused):
+            spec.check_allowed(sets_the_clock)
 
 
 def test_libreswan_facts() -> None:
     spec = load_platform("libreswan")
     commands = spec.commands()
-    assert commands[:4] == (
+    assert commands[:5] == (
+        CLOCK,
         "ipsec --version",
         "ipsec status",
         "ipsec trafficstatus",

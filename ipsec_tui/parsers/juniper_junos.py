@@ -1,0 +1,372 @@
+"""Juniper SRX (Junos OS) parsers: IKE and IPsec SAs (brief and detail layouts), routes,
+kmd's syslog file and the version.
+
+Each parser runs its template (templates/juniper_junos/<key>.ttp) over the numbered text and
+builds model objects with canonical algorithm names (`ipsec_tui.domain.algorithms`). Chassis
+clusters print `node0:` / `node1:` headers: the lines below them parse like any other.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ipsec_tui.domain import algorithms
+from ipsec_tui.domain.model import ChildSa, IkeSa, LogEvent, Route
+from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser
+from ipsec_tui.parsers.linux import group_items, numbered, source_ref, to_int, ttp_records
+
+PLATFORM = "juniper_junos"
+
+# What the Junos CLI prints instead of the output
+_CLI_ERROR = re.compile(r"^(?:error: .+|syntax error.*|unknown command\.?)$")
+
+
+def _cli_failure(text: str, ctx: ParseContext) -> None:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if _CLI_ERROR.match(line)]
+    if errors and len(errors) == len(
+        [line for line in lines if not line.startswith(("node", "---"))]
+    ):
+        raise ParseError(f"`{ctx.command}` failed: {errors[0]}")
+
+
+def _lines(key: str, text: str) -> list[dict[str, Any]]:
+    items = group_items(ttp_records(PLATFORM, key, numbered(text)), "lines")
+    return sorted(items, key=lambda item: to_int(item.get("line")) or 0)
+
+
+def _endpoint(text: Any) -> tuple[str | None, int | None]:
+    """`10.0.1.50:500` / `2001:db8::1:500` -> (address, port)."""
+    address, _, port = str(text or "").rpartition(":")
+    return (
+        (address or None, to_int(port)) if port.isdigit() else (str(text) if text else None, None)
+    )
+
+
+def _ike_version(mode: Any) -> int | None:
+    text = str(mode or "").lower()
+    if text == "ikev2":
+        return 2
+    if text in ("ikev1", "main", "aggressive"):  # IKEv1 and its exchange types
+        return 1
+    return None
+
+
+def _auth(method: Any) -> str | None:
+    text = str(method or "").lower()
+    if "pre-shared" in text:
+        return "psk"
+    if "signature" in text:
+        return "pubkey"
+    return None
+
+
+# --- show security ike security-associations [detail] ----------------------------------------
+
+
+@parser(PLATFORM, "show-security-ike-security-associations")
+@parser(PLATFORM, "show-security-ike-security-associations-detail")
+def parse_ike_sas(text: str, ctx: ParseContext) -> Fragment:
+    """ike_sas, from the brief table or the detail layout: unique_id (index), name (gateway,
+    detail only), state (UP -> ESTABLISHED; DOWN: not negotiated, kept None with a note),
+    version (IKEv2 -> 2, Main/Aggressive -> 1), initiator (role), IKE SPIs (the cookies),
+    remote address (and local address, ports, auth method, remote_id from `Peer ike-id`,
+    canonical encryption/integrity/prf/dh_group and lifetime_s in detail); each with its
+    line range. A phase-2 negotiation block's Local/Remote lines are not the IKE SA's."""
+    _cli_failure(text, ctx)
+    blocks: list[dict[str, Any]] = []
+    in_negotiation = False
+    for item in _lines("show-security-ike-security-associations", text):
+        line = to_int(item.get("line"))
+        if "peer" in item or ("remote_addr" in item and "mode" in item):
+            blocks.append({**item, "first": line, "last": line})
+            in_negotiation = False
+            continue
+        if not blocks:
+            continue
+        if "negotiation" in item:
+            in_negotiation = True
+        if in_negotiation:
+            continue
+        blocks[-1].update({k: v for k, v in item.items() if k != "line"})
+        blocks[-1]["last"] = line
+    ike_sas: list[IkeSa] = []
+    notes: list[str] = []
+    for block in blocks:
+        state = str(block.get("state") or "")
+        if state == "DOWN":
+            notes.append(f"{ctx.file}: IKE SA {block.get('index')}: state DOWN (not negotiated)")
+        local_addr, local_port = _endpoint(block.get("local"))
+        remote_addr, remote_port = _endpoint(block.get("remote"))
+        ports = (local_port, remote_port)
+        ike_sas.append(
+            IkeSa(
+                name=block.get("gateway"),
+                unique_id=block.get("index"),
+                state="ESTABLISHED" if state == "UP" else None,
+                version=_ike_version(block.get("mode") or block.get("exchange")),
+                local_addr=local_addr,
+                local_port=local_port,
+                remote_addr=block.get("peer") or block.get("remote_addr") or remote_addr,
+                remote_port=remote_port,
+                remote_id=block.get("peer_id"),
+                initiator={"Initiator": True, "Responder": False}.get(str(block.get("role"))),
+                encryption=algorithms.encryption(block.get("encryption")),
+                integrity=algorithms.integrity(block.get("integrity")),
+                prf=algorithms.prf(block.get("prf")),
+                dh_group=algorithms.dh_group(block.get("dh_group")),
+                auth_method=_auth(block.get("auth")),
+                nat_t=True if 4500 in ports else False if ports == (500, 500) else None,
+                spi_i=str(block["spi_i"]).lower() if block.get("spi_i") else None,
+                spi_r=str(block["spi_r"]).lower() if block.get("spi_r") else None,
+                lifetime_s=to_int(block.get("lifetime")),
+                source=source_ref(ctx, block["first"], block["last"]),
+            )
+        )
+    return Fragment(ike_sas=ike_sas, notes=notes)
+
+
+# --- show security ipsec security-associations [detail] --------------------------------------
+
+_IDENTITY = re.compile(
+    r"ipv[46](?:_subnet|_range)?\((?P<proto>[^:,()]+):(?P<port>[0-9-]+),\[[^\]]*\]=(?P<net>[^)]+)\)"
+)
+
+
+def _proxy_ids(text: Any) -> tuple[str, ...]:
+    """`ipv4_subnet(any:0,[0..7]=10.0.0.0/20)` (or a `list(...)` of them) -> CIDRs, with
+    `[proto/port]` when not any; a host `ipv4(any:0,[0..3]=10.1.1.1)` gets /32 (/128)."""
+    found = []
+    for match in _IDENTITY.finditer(str(text or "")):
+        net = match.group("net")
+        if "/" not in net and "-" not in net:
+            net += "/128" if ":" in net else "/32"
+        proto, port = match.group("proto"), match.group("port")
+        if proto != "any" or port not in ("0", "0-65535"):
+            net += f"[{proto}/{'any' if port in ('0', '0-65535') else port}]"
+        found.append(net)
+    return tuple(found)
+
+
+def _brief_algorithm(text: Any) -> tuple[str | None, str | None, str | None]:
+    """`ESP:aes-cbc-256/sha1` -> ('ESP', 'aes256', 'sha1'); `ESP:aes-gcm-128/None`."""
+    protocol, _, suite = str(text or "").partition(":")
+    encryption, _, integrity = suite.partition("/")
+    return protocol or None, algorithms.encryption(encryption), algorithms.integrity(integrity)
+
+
+@parser(PLATFORM, "show-security-ipsec-security-associations")
+@parser(PLATFORM, "show-security-ipsec-security-associations-detail")
+def parse_ipsec_sas(text: str, ctx: ParseContext) -> Fragment:
+    """ike_sas (the IKE SA side is in `show security ike ...`: joined by remote address),
+    each carrying its child_sas: name (VPN name, detail), state (installed -> INSTALLED),
+    mode, protocol, encap (port 4500), local/remote traffic selectors (the proxy
+    identities, detail), SPIs (inbound = in), canonical encryption/integrity, lifetime_s
+    (hard lifetime, or the brief `sec` column), rekey_in_s (soft lifetime), interface
+    (bind interface); each with its line range."""
+    _cli_failure(text, ctx)
+    tunnels: dict[str, dict[str, Any]] = {}
+    current: dict[str, Any] | None = None
+    for item in _lines("show-security-ipsec-security-associations", text):
+        line = to_int(item.get("line"))
+        if "algorithm" in item:  # a brief row, one per direction
+            tunnel = tunnels.setdefault(f"brief-{item['id']}", {"first": line, "dirs": {}})
+            tunnel.update(gateway=item.get("gateway"), port=item.get("port"), last=line)
+            tunnel["dirs"]["inbound" if item["direction"] == "<" else "outbound"] = item
+            continue
+        if "vpn" in item:
+            current = tunnels.setdefault(f"detail-{item['id']}", {"first": line, "dirs": {}})
+            current.update(item)
+        if current is None:
+            continue
+        current["last"] = line
+        if "spi" in item:
+            current["dirs"][str(item["direction"])] = dict(item)
+            current["direction"] = str(item["direction"])
+        elif current.get("direction") and any(
+            key in item for key in ("hard", "soft", "mode", "protocol")
+        ):
+            current["dirs"][current["direction"]].update(item)
+        else:
+            current.update({k: v for k, v in item.items() if k != "line"})
+    ike_sas: list[IkeSa] = []
+    for tunnel in tunnels.values():
+        inbound, outbound = tunnel["dirs"].get("inbound", {}), tunnel["dirs"].get("outbound", {})
+        either = inbound or outbound
+        if "algorithm" in either:
+            protocol, encryption, integrity = _brief_algorithm(either.get("algorithm"))
+            life = re.match(r"(\d+)/", str(either.get("life") or ""))
+            lifetime, rekey, mode, state = (
+                (to_int(life.group(1)) if life else None),
+                None,
+                None,
+                None,
+            )
+        else:
+            protocol = either.get("protocol")
+            encryption = algorithms.encryption(either.get("encryption"))
+            integrity = algorithms.integrity(either.get("integrity"))
+            lifetime, rekey = to_int(either.get("hard")), to_int(either.get("soft"))
+            mode = str(either["mode"]).lower() if either.get("mode") else None
+            state = "INSTALLED" if either.get("sa_state") == "installed" else None
+        port = to_int(tunnel.get("port"))
+        child = ChildSa(
+            name=tunnel.get("vpn"),
+            state=state,
+            mode=mode,
+            protocol=protocol,
+            encap=port == 4500 if port else None,
+            local_ts=_proxy_ids(tunnel.get("local_identity")),
+            remote_ts=_proxy_ids(tunnel.get("remote_identity")),
+            spi_in=str(inbound["spi"]).lower() if inbound.get("spi") else None,
+            spi_out=str(outbound["spi"]).lower() if outbound.get("spi") else None,
+            encryption=encryption,
+            integrity=integrity,
+            lifetime_s=lifetime,
+            rekey_in_s=rekey,
+            interface=tunnel.get("bind"),
+            source=source_ref(ctx, tunnel["first"], tunnel.get("last")),
+        )
+        ike_sas.append(
+            IkeSa(
+                version=_ike_version(tunnel.get("version")),
+                local_addr=tunnel.get("local_gw"),
+                remote_addr=tunnel.get("remote_gw") or tunnel.get("gateway"),
+                nat_t=child.encap,
+                child_sas=(child,),
+                source=source_ref(ctx, tunnel["first"], tunnel.get("last")),
+            )
+        )
+    return Fragment(ike_sas=ike_sas)
+
+
+# --- show route -------------------------------------------------------------------------------
+
+
+@parser(PLATFORM, "show-route")
+def parse_show_route(text: str, ctx: ParseContext) -> Fragment:
+    """routes: every IPv4/IPv6 route (MPLS labels and VPN route distinguishers are skipped):
+    destination, table (as printed: inet.0, a VRF's table...), device and gateway of the
+    selected next hop (`>`), kind (local for Local routes, blackhole/unreachable for
+    Discard/Reject, else unicast)."""
+    _cli_failure(text, ctx)
+    routes: list[Route] = []
+    table = "inet.0"
+    prefix: str | None = None
+    pending: dict[str, Any] | None = None
+
+    def flush() -> None:
+        nonlocal pending
+        if pending is not None and pending.get("prefix"):
+            routes.append(
+                Route(
+                    destination=pending["prefix"],
+                    device=pending.get("device"),
+                    gateway=pending.get("gateway"),
+                    table=pending["table"],
+                    kind=pending.get("kind", "unicast"),
+                )
+            )
+        pending = None
+
+    for item in _lines("show-route", text):
+        if "table" in item:
+            flush()
+            table, prefix = str(item["table"]), None
+        elif "protocol" in item:
+            flush()
+            prefix = str(item["prefix"]) if item.get("prefix") else prefix
+            if item.get("prefix") or prefix:
+                kind = "local" if item["protocol"] == "Local" else "unicast"
+                pending = {
+                    "prefix": prefix,
+                    "table": table,
+                    "kind": kind,
+                    "active": item.get("active"),
+                }
+        elif "prefix" in item:
+            flush()
+            prefix = str(item["prefix"])
+        elif pending is not None and "device" not in pending:
+            if item.get("interface") and (item.get("selected") or "gateway" in item):
+                pending.update(device=item["interface"], gateway=item.get("gateway"))
+            elif item.get("local_interface"):
+                pending.update(device=item["local_interface"])
+            elif item.get("special") in ("Discard", "Reject"):
+                pending["kind"] = "blackhole" if item["special"] == "Discard" else "unreachable"
+    flush()
+    return Fragment(routes=routes)
+
+
+# --- show log (kmd) ---------------------------------------------------------------------------
+
+# (cause token, wording) as kmd/iked word them. The KMD_* tags and the `IKE negotiation
+# failed with error: ...` form are in Juniper's system log reference and in the real
+# outputs cited in docs/platforms/juniper_junos.md; which error names a failed phase is
+# not printed, so a refusal keeps its RFC 7296 notify name without a phase.
+_CAUSES = (
+    ("ike_established", re.compile(r"IKE negotiation successfully completed")),
+    ("child_established", re.compile(r"\bKMD_PM_SA_ESTABLISHED\b|\bKMD_VPN_UP_ALARM_USER\b")),
+    ("NO_PROPOSAL_CHOSEN", re.compile(r"[Nn]o proposal chosen|NO_PROPOSAL_CHOSEN")),
+    ("AUTHENTICATION_FAILED", re.compile(r"[Aa]uthentication failed|AUTHENTICATION_FAILED")),
+    ("TS_UNACCEPTABLE", re.compile(r"TS_UNACCEPTABLE|[Tt]raffic selectors? (?:un|not )acceptable")),
+    ("ts_mismatch", re.compile(r"\bKMD_VPN_TS_MISMATCH\b|Failed to match the peer proxy ids")),
+    (
+        "peer_id_mismatch",
+        re.compile(r"Phase-1: \S+ [Pp]olicy lookup failed|KMD_PM_P1_POLICY_LOOKUP_FAILURE"),
+    ),
+    ("giving_up", re.compile(r"[Pp]eer (?:is )?not responding|No response from peer")),
+    ("dpd_timeout", re.compile(r"\bKMD_DPD_PEER_DOWN\b")),
+    ("sa_install_failed", re.compile(r"[Ff]ailed to (?:install|add) (?:the )?(?:IPsec )?SA")),
+)
+_DAEMONS = ("kmd", "iked")
+
+
+@parser(PLATFORM, "show-log")
+def parse_kmd_log(text: str, ctx: ParseContext) -> Fragment:
+    """log: one LogEvent per kmd/iked syslog line: line number, time as printed, subsystem
+    (the KMD_* tag when the line has one), sa_name (`VPN NAME` / `vpn name:`), the message
+    and cause tokens. Lines of other programs are counted in a note."""
+    _cli_failure(text, ctx)
+    events: list[LogEvent] = []
+    other = 0
+    for item in group_items(ttp_records(PLATFORM, "show-log", numbered(text)), "events"):
+        program = str(item.get("prog") or "").split("[")[0].rstrip(":")
+        if program not in _DAEMONS:
+            other += 1
+            continue
+        message = str(item.get("rest") or "")
+        tag = re.match(r"(KMD_[A-Z0-9_]+): ", message)
+        vpn = re.search(r"\bVPN:? (\S+?)[, ]|vpn name: ([^,]+)", message)
+        causes = tuple(cause for cause, wording in _CAUSES if wording.search(message))
+        events.append(
+            LogEvent(
+                line=to_int(item.get("line")) or 0,
+                message=message,
+                time=f"{item['month']} {int(item['day']):2d} {item['clock']}",
+                subsystem=tag.group(1) if tag else program,
+                sa_name=(vpn.group(1) or vpn.group(2)) if vpn else None,
+                causes=causes,
+                # kmd does not say whether a notify was sent or received: no direction
+            )
+        )
+    notes = [f"{ctx.file}: {other} line(s) of other programs skipped"] if other else []
+    return Fragment(log=events, notes=notes)
+
+
+# --- show version -----------------------------------------------------------------------------
+
+
+@parser(PLATFORM, "show-version")
+def parse_show_version(text: str, ctx: ParseContext) -> Fragment:
+    """software ("Junos 19.4R3-S1.3 (srx1500)") and a note with the hostname."""
+    _cli_failure(text, ctx)
+    for item in group_items(ttp_records(PLATFORM, "show-version", text), "version"):
+        if item.get("junos"):
+            software = f"Junos {item['junos']}" + (
+                f" ({item['model']})" if item.get("model") else ""
+            )
+            notes = [f"hostname: {item['hostname']}"] if item.get("hostname") else []
+            return Fragment(software=software, notes=notes)
+    return Fragment()
