@@ -27,7 +27,7 @@ def register(sub: Any) -> None:
         nargs="*",
         type=Path,
         metavar="DIR",
-        help="a capture folder, or two peer folders (A then B)",
+        help="a capture folder, two peer folders (A then B), or a bundle (.zip, verified)",
     )
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.add_argument("--playbook", type=Path, help="a playbook YAML instead of the default")
@@ -62,7 +62,7 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"{check.id:26} {check.title}")
         return 0
     if not args.paths or len(args.paths) > 2:
-        raise UserError("check takes a capture folder, or two peer folders")
+        raise UserError("check takes a capture folder, two peer folders, or a bundle (.zip)")
     playbook = load_playbook(args.playbook) if args.playbook else None
     analysis = analyse_captures(load_captures(args.paths), playbook)
     if args.json:

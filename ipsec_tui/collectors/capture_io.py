@@ -5,7 +5,9 @@ Layout::
     DIR/capture.yml               optional index: tunnel name and peer order
     DIR/<peer name>/peer.yml      name, platform, host, collected_at, commands: a list of
                                   {command, file, started_at, finished_at, error}; may also
-                                  carry port, error (peer-level), login_commands, tool_version
+                                  carry port, error (peer-level), login_commands, tool_version,
+                                  clock: {device_time, offset_s} (the device's clock
+                                  against the collecting host's, seconds, device ahead > 0)
     DIR/<peer name>/<slug>.txt    exactly what the device printed for that command (UTF-8)
 
 A capture written by hand reads too: a peer.yml with just ``name``, ``platform`` and
@@ -25,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from ipsec_tui.domain.capture import CommandRecord, PeerCapture, slug
+from ipsec_tui.domain.capture import ClockReading, CommandRecord, PeerCapture, slug
 from ipsec_tui.errors import UserError
 from ipsec_tui.platforms import available_platforms
 from ipsec_tui.yamlfile import load_yaml
@@ -94,6 +96,53 @@ def _dump(data: Mapping[str, Any]) -> str:
     return yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=False, width=100)
 
 
+def peer_files(
+    capture: PeerCapture,
+    *,
+    port: int | None = None,
+    tool_version: str | None = None,
+    salt: bytes | None = None,
+    known_secrets: Iterable[str] = (),
+    redact_known: bool = True,
+    where: str | Path | None = None,
+) -> dict[str, str]:
+    """One peer folder's files as text, in memory: its outputs (redacted) and peer.yml last.
+
+    Secrets (PSKs, passwords, keys...) are redacted by pattern (``ipsec_tui.evidence.redact``;
+    ``salt`` makes comparable fingerprints within one run), and ``known_secrets`` wherever
+    they appear verbatim unless ``redact_known`` is False. Fails closed with a UserError
+    naming ``where``/<file> when anything that looks like a secret, one of
+    ``known_secrets``, or a secret found in another output of this peer (a PSK repeated in
+    a log line, which no pattern recognises there) is still there after redaction.
+    """
+    from ipsec_tui.evidence.redact import leaks, redact, repeatable_secrets
+
+    label = Path(where) if where is not None else Path(capture.name)
+    given = tuple(known_secrets)
+    seen = repeatable_secrets(capture.outputs.values())
+    texts: dict[str, str] = {}
+    for name, text in capture.outputs.items():
+        clean = redact(text, salt, given if redact_known else ()).text
+        problems = leaks(clean, (*given, *seen))
+        if problems:
+            raise UserError(
+                f"{label / name}: refusing to write: still holds a secret after "
+                f"redaction ({problems[0]})"
+            )
+        texts[name] = clean
+    files: dict[str, str] = {}
+    for record in capture.commands:
+        if record.file is None:
+            continue
+        if not _is_plain_file_name(record.file):
+            raise ValueError(f"output file name {record.file!r} is not a plain file name")
+        if record.file not in capture.outputs:
+            raise ValueError(f"no output for {record.file!r} ({record.command!r})")
+        files[record.file] = texts[record.file]
+    files[PEER_FILE] = _dump(_peer_data(capture, port=port, tool_version=tool_version))
+    return files
+
+
 def write_peer(
     peer_dir: str | Path,
     capture: PeerCapture,
@@ -105,40 +154,37 @@ def write_peer(
 ) -> Path:
     """Write one peer's capture into ``peer_dir`` (created); returns its peer.yml path.
 
-    Outputs are written exactly as printed except for secrets (PSKs, passwords, keys...),
-    which are redacted first (see ``ipsec_tui.evidence.redact``; ``salt`` makes comparable
-    fingerprints within one run). Writing fails closed: if anything that looks like a secret,
-    or one of ``known_secrets``, is still there after redaction, nothing of it is written.
+    Outputs are written exactly as printed except for secrets, which are redacted first;
+    writing fails closed (see :func:`peer_files`): if a secret remains, nothing is written.
     """
-    from ipsec_tui.evidence.redact import leaks, redact
-
     folder = Path(peer_dir)
-    known = tuple(known_secrets)
-    texts: dict[str, str] = {}
-    for name, text in capture.outputs.items():
-        clean = redact(text, salt, known).text
-        problems = leaks(clean, known)
-        if problems:
-            raise UserError(
-                f"{folder / name}: refusing to write: still holds a secret after "
-                f"redaction ({problems[0]})"
-            )
-        texts[name] = clean
-    for record in capture.commands:
-        if record.file is None:
-            continue
-        if not _is_plain_file_name(record.file):
-            raise ValueError(f"output file name {record.file!r} is not a plain file name")
-        if record.file not in capture.outputs:
-            raise ValueError(f"no output for {record.file!r} ({record.command!r})")
+    files = peer_files(
+        capture,
+        port=port,
+        tool_version=tool_version,
+        salt=salt,
+        known_secrets=known_secrets,
+        where=folder,
+    )
     folder.mkdir(parents=True, exist_ok=True)
-    for record in capture.commands:
-        if record.file is not None:
-            _write_atomic(folder / record.file, texts[record.file])
+    for name, text in files.items():
+        if name != PEER_FILE:
+            _write_atomic(folder / name, text)
     _sync_folder(folder)
+    peer_file = folder / PEER_FILE
+    _write_atomic(peer_file, files[PEER_FILE])  # last: it only ever names files already written
+    _sync_folder(folder)
+    return peer_file
+
+
+def _peer_data(
+    capture: PeerCapture, *, port: int | None, tool_version: str | None
+) -> dict[str, Any]:
+    """peer.yml's content for a capture."""
     data: dict[str, Any] = {"name": capture.name, "platform": capture.platform}
     if capture.host is not None:
         data["host"] = capture.host
+    port = port if port is not None else capture.port
     if port is not None:
         data["port"] = port
     data["collected_at"] = capture.collected_at
@@ -146,9 +192,12 @@ def write_peer(
     if tool_version is not None:
         data["tool_version"] = tool_version
     data["login_commands"] = list(capture.login_commands)
-    if port is None and capture.port is not None:
-        data["port"] = capture.port
     data["error"] = capture.error
+    if capture.clock is not None:
+        data["clock"] = {
+            "device_time": capture.clock.device_time,
+            "offset_s": capture.clock.offset_s,
+        }
     data["commands"] = [
         {
             "command": record.command,
@@ -159,10 +208,18 @@ def write_peer(
         }
         for record in capture.commands
     ]
-    peer_file = folder / PEER_FILE
-    _write_atomic(peer_file, _dump(data))  # last: it only ever names files already written
-    _sync_folder(folder)
-    return peer_file
+    return data
+
+
+def capture_index_text(
+    tunnel: str | None, peers: Sequence[str], description: str | None = None
+) -> str:
+    """capture.yml's text: the tunnel's name and its peers in order."""
+    data: dict[str, Any] = {"tunnel": tunnel}
+    if description:
+        data["description"] = description
+    data["peers"] = list(peers)
+    return _dump(data)
 
 
 def write_capture_index(
@@ -174,12 +231,8 @@ def write_capture_index(
     """Write capture.yml: the tunnel's name and its peers in order."""
     folder = Path(capture_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    data: dict[str, Any] = {"tunnel": tunnel}
-    if description:
-        data["description"] = description
-    data["peers"] = list(peers)
     path = folder / CAPTURE_FILE
-    _write_atomic(path, _dump(data))
+    _write_atomic(path, capture_index_text(tunnel, peers, description))
     return path
 
 
@@ -264,6 +317,7 @@ def read_peer(peer_dir: str | Path, *, platforms: Collection[str] | None = None)
     login_commands = data.get("login_commands") or []
     if not isinstance(login_commands, list) or not all(isinstance(c, str) for c in login_commands):
         raise UserError(f"{path}: field 'login_commands' must be a list of text")
+    clock = _read_clock(data.get("clock"), path)
     return PeerCapture(
         name=name,
         platform=platform,
@@ -275,7 +329,24 @@ def read_peer(peer_dir: str | Path, *, platforms: Collection[str] | None = None)
         error=_optional_text(data.get("error"), path, "error"),
         login_commands=tuple(login_commands),
         tool_version=_optional_text(data.get("tool_version"), path, "tool_version"),
+        clock=clock,
     )
+
+
+def _read_clock(value: object, path: Path) -> ClockReading | None:
+    if value is None:
+        return None
+    offset = value.get("offset_s") if isinstance(value, Mapping) else None
+    if (
+        not isinstance(value, Mapping)
+        or not isinstance(offset, int | float)
+        or isinstance(offset, bool)
+    ):
+        raise UserError(f"{path}: field 'clock' must be a mapping with device_time and offset_s")
+    device_time = _optional_text(value.get("device_time"), path, "clock.device_time")
+    if device_time is None:
+        raise UserError(f"{path}: field 'clock.device_time' is required")
+    return ClockReading(device_time=device_time, offset_s=float(offset))
 
 
 def _read_output(output: Path, peer_file: Path, command: str) -> str:

@@ -1,7 +1,8 @@
 """``ipsec-tui collect``: collect a tunnel's two peers over SSH into a capture folder.
 
 Exit status: 0 when both peers were fully collected, 1 when something failed (the capture is
-still written, with the errors in each peer.yml), 2 on bad input (inventory, arguments).
+still written, with the errors in each peer.yml), 2 on bad input (inventory, arguments) or
+when the bundle (``--bundle``) cannot be written.
 Netmiko is imported only inside the handler so that ``ipsec-tui --help`` stays fast.
 """
 
@@ -43,6 +44,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--out", "-o", required=True, type=Path, metavar="DIR",
         help="capture folder to create (must not exist, or be empty)",
     )  # fmt: skip
+    parser.add_argument(
+        "--bundle", "-b", type=Path, metavar="FILE.zip",
+        help="also write an evidence bundle of the collection (see `ipsec-tui bundle`)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--notes", type=Path, metavar="FILE",
+        help="the operator's notes to put into the bundle (with --bundle)",
+    )  # fmt: skip
     parser.set_defaults(handler=run_collect)
 
 
@@ -55,8 +64,22 @@ def run_collect(args: argparse.Namespace) -> int:
     out_dir: Path = args.out
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise UserError(f"{out_dir}: already exists and is not empty; choose a new folder")
+    bundle: Path | None = args.bundle
+    if args.notes is not None and bundle is None:
+        raise UserError("--notes goes into a bundle: add --bundle FILE.zip")
+    notes = ""
+    if bundle is not None:
+        if bundle.exists():
+            raise UserError(f"{bundle}: already exists; choose another bundle name")
+        if not bundle.parent.is_dir():
+            raise UserError(f"{bundle.parent}: no such folder for the bundle")
+        if args.notes is not None:
+            try:
+                notes = args.notes.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UserError(f"{args.notes}: cannot read the notes: {exc}") from None
 
-    from ipsec_tui.collectors.run import collect_tunnel  # imports netmiko: only now
+    from ipsec_tui.collectors.run import collect_tunnel, resolve_passwords  # netmiko: only now
 
     lock = threading.Lock()
 
@@ -69,8 +92,18 @@ def run_collect(args: argparse.Namespace) -> int:
 
     peers = " and ".join(peer.name for peer in tunnel.peers)
     print(f"Collecting tunnel {tunnel.name} from {peers} into {out_dir}", file=sys.stderr)
-    result = collect_tunnel(tunnel, out_dir, progress=progress)
+    passwords = resolve_passwords(tunnel)  # asked once, here, before any thread starts
+    result = collect_tunnel(tunnel, out_dir, passwords=passwords, progress=progress)
     print_result(result)
+    if bundle is not None:
+        from ipsec_tui.evidence.bundle import bundle_collection
+        from ipsec_tui.evidence.cli import print_written
+
+        # made even when a peer failed: what was collected, and the failure, is the evidence
+        written = bundle_collection(
+            result, bundle, notes=notes, passwords=tuple(passwords.values())
+        )
+        print_written(written)
     return 0 if result.ok else 1
 
 

@@ -57,7 +57,7 @@ RULES: tuple[SecretRule, ...] = (
         r"\bikev[12] (?:local-authentication |remote-authentication )?"
         r"pre-shared-key(?: hex)? (?:[0-9] )?+" + _VALUE,
     ),
-    _rule("cisco-isakmp-key", r"^\s*crypto isakmp key (?:[0-9] )?+" + _VALUE),
+    _rule("cisco-isakmp-key", r"^\s*(?:crypto )?isakmp key (?:[0-9] )?+" + _VALUE),
     _rule(
         "cisco-keyring-psk",
         r"\bpre-shared-key (?:address|hostname) \S+(?: \S+)? key "
@@ -71,23 +71,54 @@ RULES: tuple[SecretRule, ...] = (
         r"(?: [0-9])?+ " + _VALUE,
     ),
     _rule("cisco-key", r"^\s*(?:tacacs-server |radius-server )?key(?: [0-9])?+ " + _VALUE),
+    # line vty/console `password 7 ...`, key chains, OSPF/BGP authentication
+    _rule("cisco-line-password", r"^\s*password(?: [0-9])?+ " + _VALUE),
+    _rule("cisco-key-string", r"\bkey-string(?: [0-9])?+ " + _VALUE),
+    _rule("cisco-md5-key", r"\bmessage-digest-key \d+ md5(?: [0-9])?+ " + _VALUE),
+    _rule("cisco-neighbor-password", r"\bneighbor \S+ password(?: [0-9])?+ " + _VALUE),
     _rule("snmp-community", r"^\s*snmp-server community " + _VALUE),
+    _rule(
+        "snmp-host-community",
+        r"^\s*snmp-server host \S+(?: (?:informs|traps))?+"
+        r"(?: version (?:1|2c|3 (?:auth|noauth|priv)))?+ " + _VALUE,
+    ),
+    # SNMPv3 users: `... v3 [encrypted] auth sha PASS priv aes 128 PASS` (Cisco and others)
+    _rule("snmp-v3-auth", r"\bv3(?: encrypted)? auth (?:md5|sha\d*) " + _VALUE),
+    _rule("snmp-v3-priv", r"\bpriv (?:3des|des56|des|aes(?: \d+)?+) " + _VALUE),
     # Cisco ASA: passwd
     _rule("asa-passwd", r"^\s*passwd " + _VALUE),
     # Junos: pre-shared-key ascii-text|hexadecimal "$9$..."; encrypted-password; secret "$9$"
     _rule("junos-psk", r"\bpre-shared-key (?:ascii-text|hexadecimal) " + _VALUE),
-    _rule("junos-password", r"\b(?:encrypted-password|authentication-key) " + _VALUE),
+    _rule(
+        "junos-password",
+        r"\b(?:encrypted-password|authentication-key|privacy-key)(?: [0-9])?+ " + _VALUE,
+    ),
     _rule("junos-secret", r"\bsecret (?P<secret>\"\$9\$[^\"]*\")"),
     _rule("junos-community", r"^\s*(?:set snmp )?community " + _VALUE),
     # FortiOS: set psksecret ENC ..., set password ENC ..., set passwd
     _rule(
         "fortios-secret",
-        r"^\s*set (?:psksecret|psksecret-remote|password|passwd|"
-        r"secondary-secret|community) (?:ENC )?" + _VALUE,
+        r"^\s*set (?:psksecret|psksecret-remote|password|passwd|secondary-secret|"
+        r"community|secret|auth-pwd|priv-pwd|ppk-secret|key|passphrase|private-key) "
+        r"(?:ENC )?" + _VALUE,
     ),
-    # PAN-OS: set ... pre-shared-key key VALUE, and the XML form <key>...</key>
+    # PAN-OS: set ... pre-shared-key key VALUE, phash, SNMP; and the XML form <key>...</key>
     _rule("panos-psk", r"\bpre-shared-key key " + _VALUE),
-    _rule("panos-xml-key", r"<(?:key|phash|password)>(?P<secret>[^<]+)</"),
+    _rule(
+        "panos-secret",
+        r"\b(?:phash|snmp-community-string|community-string|authpwd|privpwd) " + _VALUE,
+    ),
+    _rule(
+        "panos-xml-key",
+        r"<(?:key|phash|password|authpwd|privpwd|community|secret)>(?P<secret>[^<]+)</",
+    ),
+    # Linux `ip xfrm state` prints the kernel SAs' keys (as root): ESP session keys
+    _rule(
+        "xfrm-key",
+        r"^\s*(?:auth|auth-trunc|enc|aead|comp)\s+\S+\s+(?!<redacted)(?P<secret>0x[0-9a-fA-F]+)",
+    ),
+    # user:password@ in URLs (strongswan.conf database URIs, proxies...)
+    _rule("url-credentials", r"\b[a-z][a-z0-9+.-]*://[^:/\s@]+:(?!<redacted)(?P<secret>[^@\s/]+)@"),
 )
 
 
@@ -118,7 +149,7 @@ def redact(text: str, salt: bytes | None = None, known_secrets: Iterable[str] = 
     def replace_with(rule: SecretRule) -> Callable[[re.Match[str]], str]:
         def sub(match: re.Match[str]) -> str:
             value = match.group("secret")
-            if value.startswith(MARK):
+            if _unquote(value).startswith(MARK):  # already redacted: keep its fingerprint
                 return match.group(0)
             plain = _unquote(value)
             found.append(plain)
@@ -141,6 +172,22 @@ def redact(text: str, salt: bytes | None = None, known_secrets: Iterable[str] = 
             mark = f"{MARK}:fp={fingerprint(secret, salt)}>" if salt else f"{MARK}>"
             text = text.replace(secret, mark)
     return Redaction(text, tuple(found), tuple(kinds))
+
+
+# A secret found by a rule is also looked for everywhere else (a PSK repeated in a log line,
+# where no rule recognises it) from this length on: shorter values ("yes", "public") would
+# be found in ordinary text.
+REPEATABLE_MIN_LENGTH = 8
+
+
+def repeatable_secrets(texts: Iterable[str]) -> tuple[str, ...]:
+    """The secrets the rules find in ``texts`` that are long enough to look for verbatim."""
+    found: dict[str, None] = {}
+    for text in texts:
+        for secret in redact(text).secrets:
+            if len(secret) >= REPEATABLE_MIN_LENGTH and not secret.startswith(MARK):
+                found.setdefault(secret, None)
+    return tuple(found)
 
 
 def leaks(text: str, known_secrets: Iterable[str] = ()) -> list[str]:

@@ -15,7 +15,7 @@ from ipsec_tui.errors import UserError
 from ipsec_tui.lab import topology as topo
 from ipsec_tui.lab.config import GatewayConfig, baseline
 from ipsec_tui.lab.gateway import alive, gw_run, kill_pids, spawn, start_holder
-from ipsec_tui.lab.ike import GatewayDirs, IkeDaemon, daemon_for
+from ipsec_tui.lab.ike import GatewayDirs, IkeDaemon, daemon_for, login_mounts
 from ipsec_tui.lab.shell import in_netns, run
 
 IMPLS = ("strongswan", "libreswan")
@@ -27,6 +27,7 @@ REQUIRED_COMMANDS = {
     "ping": "iputils-ping",
     "sshd": "openssh-server",
     "ssh-keygen": "openssh-client",
+    "openssl": "openssl",
     "swanctl": "strongswan-swanctl",
 }
 REQUIRED_FILES = {
@@ -236,8 +237,8 @@ Port 22
 HostKey {host_key}
 PidFile none
 AuthorizedKeysFile {authorized_keys}
-PermitRootLogin prohibit-password
-PasswordAuthentication no
+PermitRootLogin yes
+PasswordAuthentication yes
 KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
@@ -247,11 +248,55 @@ MaxStartups 50
 """
 
 
+PASSWORD_TUNNEL = f"{topo.TUNNEL_NAME}-password"  # the inventory's password-login tunnel
+PASSWORD_FILE = "root-password"  # in the lab folder, 0600: the gateways' root password
+
+
+def password_path() -> Path:
+    return topo.lab_dir() / PASSWORD_FILE
+
+
+def login_password() -> str:
+    """The lab gateways' root password (for `auth: password` logins, tunnel lab-password)."""
+    try:
+        return password_path().read_text().strip()
+    except OSError as exc:
+        raise UserError(
+            f"{password_path()}: no lab password ({exc.strerror}): is the lab up?"
+        ) from None
+
+
+def _make_password() -> str:
+    password = secrets.token_urlsafe(18)
+    path = password_path()
+    path.touch(mode=0o600)
+    path.write_text(password + "\n")
+    return password
+
+
+def _shadow(password: str) -> str:
+    """An /etc/shadow for the gateways: root with `password` (SHA-512 crypt, from openssl,
+    the password on stdin so no process list shows it); every other account locked."""
+    crypted = run(["openssl", "passwd", "-6", "-stdin"], input_text=password + "\n").stdout.strip()
+    if not crypted.startswith("$6$"):
+        raise UserError(f"openssl passwd -6 gave no SHA-512 crypt hash: {crypted[:20]!r}")
+    days = int(time.time() // 86400)  # last change today: 0 would mean "change it first"
+    lines = []
+    for entry in Path("/etc/passwd").read_text().splitlines():
+        name = entry.split(":", 1)[0]
+        if name and not name.startswith("#"):
+            hashed = crypted if name == "root" else "*"
+            lines.append(f"{name}:{hashed}:{days}:0:99999:7:::")
+    return "\n".join(lines) + "\n"
+
+
 def _keygen(path: Path, comment: str) -> None:
     run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)])
 
 
-def _prepare_ssh(site: topo.Site, dirs: GatewayDirs) -> None:
+def _prepare_ssh(site: topo.Site, dirs: GatewayDirs, shadow: str) -> None:
+    dirs.shadow.touch(mode=0o600)
+    dirs.shadow.write_text(shadow)
     ssh_dir = dirs.root / "ssh"
     ssh_dir.mkdir(parents=True, exist_ok=True)
     host_key = ssh_dir / "ssh_host_ed25519_key"
@@ -291,12 +336,20 @@ def _write_inventory(state: LabState) -> Path:
             "known_hosts": "known_hosts",
             "overrides": overrides,
         }
+    password_peers = {
+        name: {key: value for key, value in peer.items() if key not in ("auth", "key_file")}
+        | {"auth": "password"}
+        for name, peer in peers.items()
+    }
+    description = f"ipsec-tui lab: siteA (strongswan) <-> siteB ({state.impl_b})"
     inventory = {
         "tunnels": {
-            topo.TUNNEL_NAME: {
-                "description": f"ipsec-tui lab: siteA (strongswan) <-> siteB ({state.impl_b})",
-                "peers": peers,
-            }
+            topo.TUNNEL_NAME: {"description": description, "peers": peers},
+            # the same gateways, logged into with root's password (in root-password here)
+            PASSWORD_TUNNEL: {
+                "description": f"{description}, password login",
+                "peers": password_peers,
+            },
         },
     }
     path = lab / "inventory.yml"
@@ -427,6 +480,7 @@ def up(impl_b: str = "strongswan") -> tuple[Lab, float]:
     state.save()  # from here on `down` knows what to clean
     try:
         _keygen(lab_root / "id_ed25519", "ipsec-tui-lab")
+        shadow = _shadow(_make_password())
         _build_network()
         state.esp_backend = "kernel" if kernel_has_esp(topo.SITE_A.netns) else "libipsec"
         state.save()
@@ -437,9 +491,9 @@ def up(impl_b: str = "strongswan") -> tuple[Lab, float]:
             daemon.prepare(dirs, state.esp_backend == "libipsec")
             cfg = baseline(s, state.psk, state.esp_backend == "libipsec")
             daemon.write_config(dirs, cfg)  # before start: pluto refuses an empty config
-            _prepare_ssh(s, dirs)
+            _prepare_ssh(s, dirs, shadow)
             state.holders[s.name] = start_holder(
-                s.netns, s.name, daemon.mounts(dirs), dirs.root / "ready"
+                s.netns, s.name, [*daemon.mounts(dirs), *login_mounts(dirs)], dirs.root / "ready"
             )
             state.save()
             ike_pid = daemon.start(state.holders[s.name], dirs)

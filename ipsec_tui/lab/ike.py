@@ -30,6 +30,17 @@ class GatewayDirs:
     def daemon_out(self) -> Path:
         return self.root / "daemons.out"
 
+    @property
+    def shadow(self) -> Path:
+        """The gateway's own /etc/shadow: root with the lab's login password."""
+        return self.root / "shadow"
+
+
+def login_mounts(dirs: GatewayDirs) -> list[str]:
+    """Mounts every gateway gets after its daemon's: /etc/shadow with the lab's root
+    password, so sshd (UsePAM no) accepts a password login; the host's file is untouched."""
+    return [f"mount --bind '{dirs.shadow}' /etc/shadow"]
+
 
 class IkeDaemon(Protocol):
     name: str

@@ -101,6 +101,22 @@ def parser(platform: str, key: str) -> Callable[[Parser], Parser]:
 
 LINUX_PLATFORMS = ("strongswan", "libreswan")
 
+# After all of a peer's outputs are merged, a platform may join facts that only make sense
+# together (Cisco: global IKE proposals into the profiles and maps that use them).
+Finisher = Callable[[PeerModel], PeerModel]
+_FINISHERS: dict[str, Finisher] = {}
+
+
+def finisher(*platforms: str) -> Callable[[Finisher], Finisher]:
+    """Register a pure function run on a platform's merged model by `parse_peer`."""
+
+    def register(fn: Finisher) -> Finisher:
+        for platform in platforms:
+            _FINISHERS[platform] = fn
+        return fn
+
+    return register
+
 
 def find_parser(platform: str, key: str) -> Parser | None:
     _load_parser_modules()
@@ -256,7 +272,7 @@ def parse_peer(capture: PeerCapture) -> PeerModel:
                             and result.status != ParseStatus.FAILED):
             log_file = record.file
         _merge(merged, fragment)
-    return PeerModel(
+    model = PeerModel(
         name=capture.name,
         platform=capture.platform,
         host=capture.host,
@@ -276,6 +292,9 @@ def parse_peer(capture: PeerCapture) -> PeerModel:
         collection_error=capture.error,
         notes=tuple(merged.notes),
     )
+    _load_parser_modules()
+    finish = _FINISHERS.get(capture.platform)
+    return finish(model) if finish else model
 
 
 def _merge(into: Fragment, part: Fragment) -> None:

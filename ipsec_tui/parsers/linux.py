@@ -359,3 +359,20 @@ def parse_ip_forward(text: str, ctx: ParseContext) -> Fragment:
         if value is not None:
             return Fragment(forwarding=value != 0)
     return Fragment()
+
+
+# --- date (the clock reading) -------------------------------------------------------------
+
+
+@parser("linux", "date")
+@parser("linux", "date-u")
+@parser("linux", "date-y-m-dt-h-m-s.-n-z")
+def parse_date(text: str, ctx: ParseContext) -> Fragment:
+    """understood: the device's time as printed (the offset itself is computed at collection
+    and kept in the capture's peer.yml)."""
+    raise_on_command_failure(text, ctx.command)
+    for item in group_items(ttp_records("linux", "date", text), "clock"):
+        if item.get("device_time"):
+            return Fragment(notes=[f"device clock: {item['device_time']}"], understood=True)
+    return Fragment()
+

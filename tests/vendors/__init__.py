@@ -1,0 +1,1 @@
+"""Tests of the Juniper, Palo Alto and FortiGate platforms as a whole."""
