@@ -63,12 +63,19 @@ def show(value: object) -> str | None:
     return str(value)
 
 
-def row(field: str, a: object, b: object, *, same: bool | None = None, explain: str = "") -> Row:
-    """A comparison row; `same` overrides plain equality (e.g. mirrored fields)."""
+_COMPARE = object()  # default of `row(same=...)`: compare the two values
+
+
+def row(field: str, a: object, b: object, *, same: object = _COMPARE, explain: str = "") -> Row:
+    """A comparison row. By default the two values are compared (None when a side is
+    unknown); `same=None` marks a row that is shown, not compared (a local address differs
+    from the other's by design); True/False states a verdict the check computed (mirrors)."""
     sa, sb = show(a), show(b)
-    if same is None:
-        same = None if sa is None or sb is None else sa == sb
-    return Row(field, sa, sb, same, explain)
+    if same is _COMPARE:
+        match: bool | None = None if sa is None or sb is None else sa == sb
+    else:
+        match = same if isinstance(same, bool) else None
+    return Row(field, sa, sb, match, explain)
 
 
 def count_row(pair: Pair, field: str, count: Callable[[PeerModel], int], explain: str = "") -> Row:
