@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 AS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: setup demo test lint typecheck check bench lab-deps clean
+.PHONY: setup demo test lint typecheck check bench lab-deps screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,8 @@ ifeq ($(AS_ROOT),yes)
 	$(BIN)/ipsec-tui lab deps
 endif
 
-demo: lab-deps
+# The cockpit on captures recorded from the real lab: no root, network or inventory needed.
+demo: setup
 	$(BIN)/ipsec-tui demo
 
 test: lab-deps
@@ -38,6 +39,9 @@ check: lint typecheck test
 
 bench: lab-deps
 	$(BIN)/python -m pytest benchmarks --benchmark-enable --benchmark-columns=min,median,max,rounds
+
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .benchmarks

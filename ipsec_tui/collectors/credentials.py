@@ -45,6 +45,19 @@ def keyring_problem() -> str | None:
     return None
 
 
+def store_password(username: str, host: str, password: str) -> str | None:
+    """Save a password in the keyring, only when asked; None when stored, else why not
+    (no backend, locked keyring...). Never raises: the password stays usable in memory."""
+    problem = keyring_problem()
+    if problem is not None:
+        return problem
+    try:
+        keyring.set_password(SERVICE, keyring_username(username, host), password)
+    except Exception as exc:  # locked keyring, D-Bus trouble: say so, keep the password
+        return f"the keyring refused it ({type(exc).__name__}: {exc})"
+    return None
+
+
 def _stderr(message: str) -> None:
     print(f"ipsec-tui: {message}", file=sys.stderr)
 

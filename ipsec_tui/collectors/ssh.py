@@ -455,8 +455,10 @@ def _alive(connection: Any) -> bool:
 
 # What a pager leaves behind: its prompt, then the carriage returns and blanks (or
 # backspaces) that erase it once the key was pressed. The last carriage return goes too;
-# the indentation of the line after it stays.
-_PAGER_DEBRIS = "[ \\b]*{prompt}[ \\b]*(?:\\r[ \\b]*(?=\\r))*\\r?"
+# the indentation of the line after it stays. Netmiko's read_channel turns every lone
+# carriage return into a line feed, so FortiOS's erase `\r` + blanks + `\r` reaches us as
+# `\n` + blanks + `\n` (seen over SSH against tests/vendors/emulated.py's FortiGate).
+_PAGER_DEBRIS = "[ \\b]*{prompt}[ \\b]*(?:\\n[ \\b]+\\n|(?:\\r[ \\b]*(?=\\r))*\\r?)"
 
 
 def send_read_only(connection: Any, command: str, spec: PlatformSpec, timeout: float) -> str:
@@ -577,8 +579,11 @@ def collect_peer(
             else:
                 file_name = output_file_name(command, outputs)
                 text = str(output)
-                # Netmiko strips the echoed command but leaves the echo's line end behind
-                outputs[file_name] = text[1:] if text.startswith("\n") else text
+                # From a POSIX shell Netmiko strips the echoed command but leaves the echo's
+                # line end behind. A network CLI's echo goes whole: a leading blank line there
+                # is the device's own (IOS `show crypto isakmp policy` starts with one).
+                echo_left = spec.shell and text.startswith("\n")
+                outputs[file_name] = text[1:] if echo_left else text
             records.append(
                 CommandRecord(
                     command=command,

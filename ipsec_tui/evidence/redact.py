@@ -48,8 +48,13 @@ RULES: tuple[SecretRule, ...] = (
     ),
     # strongSwan swanctl.conf / strongswan.conf: secret = ... (ike, eap, xauth, ntlm sections)
     _rule("strongswan-secret", r"^\s*(?:secret|pin|passphrase)\s*=\s*" + _VALUE),
-    # ipsec.secrets (strongSwan legacy, Libreswan): ... : PSK "..." / XAUTH / EAP / RSA pass
-    _rule("ipsec-secrets", r":\s*(?:PSK|XAUTH|EAP|NTLM|PIN|P12|RSA\s+\S+|ECDSA\s+\S+)\s+" + _VALUE),
+    # ipsec.secrets (strongSwan legacy, Libreswan): ... : PSK "..." / XAUTH / EAP / RSA pass,
+    # on one line: IOS-XE prints "Auth verify: PSK" at a line's end, and the next line's first
+    # word ("Life/Active") is no secret
+    _rule(
+        "ipsec-secrets",
+        r":[ \t]*(?:PSK|XAUTH|EAP|NTLM|PIN|P12|RSA[ \t]+\S+|ECDSA[ \t]+\S+)[ \t]+" + _VALUE,
+    ),
     # Cisco IOS/IOS-XE: crypto isakmp key [0|6] KEY address ..., keyring pre-shared-key
     # Cisco ASA: tunnel-group ipsec-attributes (ASA masks shown PSKs as *****)
     _rule(
@@ -112,6 +117,9 @@ RULES: tuple[SecretRule, ...] = (
         "panos-xml-key",
         r"<(?:key|phash|password|authpwd|privpwd|community|secret)>(?P<secret>[^<]+)</",
     ),
+    # FortiOS `diagnose vpn tunnel list` prints each SA's ESP keys: `esp=aes key=16 HEX`,
+    # `ah=sha1 key=20 HEX` (the key length stays: the parser reads the cipher from it)
+    _rule("fortios-sa-key", r"\b(?:esp|ah)=\S+ key=\d+ (?P<secret>[0-9a-fA-F]{8,})\b"),
     # Linux `ip xfrm state` prints the kernel SAs' keys (as root): ESP session keys
     _rule(
         "xfrm-key",

@@ -17,6 +17,7 @@ DEBIAN_PACKAGES = [
     "iproute2",
     "iputils-ping",
     "util-linux",
+    "openssl",
 ]
 
 
@@ -65,9 +66,16 @@ def register(sub: Any) -> None:
     rec.set_defaults(handler=cmd_record)
     lab.set_defaults(handler=lambda args: (lab.print_help(), 2)[1])
 
-    demo = sub.add_parser("demo", help="lab up, collect both peers, print what was collected")
-    demo.add_argument("--impl-b", choices=["strongswan", "libreswan"], default="strongswan")
-    demo.add_argument("--out", default=None, help="capture folder (default: a new temp folder)")
+    demo = sub.add_parser(
+        "demo",
+        help="the cockpit on embedded captures of the lab (no root, network or inventory)",
+        description="Open the cockpit on captures recorded from the real lab: a picker of the "
+        "scenarios, the healthy one first. For the live lab: `sudo ipsec-tui lab up`, then "
+        "`ipsec-tui cockpit --inventory /var/lib/ipsec-tui/lab/inventory.yml --tunnel lab`.",
+    )
+    demo.add_argument(
+        "--scenario", default=None, help="open this scenario at once (e.g. strongswan-psk)"
+    )
     demo.set_defaults(handler=cmd_demo)
 
 
@@ -97,7 +105,10 @@ def cmd_deps(args: argparse.Namespace) -> int:
 
 
 def _print_next(inventory: str) -> None:
+    from ipsec_tui.lab.core import PASSWORD_TUNNEL, password_path
+
     print(f"inventory: {inventory}")
+    print(f"password login: tunnel {PASSWORD_TUNNEL}, root's password in {password_path()}")
     print(f"next: ipsec-tui collect --inventory {inventory} --tunnel lab --out ./capture")
 
 
@@ -200,43 +211,6 @@ def cmd_fault(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    import os
-    import tempfile
-    from pathlib import Path
+    from ipsec_tui.ui.cli import run_demo
 
-    from ipsec_tui.lab import core
-    from ipsec_tui.lab.topology import lab_dir
-
-    if os.geteuid() != 0:
-        raise UserError(
-            "the demo brings up the lab, which needs root: run `sudo make demo` "
-            "(or `sudo ipsec-tui demo`)"
-        )
-    from ipsec_tui.collectors.capture_io import read_capture
-    from ipsec_tui.collectors.cli import print_result
-    from ipsec_tui.collectors.inventory import load_inventory
-    from ipsec_tui.collectors.run import collect_tunnel
-
-    lab, seconds = core.up(args.impl_b)
-    print(f"lab up ({seconds:.1f}s): siteA (strongswan) <-> siteB ({lab.state.impl_b})")
-    inventory = lab_dir() / "inventory.yml"
-    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="ipsec-tui-capture-"))
-    result = collect_tunnel(load_inventory(inventory).tunnel("lab"), out)
-    print_result(result)
-    for peer in read_capture(out):
-        print(f"\n{peer.name} ({peer.platform}, {peer.host}): {len(peer.commands)} commands")
-        for record in peer.commands:
-            text = peer.output_of(record) or ""
-            lines = len(text.splitlines())
-            state = record.error or f"{lines} lines"
-            print(f"  {record.command:32} {state}")
-            if record.command in ("swanctl --list-sas", "ipsec status"):
-                for line in text.splitlines():
-                    if any(k in line for k in ("ESTABLISHED", "INSTALLED", "bytes", "STATE_")):
-                        print(f"      | {line.strip()[:100]}")
-    print(f"\ncapture: {out}")
-    print(
-        "try a fault: sudo ipsec-tui lab fault psk, then collect again; "
-        "`sudo ipsec-tui lab down` when done"
-    )
-    return 0 if result.ok else 1
+    return run_demo(args.scenario)

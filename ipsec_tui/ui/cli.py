@@ -1,0 +1,88 @@
+"""`ipsec-tui cockpit` (alias `tui`) and the cockpit behind `ipsec-tui demo`.
+
+Registering the subcommand imports no textual: the app is imported only when it runs, so
+headless commands (`check`, `collect`) stay fast and work on a box without a terminal UI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ipsec_tui.errors import UserError
+
+
+def register(sub: Any) -> None:
+    cockpit = sub.add_parser(
+        "cockpit",
+        aliases=["tui"],
+        help="the terminal UI: collect or open a capture, steps, evidence, diagnosis",
+        description="Open the cockpit: pick a tunnel of an inventory (collected live over "
+        "SSH), a capture folder, or a demo scenario; see the steps, both peers side by side, "
+        "the evidence and the diagnosis.",
+    )
+    cockpit.add_argument(
+        "capture", nargs="?", type=Path, metavar="DIR", help="a capture folder to open"
+    )
+    cockpit.add_argument("--inventory", type=Path, help="inventory file (tunnels and peers)")
+    cockpit.add_argument("--tunnel", help="collect this tunnel of the inventory at once")
+    cockpit.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for live collections, one subfolder each (default: new temp folders)",
+    )
+    cockpit.add_argument("--demo", metavar="SCENARIO", help="open an embedded demo scenario")
+    cockpit.set_defaults(handler=cmd_cockpit)
+
+
+def cmd_cockpit(args: argparse.Namespace) -> int:
+    from ipsec_tui.ui.session import StartRequest
+
+    if args.tunnel and not args.inventory:
+        raise UserError("--tunnel needs --inventory FILE")
+    if args.capture is not None and not args.capture.is_dir():
+        raise UserError(f"{args.capture}: not a capture folder")
+    if args.inventory is not None:
+        from ipsec_tui.collectors.inventory import load_inventory
+
+        inventory = load_inventory(args.inventory)  # a bad file fails here, in plain text
+        if args.tunnel:
+            inventory.tunnel(args.tunnel)
+    if args.demo:
+        from ipsec_tui.ui.session import demo_scenario
+
+        demo_scenario(args.demo)
+    start = StartRequest(
+        inventory=args.inventory,
+        tunnel=args.tunnel,
+        capture=args.capture,
+        scenario=args.demo,
+        out_dir=args.out,
+    )
+    return run_cockpit(start)
+
+
+def run_demo(scenario: str | None = None) -> int:
+    """The cockpit on the embedded captures: a picker of the scenarios, the healthy first."""
+    from ipsec_tui.ui.session import StartRequest, demo_scenario
+
+    if scenario:
+        demo_scenario(scenario)  # unknown names fail before the screen is taken over
+    return run_cockpit(StartRequest(scenario=scenario))
+
+
+def run_cockpit(start: Any) -> int:
+    terminal = sys.__stderr__  # where textual draws
+    if not (sys.stdin.isatty() and terminal is not None and terminal.isatty()):
+        raise UserError(
+            "the cockpit needs a terminal; without one use `ipsec-tui check DIR` "
+            "(text or --json) on a capture"
+        )
+    from ipsec_tui.ui.app import CockpitApp
+
+    app = CockpitApp(start)
+    app.run()
+    return int(app.return_code or 0)

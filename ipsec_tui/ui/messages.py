@@ -1,0 +1,89 @@
+"""What workers tell the screens: small frozen facts, named as things that happened.
+
+Workers run in threads and post these to the screen that started them; the screen turns
+them into reactive snapshots the widgets render. High-rate progress replaces older progress
+of the same peer (toolong's `can_replace`), since each carries the whole snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.message import Message
+
+from ipsec_tui.collectors.run import CollectionResult
+from ipsec_tui.domain.capture import PeerCapture
+from ipsec_tui.ui.live import Credentials, PeerProgress
+from ipsec_tui.ui.session import Session
+
+
+@dataclass
+class SessionAnalysed(Message, bubble=False):
+    """Captures were parsed and checked: a new session to show."""
+
+    session: Session
+    generation: int  # which load or collection it belongs to; stale ones are dropped
+
+
+@dataclass
+class AnalysisFailed(Message, bubble=False):
+    """Loading or analysing captures failed; `error` is for the operator."""
+
+    error: str
+    generation: int
+
+
+@dataclass
+class CredentialsLookedUp(Message, bubble=False):
+    """The keyring was asked for the tunnel's passwords; some may still be missing."""
+
+    credentials: Credentials
+    generation: int
+
+
+@dataclass
+class CollectionStarted(Message, bubble=False):
+    """A live collection began writing into `out_dir`."""
+
+    out_dir: Path
+    generation: int
+
+
+@dataclass
+class PeerProgressed(Message, bubble=False):
+    """A peer's collection moved on (the whole snapshot, not a delta)."""
+
+    progress: PeerProgress
+    generation: int
+
+    def can_replace(self, message: Message) -> bool:
+        return (
+            isinstance(message, PeerProgressed)
+            and message.progress.name == self.progress.name
+            and message.generation == self.generation
+        )
+
+
+@dataclass
+class PeerCollected(Message, bubble=False):
+    """A peer's capture is on disk (read back, redacted): show it before the other ends."""
+
+    capture: PeerCapture
+    generation: int
+
+
+@dataclass
+class CollectionFinished(Message, bubble=False):
+    """Both peers are done (or cancelled); `result` says how each went."""
+
+    result: CollectionResult
+    generation: int
+
+
+@dataclass
+class CollectionFailed(Message, bubble=False):
+    """The collection could not start or crashed; nothing more will come."""
+
+    error: str
+    generation: int

@@ -1,0 +1,1 @@
+"""The cockpit's screens: each starts its workers and composes widgets."""

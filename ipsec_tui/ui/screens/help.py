@@ -1,0 +1,81 @@
+"""Help: the keys of the screen underneath (from its bindings, so it cannot drift) and what
+the marks mean."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+GUIDE = "\n".join(
+    (
+        "The cockpit puts both peers of a tunnel side by side. The steps run in the order an "
+        "expert works (collection, IKE negotiation, SAs, identity, proposals, selectors, path, "
+        "rekey); the banner at the top names the most likely cause, the side to fix and the "
+        "next action.",
+        "",
+        "Marks: ✔ ok   ! warning   ✘ FAIL   ? unknown (a side not collected or not parsed)",
+        "Rows: ≠ the peers differ   = they agree   (blank) not comparable",
+        "Evidence: ▶ marks the lines behind the selected finding in each peer's raw output",
+        "Tab / Shift+Tab move between panes; Ctrl+P searches every action.",
+        "",
+    )
+)
+
+
+def key_rows(screen: Screen[object]) -> list[tuple[str, str]]:
+    """(keys, what they do) for the screen's bindings, then the app's, one row per action."""
+    keys: dict[str, list[str]] = {}
+    about: dict[str, str] = {}
+    for node in (screen, screen.app):
+        for _key, binding in node._bindings:  # the merged bindings, one entry per key
+            if not binding.description:
+                continue
+            name = f"{id(node)}.{binding.action}"
+            keys.setdefault(name, []).append(screen.app.get_key_display(binding))
+            about.setdefault(name, binding.tooltip or binding.description)
+    rows = [(", ".join(dict.fromkeys(shown)), about[name]) for name, shown in keys.items()]
+    generic = ("Focus Next", "Focus Previous", "Copy selected text")
+    rows.sort(key=lambda row: row[1] in generic)  # the screen's own keys first
+    rows.append(("ctrl+p", "command palette: search every action by name"))
+    return rows
+
+
+def _keys_table(rows: list[tuple[str, str]]) -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
+    table.add_column("key", style="bold", no_wrap=True)
+    table.add_column("action")
+    for keys, about in rows:
+        table.add_row(keys, about)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and marks; Escape (or ?) closes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,f1,q", "close", "Close", id="help.close"),
+    ]
+
+    def __init__(self, under: Screen[object]) -> None:
+        super().__init__()
+        self.rows = key_rows(under)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog", classes="dialog"), VerticalScroll(id="help-body"):
+            yield Static(Text(GUIDE), id="help-guide")
+            yield Static(_keys_table(self.rows), id="help-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-dialog").border_title = "Help"
+        self.query_one("#help-dialog").border_subtitle = "Escape closes"
+        self.query_one("#help-body").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

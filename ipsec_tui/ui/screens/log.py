@@ -1,0 +1,146 @@
+"""Both peers' IKE logs on one time line, filterable, cause-carrying lines highlighted."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from ipsec_tui.ui.session import Session
+from ipsec_tui.ui.timeline import TimelineEvent, filter_timeline
+
+
+class LogScreen(Screen[None]):
+    """The merged log of a session; the filter keeps lines holding every word typed."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", tooltip="Back to the cockpit", id="log.back"),
+        Binding("slash", "focus_filter", "Filter", tooltip="Type words to keep", id="log.filter"),
+        Binding(
+            "c",
+            "toggle_causes",
+            "Causes only",
+            tooltip="Show only lines that carry a cause (notify errors, mismatches...)",
+            id="log.causes",
+        ),
+    ]
+
+    causes_only: reactive[bool] = reactive(False, init=False)
+    query_text: reactive[str] = reactive("", init=False)
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self._shown: list[TimelineEvent] = []
+
+    def compose(self) -> ComposeResult:
+        a, b = self.session.peer_names()
+        yield Static(f"[b]IKE log[/b]  {a} and {b} on one time line", id="log-title")
+        yield Input(placeholder="filter: words to keep (peer, cause, text)…", id="log-filter")
+        yield DataTable(id="log-table", cursor_type="row", zebra_stripes=False)
+        yield Static("", id="log-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#log-table", DataTable)
+        table.add_column("time", key="time")
+        table.add_column("peer", key="peer")
+        table.add_column("", key="mark")
+        table.add_column("message", key="message")
+        self._fill()
+        table.focus()
+
+    def watch_causes_only(self) -> None:
+        self._fill()
+
+    def watch_query_text(self) -> None:
+        self._fill()
+
+    @on(Input.Changed, "#log-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+
+    @on(Input.Submitted, "#log-filter")
+    def _filter_submitted(self) -> None:
+        self.query_one("#log-table").focus()
+
+    def _fill(self) -> None:
+        table = self.query_one("#log-table", DataTable)
+        events = self.session.timeline
+        shown = filter_timeline(events, self.query_text, causes_only=self.causes_only)
+        self._shown = shown
+        table.clear()
+        a_name = self.session.peer_names()[0]
+        for index, item in enumerate(shown):
+            event = item.event
+            style = "bold" if item.has_causes else ""
+            peer_style = "cyan" if item.peer == a_name else "magenta"
+            message = Text(event.message, style=style)
+            if item.has_causes:
+                message.stylize("bold red")
+                message.append(f"  [{', '.join(event.causes)}]", style="bold yellow")
+            table.add_row(
+                Text(event.time or "", style="dim"),
+                Text(item.peer, style=peer_style),
+                Text("!" if item.has_causes else " ", style="bold red"),
+                message,
+                key=str(index),
+            )
+        total = len(events)
+        with_causes = sum(1 for e in events if e.has_causes)
+        status = f"{len(shown)} of {total} lines"
+        if self.query_text:
+            status += f" matching {self.query_text!r}"
+        status += f"; {with_causes} carry a cause (marked !)"
+        if self.causes_only:
+            status += "; showing only those"
+        if not total:
+            status = "no log lines were collected or parsed for either peer"
+        self.query_one("#log-status", Static).update(status)
+
+    @on(DataTable.RowSelected, "#log-table")
+    def _line_selected(self, event: DataTable.RowSelected) -> None:
+        from ipsec_tui.ui.screens.explain import DetailScreen
+
+        index = int(str(event.row_key.value))
+        item = self._shown[index]
+        line = item.event
+        text = Text()
+        text.append(f"{item.peer}", style="bold")
+        text.append(f"  {item.file or 'log'}:{line.line}\n", style="dim")
+        for label, value in (
+            ("time", line.time),
+            ("level", line.level),
+            ("subsystem", line.subsystem),
+            ("SA", line.sa_name),
+            ("direction", line.direction),
+            ("causes", ", ".join(line.causes)),
+        ):
+            if value:
+                text.append(f"{label}: ", style="bold")
+                text.append(f"{value}\n")
+        text.append("\n")
+        text.append(line.message)
+        self.app.push_screen(DetailScreen("Log line", text))
+
+    @property
+    def shown(self) -> list[TimelineEvent]:
+        return list(self._shown)
+
+    def action_back(self) -> None:
+        if self.focused is self.query_one("#log-filter") and self.query_text:
+            self.query_one("#log-filter", Input).value = ""
+            return
+        self.dismiss(None)
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#log-filter").focus()
+
+    def action_toggle_causes(self) -> None:
+        self.causes_only = not self.causes_only

@@ -1,0 +1,668 @@
+"""The cockpit: diagnosis banner, ordered steps, the selected step's comparison table and the
+evidence behind the selected row, for both peers. Starts the workers that load, collect and
+analyse; the widgets only render what they post back."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.worker import Worker, get_current_worker
+
+from ipsec_tui.collectors.run import ProgressEvent
+from ipsec_tui.domain.capture import PeerCapture
+from ipsec_tui.domain.model import Finding, Row, Status
+from ipsec_tui.errors import UserError
+from ipsec_tui.platforms import PlatformSpec
+from ipsec_tui.ui.evidence import EvidenceDoc, evidence_doc, explain_row
+from ipsec_tui.ui.live import (
+    Credentials,
+    PeerProgress,
+    collect,
+    look_up_credentials,
+    new_collection_dir,
+    save_password,
+)
+from ipsec_tui.ui.messages import (
+    AnalysisFailed,
+    CollectionFailed,
+    CollectionFinished,
+    CollectionStarted,
+    CredentialsLookedUp,
+    PeerCollected,
+    PeerProgressed,
+    SessionAnalysed,
+)
+from ipsec_tui.ui.offload import Cancelled
+from ipsec_tui.ui.palette import PaletteCommand
+from ipsec_tui.ui.session import Session, Source, analyse, load
+from ipsec_tui.ui.widgets.banner import BannerState, DiagnosisBanner
+from ipsec_tui.ui.widgets.evidence_pane import EvidencePane
+from ipsec_tui.ui.widgets.findings import FindingsTable, FindingsView
+from ipsec_tui.ui.widgets.progress import CollectionPanel
+from ipsec_tui.ui.widgets.steps import StepList
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, UserError):
+        return str(error)
+    return f"internal error: {type(error).__name__}: {error}"
+
+
+class MainScreen(Screen[None]):
+    """One tunnel's diagnosis, from a demo scenario, a capture folder or a live collection."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("l", "log", "Log", tooltip="Both peers' IKE logs on one time line", id="main.log"),
+        Binding(
+            "x",
+            "explain",
+            "Explain",
+            tooltip="Explain the selected row: what it compares, the finding, the next action",
+            id="main.explain",
+        ),
+        Binding(
+            "d",
+            "diagnosis",
+            "Diagnosis",
+            tooltip="The whole diagnosis: summary, next action, every cause weighed",
+            id="main.diagnosis",
+        ),
+        Binding(
+            "z",
+            "zoom",
+            "Zoom",
+            tooltip="Give the focused pane the whole screen (again: back)",
+            show=False,
+            id="main.zoom",
+        ),
+        Binding(
+            "v",
+            "toggle_evidence",
+            "Evidence",
+            tooltip="Show or hide the raw output behind the selected finding",
+            show=False,
+            id="main.evidence",
+        ),
+        Binding(
+            "n", "next_problem(1)", "Next", tooltip="Next finding that is not ok", id="main.next"
+        ),
+        Binding(
+            "p",
+            "next_problem(-1)",
+            "Previous",
+            tooltip="Previous finding that is not ok",
+            show=False,
+            id="main.previous",
+        ),
+        Binding(
+            "right_square_bracket",
+            "evidence_choice(1)",
+            "Next evidence",
+            tooltip="Next piece of evidence (or output file) of the focused peer",
+            show=False,
+            id="main.evidence_next",
+        ),
+        Binding(
+            "left_square_bracket",
+            "evidence_choice(-1)",
+            "Previous evidence",
+            tooltip="Previous piece of evidence (or output file) of the focused peer",
+            show=False,
+            id="main.evidence_previous",
+        ),
+        Binding(
+            "r",
+            "recollect",
+            "Re-collect",
+            tooltip="Collect both peers again (live) or re-read the capture from disk",
+            id="main.recollect",
+        ),
+        Binding(
+            "c",
+            "cancel",
+            "Cancel",
+            tooltip="Stop collecting after the running command; keep what was collected",
+            id="main.cancel",
+        ),
+        Binding(
+            "o",
+            "open",
+            "Open",
+            tooltip="Pick another tunnel, capture folder or demo scenario",
+            id="main.open",
+        ),
+        Binding("escape", "back", "Back", show=False, id="main.back"),
+    ]
+
+    session: reactive[Session | None] = reactive(None, always_update=True)
+    progress: reactive[tuple[PeerProgress | None, PeerProgress | None]] = reactive(
+        (None, None), always_update=True
+    )
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        specs: Mapping[str, PlatformSpec] | None = None,
+    ) -> None:
+        super().__init__()
+        self.source = source
+        self._specs = specs  # platforms not shipped (tests), by peer name
+        self._captures: list[PeerCapture | None] = [None, None]
+        self._passwords: dict[tuple[str, str], str] = {}  # memory only, for re-collect
+        self._collection_id = 0
+        self._analysis_id = 0
+        self._collector: Worker[None] | None = None
+        self._collecting = False
+        self._cancelling = False
+        self._out_dir: Path | None = None
+        self._finding: Finding | None = None
+        self._row: Row | None = None
+        self._choices = [0, 0]
+        self._evidence_key: tuple[int, int, int] | None = None
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.source.label, id="title-bar")
+        yield DiagnosisBanner(id="banner")
+        yield CollectionPanel(id="collection", classes="" if self.source.live else "-hidden")
+        with Horizontal(id="body"):
+            yield StepList(id="steps")
+            with Vertical(id="detail"):
+                yield FindingsTable(id="findings")
+                yield Static("", id="row-explain")
+                yield EvidencePane(id="evidence")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#steps", StepList).border_title = "Steps"
+        self.query_one("#findings", FindingsTable).border_title = "Findings"
+        self.query_one("#evidence", EvidencePane).border_title = "Evidence"
+        self._set_title()
+        self.action_recollect()
+
+    # --- starting work ---------------------------------------------------------------------
+
+    def action_recollect(self) -> None:
+        """Load the source again: collect both peers (live) or re-read the capture."""
+        if self._collecting:
+            self.notify("a collection is running: cancel it first (c)", severity="warning")
+            return
+        if self.source.live:
+            self._captures = [None, None]
+            self._collection_id += 1
+            self._cancelling = False
+            self._set_banner(waiting="looking up credentials…")
+            self._look_up_credentials(self._collection_id)
+        else:
+            self._analysis_id += 1
+            if self.session is None:
+                self._set_banner(waiting="analysing…")
+            self._load(self._analysis_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def _load(self, analysis_id: int) -> None:
+        try:
+            session = load(self.source, get_current_worker().cancelled_event)
+        except Cancelled:
+            return
+        except Exception as exc:  # shown in the banner, never a traceback
+            self.post_message(AnalysisFailed(_describe(exc), analysis_id))
+        else:
+            self.post_message(SessionAnalysed(session, analysis_id))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="credentials")
+    def _look_up_credentials(self, collection_id: int) -> None:
+        assert self.source.tunnel is not None
+        credentials = look_up_credentials(self.source.tunnel)
+        self.post_message(CredentialsLookedUp(credentials, collection_id))
+
+    def on_credentials_looked_up(self, message: CredentialsLookedUp) -> None:
+        if message.generation != self._collection_id:
+            return
+        self._passwords.update(message.credentials.passwords)
+        missing = [
+            login
+            for login in message.credentials.missing
+            if (login.username, login.host) not in self._passwords
+        ]
+        if missing:
+            self._ask_passwords(message.credentials, message.generation)
+        else:
+            self._start_collection(message.generation)
+
+    @work(exclusive=True, group="passwords")
+    async def _ask_passwords(self, credentials: Credentials, collection_id: int) -> None:
+        from ipsec_tui.ui.screens.password import PasswordScreen
+
+        for login in credentials.missing:
+            if (login.username, login.host) in self._passwords:
+                continue
+            answer = await self.app.push_screen_wait(
+                PasswordScreen(login, credentials.notes, credentials.keyring_problem)
+            )
+            if answer is None:
+                self._set_banner(error=f"not collected: no password given for {login.account}")
+                return
+            self._passwords[(login.username, login.host)] = answer.password
+            if answer.save:
+                self._save_password(login.username, login.host, answer.password)
+        self._start_collection(collection_id)
+
+    @work(thread=True, exit_on_error=False, group="keyring")
+    def _save_password(self, username: str, host: str, password: str) -> None:
+        from ipsec_tui.ui.live import Login
+
+        login = Login(username, host)
+        problem = save_password(login, password)
+        if problem is None:
+            self.app.call_from_thread(
+                self.notify, f"password of {login.account} saved in the keyring"
+            )
+        else:
+            self.app.call_from_thread(
+                self.notify,
+                f"not saved: {problem}. It stays in memory for this session only.",
+                severity="warning",
+                timeout=10,
+            )
+
+    def _start_collection(self, collection_id: int) -> None:
+        tunnel = self.source.tunnel
+        assert tunnel is not None
+        try:
+            out_dir = new_collection_dir(self.source.path, tunnel.name)
+        except OSError as exc:
+            self._set_banner(error=f"cannot create a folder for the capture: {exc}")
+            return
+        self._out_dir = out_dir
+        self._collecting = True
+        self.progress = (
+            PeerProgress(tunnel.peers[0].name, tunnel.peers[0].host),
+            PeerProgress(tunnel.peers[1].name, tunnel.peers[1].host),
+        )
+        self.query_one("#collection").remove_class("-hidden")
+        self._set_banner(waiting="collecting both peers…  (c cancels)")
+        self._set_title()
+        self.refresh_bindings()
+        self._collector = self._collect(collection_id, out_dir)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="collect")
+    def _collect(self, collection_id: int, out_dir: Path) -> None:
+        tunnel = self.source.tunnel
+        assert tunnel is not None
+        worker = get_current_worker()
+        lock = threading.Lock()
+        states = {peer.name: PeerProgress(peer.name, peer.host) for peer in tunnel.peers}
+
+        def on_progress(
+            peer: str, index: int, total: int, command: str, event: ProgressEvent
+        ) -> None:
+            with lock:
+                states[peer] = states[peer].advanced(index, total, command, event, time.monotonic())
+                snapshot = states[peer]
+            self.post_message(PeerProgressed(snapshot, collection_id))
+
+        def on_capture(capture: PeerCapture) -> None:
+            with lock:
+                states[capture.name] = states[capture.name].with_capture(capture)
+                snapshot = states[capture.name]
+            self.post_message(PeerProgressed(snapshot, collection_id))
+            self.post_message(PeerCollected(capture, collection_id))
+
+        self.post_message(CollectionStarted(out_dir, collection_id))
+        try:
+            result = collect(
+                tunnel,
+                out_dir,
+                passwords=self._passwords,
+                on_progress=on_progress,
+                on_capture=on_capture,
+                cancel=worker.cancelled_event,  # the cancel key sets it; so does leaving
+                specs=self._specs,
+            )
+        except Exception as exc:  # refused command, bad platform...: say it, no traceback
+            self.post_message(CollectionFailed(_describe(exc), collection_id))
+        else:
+            self.post_message(CollectionFinished(result, collection_id))
+
+    @work(thread=True, exit_on_error=False, group="analyse")
+    def _analyse(
+        self,
+        captures: tuple[PeerCapture | None, PeerCapture | None],
+        partial: bool,
+        analysis_id: int,
+    ) -> None:
+        try:
+            cancel = get_current_worker().cancelled_event
+            session = analyse(self.source, captures, partial=partial, cancel=cancel)
+        except Cancelled:
+            return
+        except Exception as exc:
+            self.post_message(AnalysisFailed(_describe(exc), analysis_id))
+        else:
+            self.post_message(SessionAnalysed(session, analysis_id))
+
+    # --- what workers report ---------------------------------------------------------------
+
+    def on_session_analysed(self, message: SessionAnalysed) -> None:
+        if message.generation == self._analysis_id:
+            self.session = message.session
+
+    def on_analysis_failed(self, message: AnalysisFailed) -> None:
+        if message.generation == self._analysis_id:
+            self._set_banner(error=message.error)
+
+    def on_collection_started(self, message: CollectionStarted) -> None:
+        if message.generation == self._collection_id:
+            self._set_title()
+
+    def on_peer_progressed(self, message: PeerProgressed) -> None:
+        if message.generation != self._collection_id or self.source.tunnel is None:
+            return
+        names = [peer.name for peer in self.source.tunnel.peers]
+        side = names.index(message.progress.name)
+        current = list(self.progress)
+        current[side] = message.progress
+        self.progress = (current[0], current[1])
+
+    def on_peer_collected(self, message: PeerCollected) -> None:
+        if message.generation != self._collection_id or self.source.tunnel is None:
+            return
+        names = [peer.name for peer in self.source.tunnel.peers]
+        self._captures[names.index(message.capture.name)] = message.capture
+        waiting = any(capture is None for capture in self._captures)
+        self._analysis_id += 1
+        self._analyse((self._captures[0], self._captures[1]), waiting, self._analysis_id)
+
+    def on_collection_finished(self, message: CollectionFinished) -> None:
+        if message.generation != self._collection_id:
+            return
+        self._collection_done()
+        result = message.result
+        if result.cancelled:
+            self.notify("collection cancelled: showing what was collected", severity="warning")
+        elif result.failures:
+            self.notify(
+                "; ".join(result.failures)[:300],
+                title="collected with problems",
+                severity="warning",
+            )
+        else:
+            self.notify(f"both peers collected into {result.out_dir}")
+
+    def on_collection_failed(self, message: CollectionFailed) -> None:
+        if message.generation != self._collection_id:
+            return
+        self._collection_done()
+        self._set_banner(error=f"collection failed: {message.error}")
+
+    def _collection_done(self) -> None:
+        self._collecting = False
+        self._cancelling = False
+        self._collector = None
+        self.refresh_bindings()
+        if self.session is not None:
+            self._set_banner()
+
+    # --- rendering the snapshot ------------------------------------------------------------
+
+    def watch_session(self, session: Session | None) -> None:
+        if session is None:
+            return
+        self._set_title()
+        self._set_banner()
+        self.query_one("#steps", StepList).show_steps(session.analysis.steps)
+        self._show_step()
+        self.refresh_bindings()
+
+    def watch_progress(self, progress: tuple[PeerProgress | None, PeerProgress | None]) -> None:
+        panel = self.query_one("#collection", CollectionPanel)
+        for side, snapshot in enumerate(progress):
+            if snapshot is not None:
+                panel.show(side, snapshot)
+
+    def _set_title(self) -> None:
+        text = Text()
+        text.append("ipsec-tui ", style="bold")
+        text.append(self.source.label)
+        if self._out_dir is not None:
+            text.append(f"  → {self._out_dir}", style="dim")
+        session = self.session
+        if session is not None:
+            text.append("   ")
+            for index, peer in enumerate(session.peers):
+                if index:
+                    text.append(" ⇄ ")
+                name = session.peer_names()[index]
+                text.append(f"{'AB'[index]}: {name}", style="bold")
+                if peer is not None:
+                    detail = ", ".join(x for x in (peer.platform, peer.host) if x)
+                    text.append(f" ({detail})", style="dim")
+        self.query_one("#title-bar", Static).update(text)
+
+    def _set_banner(self, *, waiting: str = "", error: str = "") -> None:
+        session = self.session
+        if not waiting and self._collecting:
+            pending = [p.name for p in self.progress if p is not None and not p.captured]
+            waiting = f"collecting {', '.join(pending)}…" if pending else "collecting…"
+        if self._cancelling and self._collecting:
+            waiting = "cancelling: waiting for the running command to end…"
+        diagnosis = session.analysis.diagnosis if session is not None else None
+        self.query_one("#banner", DiagnosisBanner).state = BannerState(diagnosis, waiting, error)
+
+    def _show_step(self) -> None:
+        session = self.session
+        steps = self.query_one("#steps", StepList)
+        option = steps.highlighted_option
+        step = None
+        if session is not None and option is not None:
+            step = next((s for s in session.analysis.steps if s.id == option.id), None)
+        names = session.peer_names() if session else ("peer A", "peer B")
+        table = self.query_one("#findings", FindingsTable)
+        table.view = FindingsView(step, names)
+        if step is not None:
+            table.border_title = f"{step.title}"
+
+    @on(OptionList.OptionHighlighted, "#steps")
+    def _step_highlighted(self) -> None:
+        self._show_step()
+
+    @on(OptionList.OptionSelected, "#steps")
+    def _step_selected(self) -> None:
+        self.query_one("#findings", FindingsTable).focus()
+
+    @on(FindingsTable.RowHighlighted)
+    def _row_highlighted(self, message: FindingsTable.RowHighlighted) -> None:
+        if message.finding is not self._finding:
+            self._choices = [0, 0]
+        self._finding, self._row = message.finding, message.row
+        self._show_row_explain()
+        self._show_evidence()
+
+    @on(FindingsTable.RowSelected)
+    def _row_selected(self, message: FindingsTable.RowSelected) -> None:
+        self.query_one("#detail").remove_class("-no-evidence")
+        self.query_one("#evidence-text-a").focus()
+
+    def _show_row_explain(self) -> None:
+        finding, row = self._finding, self._row
+        text = Text(overflow="ellipsis", no_wrap=True)
+        session = self.session
+        if finding is not None and session is not None:
+            if row is not None:
+                text.append(explain_row(row, session.peer_names()))
+            else:
+                text.append(finding.title, style="bold")
+            if finding.next_action and finding.status != Status.PASS:
+                text.append("\n→ ", style="bold")
+                text.append(finding.next_action)
+            text.append("   (x explains)", style="dim")
+        self.query_one("#row-explain", Static).update(text)
+
+    def _show_evidence(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        key = (id(self._finding), self._choices[0], self._choices[1])
+        if key == self._evidence_key:
+            return
+        self._evidence_key = key
+        docs: list[EvidenceDoc] = []
+        for side, name in enumerate(session.peer_names()):
+            capture = session.capture_of(name)
+            model = session.peers[side]
+            log_file = model.log_file if model is not None else None
+            docs.append(evidence_doc(self._finding, name, capture, self._choices[side], log_file))
+        self.query_one("#evidence", EvidencePane).show(docs[0], docs[1])
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return self._collecting
+        if action == "recollect":
+            return not self._collecting if self.source.live else self.source.kind == "capture"
+        if action in (
+            "explain",
+            "diagnosis",
+            "log",
+            "next_problem",
+            "toggle_evidence",
+            "evidence_choice",
+        ):
+            return True if self.session is not None else None
+        return True
+
+    def action_cancel(self) -> None:
+        if self._collector is None or not self._collecting:
+            return
+        self._cancelling = True
+        # the worker's own event: collect_tunnel checks it between commands
+        self._collector.cancelled_event.set()
+        self._set_banner()
+        self.notify("cancelling: the running command ends first", timeout=3)
+
+    def action_log(self) -> None:
+        from ipsec_tui.ui.screens.log import LogScreen
+
+        if self.session is not None:
+            self.app.push_screen(LogScreen(self.session))
+
+    def action_explain(self) -> None:
+        from ipsec_tui.ui.screens.explain import DetailScreen, explanation
+
+        if self.session is None or self._finding is None:
+            self.notify("select a finding or a row first", severity="warning")
+            return
+        text = explanation(self._finding, self._row, self.session.peer_names())
+        self.app.push_screen(DetailScreen("Explain", text))
+
+    def action_diagnosis(self) -> None:
+        from ipsec_tui.ui.screens.explain import DetailScreen, diagnosis_details
+
+        if self.session is not None:
+            details = diagnosis_details(self.session.analysis.diagnosis)
+            self.app.push_screen(DetailScreen("Diagnosis", details))
+
+    def action_zoom(self) -> None:
+        """Give the focused pane the whole screen, or give it back."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        if focused is None:
+            return
+        target = (
+            self.query_one("#evidence")
+            if focused.id and focused.id.startswith("evidence-text")
+            else focused
+        )
+        self.maximize(target, container=False)
+
+    def action_toggle_evidence(self) -> None:
+        detail = self.query_one("#detail")
+        detail.toggle_class("-no-evidence")
+        if (
+            detail.has_class("-no-evidence")
+            and self.focused
+            and self.focused.id
+            and (self.focused.id.startswith("evidence-text"))
+        ):
+            self.query_one("#findings").focus()
+
+    def action_next_problem(self, direction: int) -> None:
+        session = self.session
+        if session is None:
+            return
+        table = self.query_one("#findings", FindingsTable)
+        if table.next_problem(direction):
+            table.focus()
+            return
+        # none left in this step: the next step that has one
+        steps = self.query_one("#steps", StepList)
+        order = list(session.analysis.steps)
+        start = steps.highlighted or 0
+        for offset in range(1, len(order)):
+            index = start + direction * offset
+            if not 0 <= index < len(order):
+                break
+            if any(f.status != Status.PASS for f in order[index].findings):
+                steps.highlighted = index
+                self._show_step()
+                if direction < 0:
+                    table.action_edge(1)
+                    table.next_problem(-1)
+                table.focus()
+                return
+        self.notify("no more problems in that direction", timeout=2)
+
+    def action_evidence_choice(self, delta: int) -> None:
+        focused = self.focused
+        side = 1 if focused is not None and focused.id == "evidence-text-b" else 0
+        self._choices[side] += delta
+        self._show_evidence()
+
+    def action_back(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        if focused is not None and focused.id and focused.id.startswith("evidence-text"):
+            self.query_one("#findings").focus()
+        elif focused is not None and focused.id == "findings":
+            self.query_one("#steps").focus()
+
+    def action_open(self) -> None:
+        from ipsec_tui.ui.app import CockpitApp
+
+        if isinstance(self.app, CockpitApp):
+            self.app.open_start()
+
+    # --- the command palette ---------------------------------------------------------------
+
+    def palette_commands(self) -> Iterator[PaletteCommand]:
+        session = self.session
+        if session is None:
+            return
+        steps = self.query_one("#steps", StepList)
+        for index, step in enumerate(session.analysis.steps):
+
+            def go(index: int = index) -> None:
+                steps.highlighted = index
+                self.query_one("#findings").focus()
+
+            yield PaletteCommand(f"Go to step: {step.title}", f"status {step.status.value}", go)

@@ -1,0 +1,1 @@
+"""The cockpit's widgets: they render snapshots; no I/O, no workers."""

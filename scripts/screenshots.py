@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Regenerate the SVG screenshots in screenshots/ from the app itself (never by hand).
+
+    python3 scripts/screenshots.py [--size 100x32] [--out screenshots]
+
+Each shot runs the cockpit headless on an embedded demo capture (App.run_test), drives it
+with keys like a person would, and saves the screen with App.save_screenshot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from textual.app import App  # noqa: E402
+from textual.pilot import Pilot  # noqa: E402
+
+from ipsec_tui.ui.app import CockpitApp  # noqa: E402
+from ipsec_tui.ui.live import Login  # noqa: E402
+from ipsec_tui.ui.screens.main import MainScreen  # noqa: E402
+from ipsec_tui.ui.screens.password import PasswordScreen  # noqa: E402
+from ipsec_tui.ui.session import StartRequest  # noqa: E402
+from ipsec_tui.ui.widgets.findings import FindingsTable  # noqa: E402
+from ipsec_tui.ui.widgets.steps import StepList  # noqa: E402
+
+Drive = Callable[[Pilot[Any]], Awaitable[None]]
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not get there")
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+async def loaded(pilot: Pilot[Any]) -> MainScreen:
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, MainScreen))
+    screen = app.screen
+    assert isinstance(screen, MainScreen)
+    await until(pilot, lambda: screen.session is not None)
+    return screen
+
+
+async def on_finding(pilot: Pilot[Any], step: str, check_id: str) -> MainScreen:
+    screen = await loaded(pilot)
+    steps = screen.query_one(StepList)
+    steps.highlighted = [o.id for o in steps.options].index(step)
+    await pilot.pause()
+    table = screen.query_one(FindingsTable)
+    table.focus()
+    table.move_to(next(i for i, f in enumerate(table.findings) if f.check_id == check_id))
+    await pilot.pause()
+    return screen
+
+
+async def start(pilot: Pilot[Any]) -> None:
+    await pilot.pause()
+
+
+async def main_screen(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+
+
+async def failing_step(pilot: Pilot[Any]) -> None:
+    await on_finding(pilot, "identity", "identity.psk")
+
+
+async def evidence(pilot: Pilot[Any]) -> None:
+    await on_finding(pilot, "identity", "identity.psk")
+    await pilot.press("enter", "z")
+
+
+async def explain(pilot: Pilot[Any]) -> None:
+    await on_finding(pilot, "identity", "identity.psk")
+    await pilot.press("down", "x")
+
+
+async def diagnosis(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("d")
+
+
+async def log(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("l", "slash", *"siteb auth")
+
+
+async def help_screen(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("question_mark")
+
+
+async def palette(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("ctrl+p", *"step")
+    await pilot.pause(0.5)
+
+
+class PasswordShot(App[None]):
+    CSS_PATH = str(ROOT / "ipsec_tui" / "ui" / "app.tcss")
+    TITLE = "ipsec-tui"
+
+    def on_mount(self) -> None:
+        self.push_screen(
+            PasswordScreen(
+                Login("ops", "198.51.100.11"),
+                keyring_problem="no keyring backend is available on this machine (common on "
+                "headless servers: no Secret Service or KWallet)",
+            )
+        )
+
+
+async def password(pilot: Pilot[Any]) -> None:
+    await pilot.press(*"secret")
+
+
+def psk() -> App[Any]:
+    return CockpitApp(StartRequest(scenario="strongswan-psk"))
+
+
+SHOTS: list[tuple[str, Callable[[], App[Any]], Drive, tuple[int, int] | None]] = [
+    ("start", lambda: CockpitApp(StartRequest()), start, None),
+    ("main", psk, main_screen, None),
+    ("main-80x24", psk, main_screen, (80, 24)),
+    ("failing-step", psk, failing_step, None),
+    ("evidence", psk, evidence, None),
+    ("explain", psk, explain, None),
+    ("diagnosis", psk, diagnosis, None),
+    ("log", psk, log, None),
+    ("help", psk, help_screen, None),
+    ("palette", psk, palette, None),
+    ("password", PasswordShot, password, (80, 24)),
+]
+
+
+async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
+    written = []
+    for name, make, drive, own_size in SHOTS:
+        app = make()
+        async with app.run_test(size=own_size or size) as pilot:
+            await drive(pilot)
+            await pilot.pause()
+            path = Path(app.save_screenshot(f"{name}.svg", str(out)))
+        written.append(path)
+        print(f"{path}")
+    return written
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="100x32", help="terminal size, WIDTHxHEIGHT")
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    args = parser.parse_args()
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    asyncio.run(shoot(args.out, (width, height)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

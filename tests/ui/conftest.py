@@ -1,0 +1,91 @@
+"""Fixtures for the cockpit tests: a real sshd on 127.0.0.1 (tests/collectors' server),
+harmless test platforms, and a helper that waits for the app to reach a state."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from ipsec_tui.collectors.inventory import PeerConfig, Tunnel
+from ipsec_tui.platforms import PlatformSpec
+from tests.collectors.sshd_server import SshServer, free_port, start_sshd
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run `async def` tests in a fresh event loop (the project has no pytest-asyncio)."""
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    names = pyfuncitem._fixtureinfo.argnames
+    asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
+    return True
+
+
+@pytest.fixture(scope="session")
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
+    """A real OpenSSH server on 127.0.0.1 for the whole session, stopped by its PID."""
+    yield from start_sshd(tmp_path_factory.mktemp("ui-sshd"))
+
+
+def harmless_spec(*commands: str) -> PlatformSpec:
+    """A Linux platform named like a shipped one (so its captures parse as that platform),
+    whose only commands are harmless ones: `uname -a`, `sleep N`, `echo ...`."""
+    facts: dict[str, Any] = {f"fact{i}": [command] for i, command in enumerate(commands)}
+    return PlatformSpec.from_dict(
+        {
+            "name": "strongswan",
+            "device_type": "linux",
+            "shell": "posix",
+            "login_commands": ["", ""],
+            "facts": facts,
+        }
+    )
+
+
+def peer_of(server: SshServer, name: str, **changes: Any) -> PeerConfig:
+    peer = PeerConfig(
+        name=name,
+        host=server.host,
+        platform="strongswan",
+        username=server.username,
+        port=server.port,
+        auth="key",
+        key_file=server.client_key,
+        known_hosts=server.known_hosts,
+        timeout=10,
+        command_timeout=15,
+    )
+    return replace(peer, **changes)
+
+
+def tunnel_to_nowhere(server: SshServer) -> Tunnel:
+    """siteA is the real sshd; siteB points at a closed port on 127.0.0.1."""
+    return Tunnel("t", (peer_of(server, "siteA"), peer_of(server, "siteB", port=free_port())))
+
+
+async def wait_for(
+    pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 30.0
+) -> None:
+    """Let the app run until `condition()` holds (workers are threads: poll, never sleep blind)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {condition}")
+        await pilot.pause(0.05)
+    await pilot.pause()
+    await asyncio.sleep(0)
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "collections"
+    folder.mkdir()
+    return folder

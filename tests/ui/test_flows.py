@@ -1,0 +1,301 @@
+"""The cockpit driven by keys (App.run_test + Pilot) on the embedded demo captures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.command import CommandPalette
+from textual.widgets import DataTable, Input, OptionList
+
+from ipsec_tui.demo import demo_scenarios
+from ipsec_tui.domain.model import Status
+from ipsec_tui.ui.app import CockpitApp
+from ipsec_tui.ui.screens.explain import DetailScreen
+from ipsec_tui.ui.screens.help import HelpScreen
+from ipsec_tui.ui.screens.log import LogScreen
+from ipsec_tui.ui.screens.main import MainScreen
+from ipsec_tui.ui.screens.start import StartScreen
+from ipsec_tui.ui.session import StartRequest
+from ipsec_tui.ui.widgets.banner import DiagnosisBanner
+from ipsec_tui.ui.widgets.findings import FindingsTable
+from ipsec_tui.ui.widgets.steps import StepList
+from ipsec_tui.ui.widgets.text_lines import TextLines
+
+from .conftest import wait_for
+
+STEP_IDS = [
+    "collection",
+    "negotiation",
+    "sas",
+    "identity",
+    "proposals",
+    "selectors",
+    "path",
+    "rekey",
+]
+
+
+def main_screen(app: CockpitApp) -> MainScreen:
+    screen = app.screen
+    assert isinstance(screen, MainScreen), screen
+    return screen
+
+
+def showing(app: CockpitApp) -> object:
+    """The screen on top (typed loosely: the tests compare it across pushes and pops)."""
+    return app.screen
+
+
+def focused(screen: LogScreen) -> object:
+    return screen.focused
+
+
+def palette_offers(app: CockpitApp, text: str) -> bool:
+    lists = app.screen.query("#--results OptionList").results(OptionList)
+    return any(text in str(option.prompt) for found in lists for option in found.options)
+
+
+async def open_psk(pilot_app: CockpitApp, pilot: object) -> MainScreen:
+    from textual.pilot import Pilot
+
+    assert isinstance(pilot, Pilot)
+    await wait_for(pilot, lambda: isinstance(pilot_app.screen, MainScreen))
+    await wait_for(pilot, lambda: main_screen(pilot_app).session is not None)
+    return main_screen(pilot_app)
+
+
+async def test_demo_picker_lists_the_healthy_scenario_first_and_opens_one() -> None:
+    app = CockpitApp(StartRequest())
+    async with app.run_test(size=(100, 32)) as pilot:
+        assert isinstance(app.screen, StartScreen)
+        sources = app.screen.query_one("#sources", OptionList)
+        enabled = [o.id for o in sources.options if not o.disabled]
+        assert enabled[0] == "demo:strongswan-baseline"
+        assert sources.highlighted_option is not None
+        assert sources.highlighted_option.id == "demo:strongswan-baseline"
+        names = [s.name for s in demo_scenarios()]
+        for _ in range(names.index("strongswan-psk")):
+            await pilot.press("down")
+        assert sources.highlighted_option.id == "demo:strongswan-psk"
+        await pilot.press("enter")
+        screen = await open_psk(app, pilot)
+        diagnosis = screen.session.analysis.diagnosis if screen.session else None
+        assert diagnosis is not None
+        assert (diagnosis.cause, diagnosis.side) == ("psk-mismatch", "siteB")
+        banner = screen.query_one(DiagnosisBanner)
+        assert banner.state.diagnosis == diagnosis
+        assert banner.has_class("problem")
+        # o goes back to the picker, which still holds the list
+        await pilot.press("o")
+        assert isinstance(app.screen, StartScreen)
+
+
+async def test_moving_through_the_steps_shows_each_steps_findings() -> None:
+    app = CockpitApp(StartRequest(scenario="strongswan-psk"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_psk(app, pilot)
+        steps = screen.query_one(StepList)
+        table = screen.query_one(FindingsTable)
+        assert [o.id for o in steps.options] == STEP_IDS
+        # it opens on the first failing step, its first problem under the cursor
+        assert steps.highlighted_option is not None
+        assert steps.highlighted_option.id == "negotiation"
+        finding, row = table.current()
+        assert finding is not None and finding.status != Status.PASS and row is None
+        steps.focus()
+        await pilot.press("home")
+        seen = []
+        for _ in STEP_IDS:
+            assert table.view is not None and table.view.step is not None
+            seen.append(table.view.step.id)
+            await pilot.press("down")
+        assert seen == STEP_IDS
+        # n jumps from problem to problem, across steps
+        await pilot.press("home", "n")
+        assert screen.focused is table
+        first, _ = table.current()
+        assert first is not None and first.status != Status.PASS
+        visited = set()
+        for _ in range(6):
+            await pilot.press("n")
+            current, _ = table.current()
+            assert current is not None and current.status != Status.PASS
+            visited.add(current.check_id)
+        assert "identity.psk" in visited
+
+
+async def test_the_evidence_of_a_row_shows_both_peers_scrolled_to_its_lines() -> None:
+    app = CockpitApp(StartRequest(scenario="strongswan-psk"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_psk(app, pilot)
+        steps = screen.query_one(StepList)
+        steps.highlighted = STEP_IDS.index("identity")
+        await pilot.pause()
+        table = screen.query_one(FindingsTable)
+        table.focus()
+        index = next(i for i, f in enumerate(table.findings) if f.check_id == "identity.psk")
+        finding = table.findings[index]
+        assert finding.status == Status.FAIL and finding.evidence
+        table.move_to(index, 0 if finding.rows else None)
+        await pilot.press("enter")
+        assert screen.focused is not None and screen.focused.id == "evidence-text-a"
+        for side, peer in (("a", "siteA"), ("b", "siteB")):
+            view = screen.query_one(f"#evidence-text-{side}", TextLines)
+            doc = view.doc
+            assert doc is not None and doc.peer == peer
+            mine = [e for e in finding.evidence if e.peer == peer]
+            if not mine:
+                assert "no evidence" in doc.note
+                continue
+            first = mine[0]
+            assert first.line_start is not None
+            # the marked lines are the evidence's, and the view starts just above them
+            assert first.line_start - 1 in doc.marked
+            assert doc.lines[first.line_start - 1].strip()
+            assert view.first_visible_line <= first.line_start - 1
+            assert first.line_start - 1 < view.first_visible_line + view.size.height
+        # ] pages to the next piece of evidence (or output) of the focused peer
+        before = screen.query_one("#evidence-text-a", TextLines).doc
+        await pilot.press("right_square_bracket")
+        after = screen.query_one("#evidence-text-a", TextLines).doc
+        assert before is not None and after is not None
+        if before.count > 1:
+            assert after.position == (before.position + 1) % before.count
+        # escape goes back to the table, x explains the row
+        await pilot.press("escape")
+        assert screen.focused is table
+        await pilot.press("x")
+        assert isinstance(app.screen, DetailScreen)
+        text = str(app.screen.query_one("#detail-text").render())
+        assert finding.title.split(":")[0] in text
+        if finding.next_action:
+            assert finding.next_action[:30] in text
+        await pilot.press("escape")
+        assert showing(app) is screen
+
+
+async def test_the_log_view_merges_both_peers_and_filters() -> None:
+    app = CockpitApp(StartRequest(scenario="strongswan-psk"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_psk(app, pilot)
+        session = screen.session
+        assert session is not None
+        await pilot.press("l")
+        log = app.screen
+        assert isinstance(log, LogScreen)
+        table = log.query_one("#log-table", DataTable)
+        assert table.row_count == len(session.timeline) > 0
+        assert {e.peer for e in session.timeline} == {"siteA", "siteB"}
+        await pilot.press("slash")
+        assert isinstance(log.focused, Input)
+        await pilot.press(*"siteb auth")
+        shown = log.shown
+        assert shown and len(shown) < len(session.timeline)
+        assert all(e.peer == "siteB" and "auth" in e.text() for e in shown)
+        assert table.row_count == len(shown)
+        await pilot.press("enter")  # back to the table, the filter stays
+        assert focused(log) is table
+        await pilot.press("c")
+        assert log.causes_only
+        assert all(e.has_causes for e in log.shown)
+        await pilot.press("enter")  # the whole line, with its causes
+        assert isinstance(app.screen, DetailScreen)
+        detail = str(app.screen.query_one("#detail-text").render())
+        assert log.shown[0].event.causes[0] in detail
+        await pilot.press("escape")
+        await pilot.press("c", "slash", "escape")  # escape in a filled filter clears it
+        assert log.query_one("#log-filter", Input).value == ""
+        assert table.row_count == len(session.timeline)
+        await pilot.press("escape")
+        assert showing(app) is screen
+
+
+async def test_help_and_the_command_palette_reach_the_actions() -> None:
+    app = CockpitApp(StartRequest(scenario="strongswan-psk"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_psk(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = " ".join(f"{k} {about}" for k, about in app.screen.rows)
+        for action in ("IKE logs", "Explain the selected row", "Collect both peers again"):
+            assert action in keys
+        await pilot.press("escape")
+        assert showing(app) is screen
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"Log")
+        await wait_for(pilot, lambda: palette_offers(app, "Log"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, LogScreen))
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"step: rekey")
+        await wait_for(pilot, lambda: palette_offers(app, "Rekeying"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        steps = screen.query_one(StepList)
+        await wait_for(
+            pilot,
+            lambda: steps.highlighted_option is not None and steps.highlighted_option.id == "rekey",
+        )
+
+
+async def test_a_capture_folder_opens_and_reloads(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "cap"
+    shutil.copytree(demo_scenarios()[0].path, folder)
+    app = CockpitApp(StartRequest(capture=folder))
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await open_psk(app, pilot)
+        first = screen.session
+        assert first is not None and first.source.kind == "capture"
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen.session is not first)
+        assert screen.session is not None and screen.session.analysis.healthy
+
+
+async def test_a_broken_capture_says_why_in_the_banner(tmp_path: Path) -> None:
+    (tmp_path / "peer").mkdir()
+    (tmp_path / "peer" / "peer.yml").write_text("name: x\nplatform: nope\n")
+    app = CockpitApp(StartRequest(capture=tmp_path / "peer"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        banner = app.screen.query_one(DiagnosisBanner)
+        await wait_for(pilot, lambda: banner.state.error != "")
+        assert "platform" in banner.state.error
+
+
+async def test_an_unknown_scenario_falls_back_to_the_picker_with_the_error() -> None:
+    app = CockpitApp(StartRequest(scenario="no-such-thing"))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        assert any("no demo scenario" in str(n.message) for n in app._notifications)
+
+
+async def test_usable_at_80x24_with_no_color(monkeypatch: object) -> None:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = CockpitApp(StartRequest(scenario="strongswan-psk"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_psk(app, pilot)
+        assert app.no_color
+        region = app.screen.region
+        for selector in ("#banner", "#steps", "#findings", "#evidence", "Footer"):
+            widget = screen.query_one(selector)
+            assert region.contains_region(widget.region), selector
+            assert widget.region.height > 0, selector
+        # every step is visible and carries a mark that reads without colour
+        steps = screen.query_one(StepList)
+        assert steps.region.height >= len(STEP_IDS)
+        prompts = [str(o.prompt) for o in steps.options]
+        assert all(p[0] in "✔!✘?" for p in prompts)
+        # the footer shows the keys that matter
+        footer = " ".join(
+            str(b.binding.description) for b in screen.active_bindings.values() if b.binding.show
+        )
+        for word in ("Log", "Explain", "Next", "Help", "Quit"):
+            assert word in footer

@@ -1,0 +1,122 @@
+"""Snapshots of the cockpit's main screens (pytest-textual-snapshot, Textual pinned).
+
+Regenerate with `pytest tests/ui/test_snapshots.py --snapshot-update` and review the SVGs
+under tests/ui/__snapshots__/ by eye before committing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.app import App
+from textual.pilot import Pilot
+
+from ipsec_tui.ui.app import CockpitApp
+from ipsec_tui.ui.live import Login
+from ipsec_tui.ui.screens.main import MainScreen
+from ipsec_tui.ui.screens.password import PasswordScreen
+from ipsec_tui.ui.session import StartRequest
+from ipsec_tui.ui.widgets.findings import FindingsTable
+from ipsec_tui.ui.widgets.steps import StepList
+
+from .conftest import wait_for
+
+SnapCompare = Callable[..., bool]
+STEPS = ["collection", "negotiation", "sas", "identity", "proposals", "selectors", "path", "rekey"]
+
+
+async def _loaded(pilot: Pilot[Any]) -> MainScreen:
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+    screen = app.screen
+    assert isinstance(screen, MainScreen)
+    await wait_for(pilot, lambda: screen.session is not None)
+    await pilot.pause()
+    return screen
+
+
+async def _on_finding(pilot: Pilot[Any], step: str, check_id: str) -> MainScreen:
+    screen = await _loaded(pilot)
+    screen.query_one(StepList).highlighted = STEPS.index(step)
+    await pilot.pause()
+    table = screen.query_one(FindingsTable)
+    table.focus()
+    index = next(i for i, f in enumerate(table.findings) if f.check_id == check_id)
+    table.move_to(index, None)
+    await pilot.pause()
+    return screen
+
+
+def psk() -> CockpitApp:
+    return CockpitApp(StartRequest(scenario="strongswan-psk"))
+
+
+def test_main_screen(snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _loaded(pilot)
+
+    assert snap_compare(psk(), terminal_size=(100, 32), run_before=run_before)
+
+
+def test_failing_step(snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _on_finding(pilot, "identity", "identity.psk")
+
+    assert snap_compare(psk(), terminal_size=(100, 32), run_before=run_before)
+
+
+def test_evidence_pane(snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _on_finding(pilot, "identity", "identity.psk")
+        await pilot.press("enter", "z")
+        await pilot.pause()
+
+    assert snap_compare(psk(), terminal_size=(100, 32), run_before=run_before)
+
+
+def test_main_screen_at_80x24(snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _loaded(pilot)
+
+    assert snap_compare(psk(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_log_view_filtered(snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _loaded(pilot)
+        await pilot.press("l", "slash", *"auth")
+        await pilot.pause()
+
+    assert snap_compare(psk(), terminal_size=(100, 32), run_before=run_before)
+
+
+class PasswordDialogApp(App[None]):
+    """The password dialog over an empty cockpit screen, with a fixed keyring answer."""
+
+    CSS_PATH = CockpitApp.CSS_PATH
+    TITLE = "ipsec-tui"
+
+    def on_mount(self) -> None:
+        self.push_screen(
+            PasswordScreen(
+                Login("ops", "198.51.100.11"),
+                keyring_problem="no keyring backend is available on this machine (common on "
+                "headless servers: no Secret Service or KWallet)",
+            )
+        )
+
+
+def test_password_modal(snap_compare: SnapCompare) -> None:
+    from pathlib import Path
+
+    import ipsec_tui.ui.app as app_module
+
+    PasswordDialogApp.CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await pilot.press(*"secret")
+        await pilot.pause()
+
+    run: Callable[[Pilot[Any]], Awaitable[None]] = run_before
+    assert snap_compare(PasswordDialogApp(), terminal_size=(80, 24), run_before=run)
