@@ -20,14 +20,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from textual import events  # noqa: E402
 from textual.app import App  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
+from textual.widgets import TextArea  # noqa: E402
 
+from ipsec_tui.collectors.capture_io import read_peer  # noqa: E402
+from ipsec_tui.demo import demo_scenarios  # noqa: E402
 from ipsec_tui.ui.app import CockpitApp  # noqa: E402
 from ipsec_tui.ui.live import Login  # noqa: E402
 from ipsec_tui.ui.screens.main import MainScreen  # noqa: E402
 from ipsec_tui.ui.screens.password import PasswordScreen  # noqa: E402
-from ipsec_tui.ui.session import StartRequest  # noqa: E402
+from ipsec_tui.ui.session import Source, StartRequest  # noqa: E402
 from ipsec_tui.ui.widgets.findings import FindingsTable  # noqa: E402
 from ipsec_tui.ui.widgets.steps import StepList  # noqa: E402
 
@@ -125,8 +129,46 @@ async def password(pilot: Pilot[Any]) -> None:
     await pilot.press(*"secret")
 
 
+async def notes(pilot: Pilot[Any]) -> None:
+    await loaded(pilot)
+    await pilot.press("e")
+    pilot.app.post_message(
+        events.Paste(
+            "14:05 siteA's side collected; siteB belongs to ACME (ticket 4711).\n"
+            "14:20 ACME confirms they rotated siteB's PSK yesterday.\n"
+            "Next: agree a new key by phone, not by mail."
+        )
+    )
+
+
+def psk_peer(name: str) -> Path:
+    scenario = next(s for s in demo_scenarios() if s.name == "strongswan-psk")
+    return scenario.path / name
+
+
+async def paste(pilot: Pilot[Any]) -> None:
+    """Only siteA collected; siteB's terminal transcript (from the partner) pasted in."""
+    await loaded(pilot)
+    await pilot.press("t")
+    side_b = read_peer(psk_peer("siteB"))
+    lines = []
+    shown = ("swanctl --list-sas", "ip -br addr", "swanctl --list-conns")
+    for record in (r for r in side_b.commands if r.command in shown):
+        lines.append(f"root@siteB:~# {record.command}")
+        lines.extend((side_b.output_of(record) or "").rstrip("\n").split("\n"))
+    lines.append("root@siteB:~# ")
+    pilot.app.post_message(events.Paste("\n".join(lines)))
+    await pilot.pause()
+    pilot.app.screen.query_one(TextArea).move_cursor((0, 0))  # the top of what was pasted
+
+
 def psk() -> App[Any]:
     return CockpitApp(StartRequest(scenario="strongswan-psk"))
+
+
+def one_peer() -> App[Any]:
+    # the label stands for what the title shows on a real box: no path of this checkout
+    return CockpitApp(Source("capture", "capture ./ticket-4711/siteA", path=psk_peer("siteA")))
 
 
 SHOTS: list[tuple[str, Callable[[], App[Any]], Drive, tuple[int, int] | None]] = [
@@ -141,6 +183,8 @@ SHOTS: list[tuple[str, Callable[[], App[Any]], Drive, tuple[int, int] | None]] =
     ("help", psk, help_screen, None),
     ("palette", psk, palette, None),
     ("password", PasswordShot, password, (80, 24)),
+    ("notes", psk, notes, None),
+    ("paste", one_peer, paste, None),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ipsec_tui.checks.pair import Pair
 from ipsec_tui.checks.registry import all_checks
 from ipsec_tui.domain.model import Finding, Status, StepResult
@@ -23,7 +25,10 @@ def run_steps(pair: Pair, steps: list[tuple[str, str, tuple[str, ...]]]) -> list
         for check_id in check_ids:
             check = checks[check_id]
             try:
-                findings.append(check.fn(pair, step_id))
+                finding = check.fn(pair, step_id)
+                # a row unknown on both sides says nothing: keep the table to what is known
+                known = tuple(r for r in finding.rows if r.a is not None or r.b is not None)
+                findings.append(replace(finding, rows=known) if known != finding.rows else finding)
             except Exception as exc:  # report, keep going
                 findings.append(
                     Finding(

@@ -77,7 +77,8 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
+    """fsync a folder so a rename in it survives a crash (best effort)."""
     try:
         descriptor = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -170,10 +171,10 @@ def write_peer(
     for name, text in files.items():
         if name != PEER_FILE:
             _write_atomic(folder / name, text)
-    _sync_folder(folder)
+    sync_folder(folder)
     peer_file = folder / PEER_FILE
     _write_atomic(peer_file, files[PEER_FILE])  # last: it only ever names files already written
-    _sync_folder(folder)
+    sync_folder(folder)
     return peer_file
 
 

@@ -31,8 +31,13 @@ def demo_scenarios() -> list[DemoScenario]:
             continue
         meta = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
         impl = meta.get("impl_b", "")
-        found.append(DemoScenario(folder.name, f"{meta.get('summary', folder.name)} "
-                                  f"(siteB: {impl})", str(meta.get("expected_cause", "")),
-                                  folder))
+        found.append(
+            DemoScenario(
+                folder.name,
+                f"{meta.get('summary', folder.name)} (siteB: {impl})",
+                str(meta.get("expected_cause", "")),
+                folder,
+            )
+        )
     found.sort(key=lambda s: (s.expected_cause != "healthy", s.name))
     return found

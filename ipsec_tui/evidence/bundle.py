@@ -371,16 +371,9 @@ def _write_zip_atomically(target: Path, members: Mapping[str, bytes], created_at
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    try:
-        descriptor = os.open(target.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+    from ipsec_tui.collectors.capture_io import sync_folder
+
+    sync_folder(target.parent)
 
 
 # --- scanning --------------------------------------------------------------------------------

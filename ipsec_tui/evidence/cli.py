@@ -159,13 +159,18 @@ def run_open(args: argparse.Namespace) -> int:
         app = None
     if app is not None and hasattr(app, "run_bundle"):
         return int(app.run_bundle(args.bundle) or 0)
+    return print_bundle(args.bundle)
 
+
+def print_bundle(path: Path) -> int:
+    """A bundle without the cockpit: the check result and the operator's notes (exit as
+    ``check``). The cockpit's ``run_bundle`` calls it too when there is no terminal."""
     from ipsec_tui.analysis import analyse_captures
     from ipsec_tui.evidence.bundle import open_bundle
     from ipsec_tui.report_text import print_analysis
 
-    captures, notes, manifest = open_bundle(args.bundle)
-    print(f"{args.bundle}: made {manifest.created_at} by {manifest.tool}")
+    captures, notes, manifest = open_bundle(path)
+    print(f"{path}: made {manifest.created_at} by {manifest.tool}")
     analysis = analyse_captures(captures)
     print_analysis(analysis)
     print("\nOperator's notes:")

@@ -54,8 +54,9 @@ def record(
             if fault is None:  # the baseline itself cannot install its child SA here
                 scenario["expected_cause"] = "sa-install-failed"
                 scenario["fault_side"] = "siteB"
-                scenario["summary"] = ("baseline on a kernel without ESP, Libreswan cannot "
-                                       "install the child SA")
+                scenario["summary"] = (
+                    "baseline on a kernel without ESP, Libreswan cannot install the child SA"
+                )
         (target / "scenario.yml").write_text(yaml.safe_dump(scenario, sort_keys=False))
         say(f"recorded {name} -> {target}")
         written.append(target)

@@ -268,8 +268,11 @@ def parse_peer(capture: PeerCapture) -> PeerModel:
         )
         results.append(result)
         # the IKE log was collected even when it is empty: a silent log is evidence too
-        if fragment.log or (log_file is None and _is_log(capture.platform, record.command)
-                            and result.status != ParseStatus.FAILED):
+        if fragment.log or (
+            log_file is None
+            and _is_log(capture.platform, record.command)
+            and result.status != ParseStatus.FAILED
+        ):
             log_file = record.file
         _merge(merged, fragment)
     model = PeerModel(

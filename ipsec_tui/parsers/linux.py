@@ -375,4 +375,3 @@ def parse_date(text: str, ctx: ParseContext) -> Fragment:
         if item.get("device_time"):
             return Fragment(notes=[f"device clock: {item['device_time']}"], understood=True)
     return Fragment()
-

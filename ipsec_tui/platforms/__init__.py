@@ -194,8 +194,9 @@ def _deny_reason(tokens: list[str], *, shell: bool) -> str | None:
         word = lowered.lstrip("-")
         # an option's parts are words too (`--load-all`); a plain word is one name
         # (`transform-set`, `ike-sa` are names of what is shown, not verbs)
-        parts = [part for part in _WORD_PARTS.split(lowered) if part] if token.startswith("-") \
-            else []
+        parts = (
+            [part for part in _WORD_PARTS.split(lowered) if part] if token.startswith("-") else []
+        )
         for part in [word, *parts]:
             if part in SHELL_WORDS:
                 if part not in _SHELL_ONLY or (shell and position == 0):

@@ -24,7 +24,11 @@ def register(sub: Any) -> None:
         "the evidence and the diagnosis.",
     )
     cockpit.add_argument(
-        "capture", nargs="?", type=Path, metavar="DIR", help="a capture folder to open"
+        "capture",
+        nargs="?",
+        type=Path,
+        metavar="DIR",
+        help="a capture folder (or an evidence bundle, FILE.zip) to open",
     )
     cockpit.add_argument("--inventory", type=Path, help="inventory file (tunnels and peers)")
     cockpit.add_argument("--tunnel", help="collect this tunnel of the inventory at once")
@@ -44,7 +48,10 @@ def cmd_cockpit(args: argparse.Namespace) -> int:
     if args.tunnel and not args.inventory:
         raise UserError("--tunnel needs --inventory FILE")
     if args.capture is not None and not args.capture.is_dir():
-        raise UserError(f"{args.capture}: not a capture folder")
+        from ipsec_tui.evidence.bundle import is_bundle_path
+
+        if not (args.capture.is_file() and is_bundle_path(args.capture)):
+            raise UserError(f"{args.capture}: neither a capture folder nor a bundle (.zip)")
     if args.inventory is not None:
         from ipsec_tui.collectors.inventory import load_inventory
 
@@ -74,9 +81,13 @@ def run_demo(scenario: str | None = None) -> int:
     return run_cockpit(StartRequest(scenario=scenario))
 
 
-def run_cockpit(start: Any) -> int:
+def has_terminal() -> bool:
     terminal = sys.__stderr__  # where textual draws
-    if not (sys.stdin.isatty() and terminal is not None and terminal.isatty()):
+    return sys.stdin.isatty() and terminal is not None and terminal.isatty()
+
+
+def run_cockpit(start: Any) -> int:
+    if not has_terminal():
         raise UserError(
             "the cockpit needs a terminal; without one use `ipsec-tui check DIR` "
             "(text or --json) on a capture"

@@ -15,7 +15,7 @@ from textual.message import Message
 from ipsec_tui.collectors.run import CollectionResult
 from ipsec_tui.domain.capture import PeerCapture
 from ipsec_tui.ui.live import Credentials, PeerProgress
-from ipsec_tui.ui.session import Session
+from ipsec_tui.ui.session import Session, Transcript
 
 
 @dataclass
@@ -86,4 +86,40 @@ class CollectionFailed(Message, bubble=False):
     """The collection could not start or crashed; nothing more will come."""
 
     error: str
+    generation: int
+
+
+@dataclass
+class BundleExported(Message, bubble=False):
+    """The evidence bundle was written."""
+
+    path: Path
+    files: int
+    diagnosis: str  # e.g. "psk-mismatch on siteB"
+
+
+@dataclass
+class ExportFailed(Message, bubble=False):
+    """The bundle was not written (the writer refused, or the disk did); nothing is left."""
+
+    error: str
+
+
+@dataclass
+class OtherSidePasted(Message, bubble=False):
+    """A pasted transcript became the missing peer, written beside the other in `folder`."""
+
+    session: Session
+    folder: Path
+    peer: str
+    warnings: tuple[str, ...]
+    generation: int
+
+
+@dataclass
+class PasteFailed(Message, bubble=False):
+    """A pasted transcript could not be imported; `transcript` lets the dialog reopen with it."""
+
+    error: str
+    transcript: Transcript
     generation: int

@@ -17,8 +17,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from ipsec_tui.collectors.inventory import PeerConfig
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 SSH_KEYGEN = shutil.which("ssh-keygen") or "/usr/bin/ssh-keygen"
@@ -55,6 +58,18 @@ class SshServer:
     def logins(self) -> int:
         """How many logins sshd accepted so far."""
         return self.log.read_text(errors="replace").count("Accepted publickey")
+
+
+def peer_config(server: SshServer, name: str = "siteA", **changes: Any) -> PeerConfig:
+    """An inventory peer logging in to this test server with its key, host key verified."""
+    fields: dict[str, Any] = {
+        "name": name, "host": server.host, "platform": "testlinux",
+        "username": server.username, "port": server.port, "auth": "key",
+        "key_file": server.client_key, "known_hosts": server.known_hosts, "timeout": 10,
+        "command_timeout": 10,
+    }  # fmt: skip
+    fields.update(changes)
+    return PeerConfig(**fields)
 
 
 def free_port() -> int:

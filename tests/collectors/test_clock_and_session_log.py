@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sshd_server import SshServer
+from sshd_server import SshServer, peer_config
 
 from ipsec_tui.cli import main
 from ipsec_tui.collectors.capture_io import read_capture, read_peer, write_peer
@@ -85,18 +85,7 @@ def _spec() -> PlatformSpec:
 
 
 def _peer(server: SshServer) -> PeerConfig:
-    return PeerConfig(
-        name="siteA",
-        host=server.host,
-        platform="clocklinux",
-        username=server.username,
-        port=server.port,
-        auth="key",
-        key_file=server.client_key,
-        known_hosts=server.known_hosts,
-        timeout=10,
-        command_timeout=10,
-    )
+    return peer_config(server, platform="clocklinux")
 
 
 def test_collection_measures_the_clock_and_keeps_the_session_log_in_memory(

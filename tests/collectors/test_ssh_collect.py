@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sshd_server import SshServer, free_port, keygen
+from sshd_server import SshServer, free_port, keygen, peer_config
 
 from ipsec_tui.collectors.capture_io import read_capture, read_peer, write_peer
 from ipsec_tui.collectors.inventory import JumpHost, PeerConfig, Tunnel
@@ -52,19 +51,7 @@ def notes(tmp_path: Path) -> Path:
 
 
 def peer_of(server: SshServer, name: str = "siteA", **changes: Any) -> PeerConfig:
-    peer = PeerConfig(
-        name=name,
-        host=server.host,
-        platform="testlinux",
-        username=server.username,
-        port=server.port,
-        auth="key",
-        key_file=server.client_key,
-        known_hosts=server.known_hosts,
-        timeout=10,
-        command_timeout=1.5,
-    )
-    return replace(peer, **changes)
+    return peer_config(server, name, **{"command_timeout": 1.5, **changes})
 
 
 def test_full_collection_records_outputs_timestamps_and_timeout(

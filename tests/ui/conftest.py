@@ -7,7 +7,6 @@ import asyncio
 import inspect
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from textual.pilot import Pilot
 
 from ipsec_tui.collectors.inventory import PeerConfig, Tunnel
 from ipsec_tui.platforms import PlatformSpec
-from tests.collectors.sshd_server import SshServer, free_port, start_sshd
+from tests.collectors.sshd_server import SshServer, free_port, peer_config, start_sshd
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -51,19 +50,7 @@ def harmless_spec(*commands: str) -> PlatformSpec:
 
 
 def peer_of(server: SshServer, name: str, **changes: Any) -> PeerConfig:
-    peer = PeerConfig(
-        name=name,
-        host=server.host,
-        platform="strongswan",
-        username=server.username,
-        port=server.port,
-        auth="key",
-        key_file=server.client_key,
-        known_hosts=server.known_hosts,
-        timeout=10,
-        command_timeout=15,
-    )
-    return replace(peer, **changes)
+    return peer_config(server, name, **{"platform": "strongswan", "command_timeout": 15, **changes})
 
 
 def tunnel_to_nowhere(server: SshServer) -> Tunnel:

@@ -7,6 +7,7 @@ under tests/ui/__snapshots__/ by eye before committing them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from textual.app import App
@@ -15,8 +16,10 @@ from textual.pilot import Pilot
 from ipsec_tui.ui.app import CockpitApp
 from ipsec_tui.ui.live import Login
 from ipsec_tui.ui.screens.main import MainScreen
+from ipsec_tui.ui.screens.notes import NotesScreen
 from ipsec_tui.ui.screens.password import PasswordScreen
-from ipsec_tui.ui.session import StartRequest
+from ipsec_tui.ui.screens.paste import PasteScreen
+from ipsec_tui.ui.session import StartRequest, Transcript
 from ipsec_tui.ui.widgets.findings import FindingsTable
 from ipsec_tui.ui.widgets.steps import StepList
 
@@ -120,3 +123,54 @@ def test_password_modal(snap_compare: SnapCompare) -> None:
 
     run: Callable[[Pilot[Any]], Awaitable[None]] = run_before
     assert snap_compare(PasswordDialogApp(), terminal_size=(80, 24), run_before=run)
+
+
+STYLESHEET = str(Path(__file__).resolve().parents[2] / "ipsec_tui" / "ui" / "app.tcss")
+
+
+class DialogApp(App[None]):
+    """One of the cockpit's dialogs over an empty screen (no capture path in the picture)."""
+
+    CSS_PATH = STYLESHEET
+    TITLE = "ipsec-tui"
+
+    def __init__(self, dialog: Any) -> None:
+        super().__init__()
+        self.dialog = dialog
+
+    def on_mount(self) -> None:
+        self.push_screen(self.dialog)
+
+
+NOTES = (
+    "14:05 partner (ACME NOC, ticket 4711) confirms siteB's PSK was rotated yesterday.\n"
+    "siteA unchanged since March.\n"
+)
+TRANSCRIPT = (
+    "root@siteB:~# swanctl --list-sas\n"
+    "root@siteB:~# ip -br addr\n"
+    "lo               UNKNOWN        127.0.0.1/8 ::1/128\n"
+    "eth0             UP             203.0.113.2/24\n"
+    "eth1             UP             10.2.0.1/24\n"
+    "root@siteB:~# "
+)
+
+
+def test_notes_dialog(snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await pilot.press(*"asked them to send theirs")
+        await pilot.pause()
+
+    app = DialogApp(NotesScreen(NOTES, "from the bundle (made 2026-11-26T20:50:02Z by ipsec-tui)"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_paste_dialog(snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await pilot.pause()
+
+    platforms = ("cisco_iosxe", "libreswan", "strongswan")
+    dialog = PasteScreen(
+        platforms, side="B", transcript=Transcript(TRANSCRIPT, "strongswan", "siteB")
+    )
+    assert snap_compare(DialogApp(dialog), terminal_size=(80, 24), run_before=run_before)

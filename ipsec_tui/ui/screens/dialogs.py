@@ -1,4 +1,4 @@
-"""Small dialogs of the start screen: a folder or file to open, a quick connection."""
+"""Small dialogs: a capture, bundle or file to open, a bundle to write, a quick connection."""
 
 from __future__ import annotations
 
@@ -11,21 +11,48 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets.select import NoSelection
 
 from ipsec_tui.collectors.inventory import AUTH_METHODS, Tunnel, parse_inventory
 from ipsec_tui.errors import UserError
 
 
+def path_problem(path: Path, want: str) -> str | None:
+    """Why `path` does not fit `want`, or None. `want`: "dir" (a capture folder), "file" (an
+    inventory), "capture" (a capture folder or a bundle), "new" (a bundle to write)."""
+    from ipsec_tui.evidence.bundle import is_bundle_path
+
+    if want == "dir" and not path.is_dir():
+        return f"{path}: not a folder"
+    if want == "file" and not path.is_file():
+        return f"{path}: not a file"
+    if want == "capture" and not (path.is_dir() or (path.is_file() and is_bundle_path(path))):
+        return f"{path}: neither a capture folder nor a bundle (.zip)"
+    if want == "new":
+        if path.is_dir():
+            return f"{path}: is a folder; give the bundle's file name (…/ticket.zip)"
+        if path.exists():
+            return f"{path}: already exists; choose another name"
+        if not path.parent.is_dir():
+            return f"{path.parent}: no such folder"
+        if path.suffix.lower() != ".zip":
+            return f"{path}: a bundle's name ends in .zip"
+    return None
+
+
 class PathScreen(ModalScreen[Path | None]):
-    """Asks for a path; `want` is "dir" (a capture folder) or "file" (an inventory)."""
+    """Asks for a path; `want` says what it must be (see `path_problem`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="path.cancel"),
     ]
 
-    def __init__(self, title: str, prompt: str, want: str, value: str = "") -> None:
+    def __init__(
+        self, title: str, prompt: str, want: str, value: str = "", *, ok_label: str = "Open"
+    ) -> None:
         super().__init__()
         self._title, self._prompt, self._want, self._value = title, prompt, want, value
+        self._ok_label = ok_label
 
     def compose(self) -> ComposeResult:
         with Vertical(id="path-dialog", classes="dialog"):
@@ -33,7 +60,7 @@ class PathScreen(ModalScreen[Path | None]):
             yield Input(self._value, placeholder="path", id="path-input")
             yield Static("", id="path-error", classes="error-text")
             with Horizontal(classes="buttons"):
-                yield Button("Open", id="path-ok", variant="primary", compact=True)
+                yield Button(self._ok_label, id="path-ok", variant="primary", compact=True)
                 yield Button("Cancel", id="path-cancel", compact=True)
 
     def on_mount(self) -> None:
@@ -43,13 +70,7 @@ class PathScreen(ModalScreen[Path | None]):
     def _submit(self) -> None:
         text = self.query_one("#path-input", Input).value.strip()
         path = Path(text).expanduser()
-        problem = None
-        if not text:
-            problem = "type a path"
-        elif self._want == "dir" and not path.is_dir():
-            problem = f"{path}: not a folder"
-        elif self._want == "file" and not path.is_file():
-            problem = f"{path}: not a file"
+        problem = "type a path" if not text else path_problem(path, self._want)
         if problem:
             self.query_one("#path-error", Static).update(problem)
             return
@@ -115,7 +136,7 @@ class QuickConnectScreen(ModalScreen[Tunnel | None]):
 
     def compose(self) -> ComposeResult:
         choices = [(name, name) for name in self._platforms]
-        first: str | object = Select.BLANK
+        first: str | NoSelection = Select.NULL
         if self._platforms:
             first = "strongswan" if "strongswan" in self._platforms else self._platforms[0]
         with Vertical(id="quick-dialog", classes="dialog"):
@@ -159,7 +180,7 @@ class QuickConnectScreen(ModalScreen[Tunnel | None]):
         widget = self.query_one(selector)
         if isinstance(widget, Select):
             value = widget.value
-            return "" if value is Select.BLANK else str(value)
+            return "" if value is Select.NULL else str(value)
         assert isinstance(widget, Input)
         return widget.value
 

@@ -23,6 +23,8 @@ GUIDE = "\n".join(
         "Marks: ✔ ok   ! warning   ✘ FAIL   ? unknown (a side not collected or not parsed)",
         "Rows: ≠ the peers differ   = they agree   (blank) not comparable",
         "Evidence: ▶ marks the lines behind the selected finding in each peer's raw output",
+        "Notes (e) and the evidence bundle (b) go into the ticket together; with one peer "
+        "missing, t pastes the other side's terminal transcript; ✎ in the title: notes.",
         "Tab / Shift+Tab move between panes; Ctrl+P searches every action.",
         "",
     )

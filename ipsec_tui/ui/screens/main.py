@@ -1,6 +1,7 @@
 """The cockpit: diagnosis banner, ordered steps, the selected step's comparison table and the
-evidence behind the selected row, for both peers. Starts the workers that load, collect and
-analyse; the widgets only render what they post back."""
+evidence behind the selected row, for both peers. Starts the workers that load, collect,
+analyse, export the evidence bundle and import a pasted other side; the widgets only render
+what they post back. The operator's notes live here, with the screen, across re-analyses."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.worker import Worker, get_current_worker
 
-from ipsec_tui.collectors.run import ProgressEvent
+from ipsec_tui.collectors.run import CollectionResult, ProgressEvent
 from ipsec_tui.domain.capture import PeerCapture
 from ipsec_tui.domain.model import Finding, Row, Status
 from ipsec_tui.errors import UserError
@@ -36,20 +37,37 @@ from ipsec_tui.ui.live import (
 )
 from ipsec_tui.ui.messages import (
     AnalysisFailed,
+    BundleExported,
     CollectionFailed,
     CollectionFinished,
     CollectionStarted,
     CredentialsLookedUp,
+    ExportFailed,
+    OtherSidePasted,
+    PasteFailed,
     PeerCollected,
     PeerProgressed,
     SessionAnalysed,
 )
 from ipsec_tui.ui.offload import Cancelled
 from ipsec_tui.ui.palette import PaletteCommand
-from ipsec_tui.ui.session import Session, Source, analyse, load
+from ipsec_tui.ui.session import (
+    ExportRequest,
+    PasteRequest,
+    Session,
+    Source,
+    Transcript,
+    analyse,
+    default_bundle_path,
+    export_bundle,
+    load,
+    paste_other_side,
+    pasted_source,
+)
 from ipsec_tui.ui.widgets.banner import BannerState, DiagnosisBanner
 from ipsec_tui.ui.widgets.evidence_pane import EvidencePane
 from ipsec_tui.ui.widgets.findings import FindingsTable, FindingsView
+from ipsec_tui.ui.widgets.footer import CockpitFooter
 from ipsec_tui.ui.widgets.progress import CollectionPanel
 from ipsec_tui.ui.widgets.steps import StepList
 
@@ -137,10 +155,32 @@ class MainScreen(Screen[None]):
             id="main.cancel",
         ),
         Binding(
+            "e",
+            "notes",
+            "Notes",
+            tooltip="The operator's notes: kept for the evidence bundle (notes.md)",
+            id="main.notes",
+        ),
+        Binding(
+            "b",
+            "export_bundle",
+            "Bundle",
+            tooltip="Export the evidence bundle (one zip for the ticket) of what is shown",
+            id="main.bundle",
+        ),
+        Binding(
+            "t",
+            "paste_other_side",
+            "Paste the other side",
+            tooltip="Paste the other side: the missing peer's terminal transcript (partner, cloud)",
+            show=False,
+            id="main.paste",
+        ),
+        Binding(
             "o",
             "open",
             "Open",
-            tooltip="Pick another tunnel, capture folder or demo scenario",
+            tooltip="Pick another tunnel, capture folder, bundle or demo scenario",
             id="main.open",
         ),
         Binding("escape", "back", "Back", show=False, id="main.back"),
@@ -172,6 +212,12 @@ class MainScreen(Screen[None]):
         self._row: Row | None = None
         self._choices = [0, 0]
         self._evidence_key: tuple[int, int, int] | None = None
+        self.notes = ""  # the operator's notes: survive re-analyses, go into the bundle
+        self._notes_adopted = False  # a bundle's notes were taken over once
+        self._collection: CollectionResult | None = None  # the last live collection
+        self._pasted: Path | None = None  # the capture folder written by the last paste
+        self._paste_id = 0
+        self._paste_hinted = False
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -185,7 +231,8 @@ class MainScreen(Screen[None]):
                 yield FindingsTable(id="findings")
                 yield Static("", id="row-explain")
                 yield EvidencePane(id="evidence")
-        yield Footer()
+        # at 80 columns the new keys give way to help and quit (? and ctrl+p list them)
+        yield CockpitFooter(optional=("notes", "export_bundle"))
 
     def on_mount(self) -> None:
         self.query_one("#steps", StepList).border_title = "Steps"
@@ -204,6 +251,8 @@ class MainScreen(Screen[None]):
         if self.source.live:
             self._captures = [None, None]
             self._collection_id += 1
+            self._collection = None
+            self._pasted = None
             self._cancelling = False
             self._set_banner(waiting="looking up credentials…")
             self._look_up_credentials(self._collection_id)
@@ -361,6 +410,24 @@ class MainScreen(Screen[None]):
     def on_session_analysed(self, message: SessionAnalysed) -> None:
         if message.generation == self._analysis_id:
             self.session = message.session
+            self._adopt_notes(message.session)
+
+    def _adopt_notes(self, session: Session) -> None:
+        """A bundle's notes become the screen's notes once, and say so (e shows them)."""
+        carried = session.info.notes
+        if self._notes_adopted or not carried.strip():
+            return
+        self._notes_adopted = True
+        if not self.notes.strip():
+            self.notes = carried
+        self._set_title()
+        first = [line for line in carried.strip().splitlines() if line.strip()][:3]
+        self.notify(
+            "\n".join(first) + "\n(e shows all the notes)",
+            title="the operator's notes in this bundle",
+            timeout=12,
+            markup=False,
+        )
 
     def on_analysis_failed(self, message: AnalysisFailed) -> None:
         if message.generation == self._analysis_id:
@@ -393,6 +460,7 @@ class MainScreen(Screen[None]):
             return
         self._collection_done()
         result = message.result
+        self._collection = result
         if result.cancelled:
             self.notify("collection cancelled: showing what was collected", severity="warning")
         elif result.failures:
@@ -428,6 +496,21 @@ class MainScreen(Screen[None]):
         self.query_one("#steps", StepList).show_steps(session.analysis.steps)
         self._show_step()
         self.refresh_bindings()
+        self._hint_paste(session)
+
+    def _hint_paste(self, session: Session) -> None:
+        """Once per screen: with one peer only, say that its other side can be pasted."""
+        side = session.paste_side()
+        if self._paste_hinted or side is None or session.partial or self._collecting:
+            return
+        self._paste_hinted = True
+        shown = session.peer_names()[1 - side]
+        self.notify(
+            f"only {shown} is here: if the other side is a partner's or a cloud's, t pastes "
+            "what their terminal showed",
+            timeout=10,
+            markup=False,
+        )
 
     def watch_progress(self, progress: tuple[PeerProgress | None, PeerProgress | None]) -> None:
         panel = self.query_one("#collection", CollectionPanel)
@@ -441,9 +524,12 @@ class MainScreen(Screen[None]):
         text.append(self.source.label)
         if self._out_dir is not None:
             text.append(f"  → {self._out_dir}", style="dim")
+        if self.notes.strip():
+            text.append("  ✎ notes", style="bold reverse")
         session = self.session
         if session is not None:
             text.append("   ")
+            paste_side = None if self._collecting else session.paste_side()
             for index, peer in enumerate(session.peers):
                 if index:
                     text.append(" ⇄ ")
@@ -452,6 +538,8 @@ class MainScreen(Screen[None]):
                 if peer is not None:
                     detail = ", ".join(x for x in (peer.platform, peer.host) if x)
                     text.append(f" ({detail})", style="dim")
+                if index == paste_side:
+                    text.append(" (t: paste it)", style="italic")
         self.query_one("#title-bar", Static).update(text)
 
     def _set_banner(self, *, waiting: str = "", error: str = "") -> None:
@@ -534,6 +622,11 @@ class MainScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
             return self._collecting
+        if action == "export_bundle":
+            return True if self.session is not None and not self._collecting else None
+        if action == "paste_other_side":  # hidden unless one side is missing
+            session = self.session
+            return not self._collecting and session is not None and session.paste_side() is not None
         if action == "recollect":
             return not self._collecting if self.source.live else self.source.kind == "capture"
         if action in (
@@ -646,6 +739,177 @@ class MainScreen(Screen[None]):
         elif focused is not None and focused.id == "findings":
             self.query_one("#steps").focus()
 
+    # --- notes, the evidence bundle, the other side pasted ---------------------------------
+
+    def action_notes(self) -> None:
+        from ipsec_tui.ui.screens.notes import NotesScreen
+
+        def edited(notes: str | None) -> None:
+            if notes is not None and notes != self.notes:
+                self.notes = notes
+                self._set_title()
+                self.notify("notes kept: b exports them with the bundle", timeout=3)
+
+        origin = ""
+        if self.session is not None and self.session.info.origin and self._notes_adopted:
+            origin = f"from the bundle ({self.session.info.origin})"
+        self.app.push_screen(NotesScreen(self.notes, origin), edited)
+
+    def action_export_bundle(self) -> None:
+        from ipsec_tui.ui.screens.dialogs import PathScreen
+
+        session = self.session
+        if session is None or self._collecting:
+            self.notify("nothing to export yet: wait for the collection", severity="warning")
+            return
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self._export(self._export_request(session, path))
+
+        default = default_bundle_path(session.info.tunnel)
+        self.app.push_screen(
+            PathScreen(
+                "Export the evidence bundle",
+                "Write the bundle (capture, analysis, report, notes) to:",
+                "new",
+                f"./{default}",
+                ok_label="Export",
+            ),
+            chosen,
+        )
+
+    def _export_request(self, session: Session, out: Path) -> ExportRequest:
+        collection = self._collection
+        as_collected = (
+            collection is not None and self._pasted is None and self._out_dir == collection.out_dir
+        )
+        return ExportRequest(
+            out=out,
+            captures=tuple(c for c in session.captures if c is not None),
+            info=session.info,
+            notes=self.notes,
+            passwords=tuple(dict.fromkeys(self._passwords.values())),
+            collection=collection if self.source.live else None,
+            as_collected=as_collected,
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
+    def _export(self, request: ExportRequest) -> None:
+        try:
+            written = export_bundle(request)
+        except Exception as exc:  # the writer's refusal, a full disk: a message, no traceback
+            self.post_message(ExportFailed(_describe(exc)))
+        else:
+            diagnosis = written.analysis.diagnosis
+            cause = diagnosis.cause + (f" on {diagnosis.side}" if diagnosis.side else "")
+            self.post_message(BundleExported(written.path, len(written.manifest.files), cause))
+
+    def on_bundle_exported(self, message: BundleExported) -> None:
+        self.notify(
+            f"{message.path}\n{message.files} files; diagnosis: {message.diagnosis}",
+            title="bundle written",
+            timeout=10,
+            markup=False,
+        )
+
+    def on_export_failed(self, message: ExportFailed) -> None:
+        self.notify(
+            message.error, title="bundle not written", severity="error", timeout=20, markup=False
+        )
+
+    def action_paste_other_side(self) -> None:
+        self._ask_paste()
+
+    def _ask_paste(self, transcript: Transcript | None = None, error: str = "") -> None:
+        """The paste dialog: empty, or again with what was pasted and why it failed."""
+        from ipsec_tui.platforms import available_platforms
+        from ipsec_tui.ui.screens.paste import PasteScreen
+
+        session = self.session
+        side = session.paste_side() if session is not None else None
+        if session is None or side is None or self._collecting:
+            self.notify("both peers are here: nothing to paste", severity="warning")
+            return
+        kept = session.captures[1 - side]
+        assert kept is not None
+        if transcript is None:
+            transcript = Transcript("", *self._paste_defaults(session, side, kept.platform))
+
+        def pasted(answer: Transcript | None) -> None:
+            if answer is not None:
+                self._paste_id += 1
+                self._analysis_id += 1
+                base = self.source.path if self.source.live else self._work_dir()
+                request = PasteRequest(answer, kept, side, session.info, base)
+                self._set_banner(waiting=f"importing the pasted side as peer {'AB'[side]}…")
+                self._paste(request, self._paste_id, self._analysis_id)
+
+        platforms = available_platforms()
+        screen = PasteScreen(platforms, side="AB"[side], transcript=transcript, error=error)
+        self.app.push_screen(screen, pasted)
+
+    def _paste_defaults(self, session: Session, side: int, kept_platform: str) -> tuple[str, str]:
+        """(platform, peer name) the dialog starts with: the missing peer's, where known."""
+        tunnel = self.source.tunnel
+        if tunnel is not None:
+            peer = tunnel.peers[side]
+            return peer.platform, peer.name
+        missing = session.captures[side]
+        if missing is not None:  # failed before printing anything: its name and platform
+            return missing.platform, missing.name
+        return kept_platform, ""
+
+    def _work_dir(self) -> Path | None:
+        from ipsec_tui.ui.app import CockpitApp
+
+        return self.app.start_out_dir if isinstance(self.app, CockpitApp) else None
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="paste")
+    def _paste(self, request: PasteRequest, paste_id: int, analysis_id: int) -> None:
+        try:
+            pasted = paste_other_side(request)
+            source = self.source if self.source.live else pasted_source(pasted.folder, pasted.peer)
+            cancel = get_current_worker().cancelled_event
+            session = analyse(source, pasted.captures, cancel=cancel, info=request.info)
+        except Cancelled:
+            return
+        except Exception as exc:  # no command found, a name clash, a secret left: say it
+            self.post_message(PasteFailed(_describe(exc), request.transcript, paste_id))
+        else:
+            self.post_message(
+                OtherSidePasted(session, pasted.folder, pasted.peer, pasted.warnings, analysis_id)
+            )
+
+    def on_other_side_pasted(self, message: OtherSidePasted) -> None:
+        if message.generation != self._analysis_id:
+            return
+        self._pasted = message.folder
+        if self.source.live:
+            self._out_dir = message.folder
+        else:
+            self.source = message.session.source
+        self.session = message.session
+        warnings = message.warnings
+        lines = [f"written with the other peer into {message.folder}"]
+        lines += [f"• {warning}" for warning in warnings[:6]]
+        if len(warnings) > 6:
+            lines.append(f"(+{len(warnings) - 6} more)")
+        self.notify(
+            "\n".join(lines),
+            title=f"{message.peer} pasted" + (f": {len(warnings)} warning(s)" if warnings else ""),
+            severity="warning" if warnings else "information",
+            timeout=20 if warnings else 8,
+            markup=False,
+        )
+
+    def on_paste_failed(self, message: PasteFailed) -> None:
+        if message.generation != self._paste_id:
+            return
+        self._set_banner()
+        # the dialog again, with what was pasted and why it did not import
+        self._ask_paste(message.transcript, message.error)
+
     def action_open(self) -> None:
         from ipsec_tui.ui.app import CockpitApp
 
@@ -658,6 +922,12 @@ class MainScreen(Screen[None]):
         session = self.session
         if session is None:
             return
+        if not self._collecting:  # found by "export" too, not only by its key's name
+            yield PaletteCommand(
+                "Export the evidence bundle",
+                "one zip for the ticket: capture, analysis, report, notes  [b]",
+                self.action_export_bundle,
+            )
         steps = self.query_one("#steps", StepList)
         for index, step in enumerate(session.analysis.steps):
 

@@ -1,5 +1,6 @@
-"""Where to start: a demo scenario, a tunnel of an inventory, a capture folder, or a quick
-connection to two hosts. One list, keyboard first; the highlighted entry is described below."""
+"""Where to start: a demo scenario, a tunnel of an inventory, a capture folder or evidence
+bundle, or a quick connection to two hosts. One list, keyboard first; the highlighted entry is
+described below."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from ipsec_tui.collectors.inventory import Inventory, Tunnel, load_inventory
 from ipsec_tui.demo import DemoScenario
 from ipsec_tui.platforms import available_platforms
 from ipsec_tui.ui.palette import PaletteCommand
-from ipsec_tui.ui.session import Source, folder_source, live_source, scenario_source
+from ipsec_tui.ui.session import Source, capture_source, live_source, scenario_source
 
 
 @dataclass
@@ -46,7 +47,7 @@ class StartScreen(Screen[None]):
             "f",
             "open_folder",
             "Folder",
-            tooltip="Open a capture folder from disk",
+            tooltip="Open a capture folder or an evidence bundle (.zip) from disk",
             id="start.folder",
         ),
         Binding(
@@ -122,7 +123,7 @@ class StartScreen(Screen[None]):
                     id=f"demo:{scenario.name}",
                 )
         yield Option(Text("More", style="bold"), disabled=True)
-        yield Option("  Open a capture folder…  (f)", id="action:folder")
+        yield Option("  Open a capture folder or bundle…  (f)", id="action:folder")
         yield Option("  Load an inventory file…  (i)", id="action:inventory")
         yield Option("  Quick connect to two hosts…  (k)", id="action:quick")
 
@@ -157,7 +158,8 @@ class StartScreen(Screen[None]):
                     style="dim",
                 )
         elif option_id == "action:folder":
-            text.append("A capture folder written by `ipsec-tui collect` (or by hand).")
+            text.append("A capture folder written by `ipsec-tui collect` (or by hand), or an ")
+            text.append("evidence bundle (.zip, verified first): its notes come with it.")
         elif option_id == "action:inventory":
             text.append("An inventory YAML: tunnels and how to reach their two peers.")
         elif option_id == "action:quick":
@@ -196,10 +198,15 @@ class StartScreen(Screen[None]):
 
         def opened(path: Path | None) -> None:
             if path is not None:
-                self._open(folder_source(path))
+                self._open(capture_source(path))
 
         self.app.push_screen(
-            PathScreen("Open a capture", "Capture folder (or one peer's folder):", "dir"), opened
+            PathScreen(
+                "Open a capture",
+                "Capture folder, one peer's folder, or an evidence bundle (.zip):",
+                "capture",
+            ),
+            opened,
         )
 
     def action_load_inventory(self) -> None:
