@@ -1,0 +1,100 @@
+"""The checks never raise on what a device may print: random, truncated and mixed-up outputs
+go through parsing into the checks, and the result still says what it could not use."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ipsec_tui.analysis import analyse_captures, load_captures
+from ipsec_tui.domain.capture import PeerCapture
+from ipsec_tui.domain.causes import DIAGNOSIS_CAUSES
+from ipsec_tui.domain.model import ParseStatus, Status
+
+CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
+REAL = {
+    p.name: load_captures([p])
+    for p in sorted((CAPTURES / "strongswan").iterdir())
+    if (p / "scenario.yml").is_file()
+}
+ALL_LINES = sorted(
+    {
+        line
+        for caps in REAL.values()
+        for cap in caps
+        for text in cap.outputs.values()
+        for line in text.splitlines()
+    }
+)
+
+
+def _with_outputs(capture: PeerCapture, texts: dict[str, str]) -> PeerCapture:
+    return replace(capture, outputs={**capture.outputs, **texts})
+
+
+def _check(captures: list[PeerCapture]) -> None:
+    analysis = analyse_captures(captures)
+    assert analysis.diagnosis.cause in DIAGNOSIS_CAUSES
+    assert analysis.steps[0].id == "collection"
+    for step in analysis.steps:
+        for finding in step.findings:
+            assert "check failed to run" not in finding.title, finding
+    unparsed = [
+        r
+        for p in (analysis.pair.a, analysis.pair.b)
+        if p
+        for r in p.parse_results
+        if r.status != ParseStatus.OK
+    ]
+    assert all(r.raw is not None for r in unparsed)  # nothing disappears
+    if any(r.status == ParseStatus.FAILED for r in unparsed):
+        parse = next(
+            f for s in analysis.steps for f in s.findings if f.check_id == "collection.parse"
+        )
+        assert parse.status == Status.UNKNOWN
+
+
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(REAL)), st.data())
+def test_random_text_in_place_of_any_output(scenario: str, data: st.DataObject) -> None:
+    captures = REAL[scenario]
+    changed = []
+    for cap in captures:
+        files = data.draw(st.lists(st.sampled_from(sorted(cap.outputs)), max_size=4))
+        texts = {f: data.draw(st.text(max_size=400)) for f in files}
+        changed.append(_with_outputs(cap, texts))
+    _check(changed)
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(REAL)), st.data())
+def test_truncated_outputs(scenario: str, data: st.DataObject) -> None:
+    captures = REAL[scenario]
+    changed = []
+    for cap in captures:
+        texts = {}
+        for name, text in cap.outputs.items():
+            cut = data.draw(st.integers(min_value=0, max_value=len(text)))
+            texts[name] = text[:cut]
+        changed.append(_with_outputs(cap, texts))
+    _check(changed)
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(REAL)), st.data())
+def test_lines_mixed_up_across_outputs_and_scenarios(scenario: str, data: st.DataObject) -> None:
+    captures = REAL[scenario]
+    changed = []
+    for cap in captures:
+        texts = {
+            name: "\n".join(data.draw(st.lists(st.sampled_from(ALL_LINES), max_size=30)))
+            for name in cap.outputs
+        }
+        changed.append(_with_outputs(cap, texts))
+    _check(changed)
