@@ -91,7 +91,11 @@ def run_parse(args: argparse.Namespace) -> int:
         "status": result.status.value,
         "parser": result.parser,
         "reason": result.reason,
-        **{k: v for k, v in asdict(fragment).items() if v not in (None, [], "")},
+        **{
+            k: v
+            for k, v in asdict(fragment).items()
+            if v not in (None, [], "") and k != "understood"  # the status says it
+        },
     }
     if args.json:
         print(json.dumps(data, indent=2, default=str))
