@@ -14,7 +14,7 @@ from ipsec_tui.checks.pair import (
 )
 from ipsec_tui.checks.registry import check
 from ipsec_tui.domain.algorithms import is_aead
-from ipsec_tui.domain.model import Finding, PeerModel, Proposal, Row, Status
+from ipsec_tui.domain.model import Evidence, Finding, PeerModel, Proposal, Row, Status
 
 
 def _dh(p: Proposal) -> set[str]:
@@ -117,28 +117,12 @@ def ike(pair: Pair, step: str) -> Finding:
             events(peer, "ike_proposal_mismatch", "received_proposals", "configured_proposals"),
             limit=4,
         )
-    if ok is False or (ok is None and rejecting):
-        side = rejecting.name if rejecting else None
-        return Finding(
-            step,
-            "proposal.ike",
-            Status.FAIL,
-            "no IKE proposal in common",
-            tuple(rows),
-            tuple(evidence),
-            next_action=f"Align the IKE proposals (encryption, integrity/PRF, DH "
-            f"group) on {side or 'one side'} with what the other offers.",
-            causes=(("ike-proposal-mismatch", side, 3.0 if ok is False else 2.0),),
-        )
-    if ok is None:
-        return Finding(
-            step,
-            "proposal.ike",
-            Status.UNKNOWN,
-            "IKE proposals known on one side only",
-            tuple(rows),
-        )
-    return Finding(step, "proposal.ike", Status.PASS, "the IKE proposals intersect", tuple(rows))
+    return _verdict(
+        step, "proposal.ike", "IKE", ok, rejecting, rows, evidence,
+        "Align the IKE proposals (encryption, integrity/PRF, DH group) on "
+        "{side} with what the other offers.",
+        "ike-proposal-mismatch",
+    )  # fmt: skip
 
 
 @check("proposal.child", "Child (ESP) proposals intersect")
@@ -157,28 +141,44 @@ def child(pair: Pair, step: str) -> Finding:
     evidence = []
     for peer, _ in pair.sides():
         evidence += evidence_of(peer, events(peer, "child_proposal_mismatch"), limit=4)
+    return _verdict(
+        step, "proposal.child", "ESP", ok, rejecting, rows, evidence,
+        "Align the ESP proposals on {side}: same encryption and integrity (or the same AEAD "
+        "cipher).",
+        "child-proposal-mismatch",
+    )  # fmt: skip
+
+
+def _verdict(
+    step: str,
+    check_id: str,
+    kind: str,
+    ok: bool | None,
+    rejecting: PeerModel | None,
+    rows: list[Row],
+    evidence: list[Evidence],
+    action: str,
+    cause: str,
+) -> Finding:
+    """The finding of a proposal intersection: none in common (config says so, or the log
+    of a refusing peer when the config is unknown), unknown, or pass."""
     if ok is False or (ok is None and rejecting):
         side = rejecting.name if rejecting else None
         return Finding(
             step,
-            "proposal.child",
+            check_id,
             Status.FAIL,
-            "no ESP proposal in common",
+            f"no {kind} proposal in common",
             tuple(rows),
             tuple(evidence),
-            next_action=f"Align the ESP proposals on {side or 'one side'}: same "
-            "encryption and integrity (or the same AEAD cipher).",
-            causes=(("child-proposal-mismatch", side, 3.0 if ok is False else 2.0),),
+            next_action=action.format(side=side or "one side"),
+            causes=((cause, side, 3.0 if ok is False else 2.0),),
         )
     if ok is None:
         return Finding(
-            step,
-            "proposal.child",
-            Status.UNKNOWN,
-            "ESP proposals known on one side only",
-            tuple(rows),
+            step, check_id, Status.UNKNOWN, f"{kind} proposals known on one side only", tuple(rows)
         )
-    return Finding(step, "proposal.child", Status.PASS, "the ESP proposals intersect", tuple(rows))
+    return Finding(step, check_id, Status.PASS, f"the {kind} proposals intersect", tuple(rows))
 
 
 @check("proposal.pfs", "PFS agrees (shows at the first rekey)")

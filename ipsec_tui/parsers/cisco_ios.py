@@ -14,7 +14,15 @@ import re
 from typing import Any
 
 from ipsec_tui.domain import algorithms
-from ipsec_tui.domain.model import ChildConfig, ChildSa, Connection, IkeSa, Proposal, Route
+from ipsec_tui.domain.model import (
+    ChildConfig,
+    ChildSa,
+    Connection,
+    IkeSa,
+    Proposal,
+    Route,
+    SourceRef,
+)
 from ipsec_tui.parsers import cisco_common as cc
 from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser
 
@@ -590,25 +598,46 @@ def parse_ipsec_profile(text: str, ctx: ParseContext) -> Fragment:
         name = f"IPsec profile {block['profile']}"
         if block.get("ikev2_profile"):
             notes.append(f"{name} uses IKEv2 profile {block['ikev2_profile']}")
-        where = cc.source(ctx, first, last)
         connections.append(
-            Connection(
-                name=name,
-                version=2 if block.get("ikev2_profile") else 1,
-                children=(
-                    ChildConfig(
-                        name=str(block["profile"]),
-                        proposals=_transform_proposals(
-                            block["sets"], block.get("pfs"), block.get("dh")
-                        ),
-                        life_time_s=cc.to_int(block.get("life_sec")),
-                        source=where,
-                    ),
-                ),
-                source=where,
+            _protected(
+                name,
+                str(block["profile"]),
+                2 if block.get("ikev2_profile") else 1,
+                block,
+                cc.source(ctx, first, last),
             )
         )
     return Fragment(connections=connections, notes=notes)
+
+
+def _protected(
+    name: str,
+    child: str,
+    version: int | None,
+    block: dict[str, Any],
+    where: SourceRef | None,
+    remote_addrs: tuple[str, ...] = (),
+    local_ts: tuple[str, ...] = (),
+    remote_ts: tuple[str, ...] = (),
+) -> Connection:
+    """What protects traffic (an IPsec profile, a crypto map entry) as a connection with
+    one child: proposals from its transform sets with the PFS group, its lifetime."""
+    return Connection(
+        name=name,
+        version=version,
+        remote_addrs=remote_addrs,
+        children=(
+            ChildConfig(
+                name=child,
+                local_ts=local_ts,
+                remote_ts=remote_ts,
+                proposals=_transform_proposals(block["sets"], block.get("pfs"), block.get("dh")),
+                life_time_s=cc.to_int(block.get("life_sec")),
+                source=where,
+            ),
+        ),
+        source=where,
+    )
 
 
 @parser(PLATFORM, "show-crypto-map")
@@ -655,25 +684,16 @@ def parse_crypto_map(text: str, ctx: ParseContext) -> Fragment:
         peers = [cc.address(p) or p for p in block["peers"]]
         if not peers and block.get("current_peer"):
             peers = [cc.address(block["current_peer"]) or str(block["current_peer"])]
-        where = cc.source(ctx, first, last)
         connections.append(
-            Connection(
-                name=name,
-                version=version,
+            _protected(
+                name,
+                entry,
+                version,
+                block,
+                cc.source(ctx, first, last),
                 remote_addrs=tuple(peers),
-                children=(
-                    ChildConfig(
-                        name=entry,
-                        local_ts=tuple(local_ts),
-                        remote_ts=tuple(remote_ts),
-                        proposals=_transform_proposals(
-                            block["sets"], block.get("pfs"), block.get("dh")
-                        ),
-                        life_time_s=cc.to_int(block.get("life_sec")),
-                        source=where,
-                    ),
-                ),
-                source=where,
+                local_ts=tuple(local_ts),
+                remote_ts=tuple(remote_ts),
             )
         )
     return Fragment(connections=connections, notes=notes)
