@@ -50,6 +50,10 @@ CAUSE_TOKENS = (*NOTIFY_ERRORS, *LOCAL_EVENTS)
 # The diagnosis vocabulary, most specific first where two could explain the same symptoms.
 DIAGNOSIS_CAUSES = {
     "healthy": "the tunnel is up and carries traffic both ways",
+    "ike-version-mismatch": "one peer speaks IKEv1, the other IKEv2 only (or the reverse)",
+    "mtu-fragmentation": "packets are lost to their size: IKE fragments or big ESP packets",
+    "dpd-timeout": "an established tunnel was torn down because the peer stopped answering",
+    "stale-sa": "one peer still holds SAs the other no longer has (restart, crash, clear)",
     "peer-unreachable": "IKE requests get no answer: path, firewall or the peer's daemon",
     "psk-mismatch": "the two peers hold different pre-shared keys",
     "identity-mismatch": "an identity one peer presents is not the one the other expects",
@@ -60,6 +64,7 @@ DIAGNOSIS_CAUSES = {
     "selector-mismatch": "the traffic selectors do not mirror each other",
     "mode-mismatch": "one peer wants transport mode, the other tunnel mode",
     "lifetime-mismatch": "the peers rekey at very different times",
+    "nat-exemption-missing": "a NAT rule on one gateway rewrites tunnel traffic before IPsec",
     "no-return-path": "the tunnel is up but traffic flows one way only",
     "no-traffic": "the tunnel is up but nothing flows either way",
     "esp-blocked": "ESP sent by one peer never reaches the other",
