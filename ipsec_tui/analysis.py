@@ -93,7 +93,7 @@ def load_captures(paths: list[Path]) -> list[PeerCapture]:
             continue
         if not path.exists():
             raise UserError(f"{path}: no such folder")
-        if path.is_file():
+        if not path.is_dir():
             raise UserError(f"{path}: expected a capture folder (or a peer folder), got a file")
         if (path / PEER_FILE).is_file():
             captures.append(read_peer(path))

@@ -82,10 +82,11 @@ def run_parse(args: argparse.Namespace) -> int:
         raise UserError(
             f"unknown platform {args.platform!r} (known: {', '.join(available_platforms())})"
         )
-    try:
-        text = args.file.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise UserError(f"{args.file}: cannot read: {exc.strerror or exc}") from None
+    from ipsec_tui.yamlfile import read_regular_bytes
+
+    text = read_regular_bytes(args.file, "output", follow_links=True).decode(
+        "utf-8", errors="replace"
+    )
     result, fragment = parse_text(args.platform, args.command, text, "peer", args.file.name)
     data = {
         "status": result.status.value,

@@ -14,11 +14,16 @@ A capture written by hand reads too: a peer.yml with just ``name``, ``platform``
 ``commands`` (each ``command`` and ``file``; a missing ``file`` means ``<slug>.txt``), beside
 the pasted outputs. Writers put the outputs first and peer.yml last, each file through a
 temporary name and an atomic rename, so a crash never leaves a peer.yml naming missing files.
+
+Readers take only what is inside the folder: peer folders that are folders (not links to one
+elsewhere), and regular files of at most ``MAX_FILE_BYTES`` (256 MiB) each; a symbolic link,
+FIFO, device or socket is refused with an error naming it, never followed or read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,7 +35,7 @@ import yaml
 from ipsec_tui.domain.capture import ClockReading, CommandRecord, PeerCapture, slug
 from ipsec_tui.errors import UserError
 from ipsec_tui.platforms import available_platforms
-from ipsec_tui.yamlfile import load_yaml
+from ipsec_tui.yamlfile import MAX_FILE_BYTES, load_yaml, read_regular_text
 
 PEER_FILE = "peer.yml"
 CAPTURE_FILE = "capture.yml"
@@ -65,6 +70,15 @@ def _is_plain_file_name(name: str) -> bool:
         and "\\" not in name
         and "\0" not in name
     )
+
+
+def check_peer_folder_name(name: str, source: str = "peer name") -> None:
+    """Refuse a peer name that cannot be a folder of a capture (UserError naming it)."""
+    if not _is_plain_file_name(name) or name.startswith("."):
+        raise UserError(
+            f"{source}: {name!r} cannot name a peer folder (a capture's own file, a hidden "
+            "name or a path); give another name with --peer"
+        )
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -252,7 +266,7 @@ def write_capture(
 
 
 def _load_yaml(path: Path) -> Any:
-    return load_yaml(path)
+    return load_yaml(path, follow_links=False)
 
 
 def _optional_text(value: object, path: Path, field_name: str) -> str | None:
@@ -271,7 +285,7 @@ def read_peer(peer_dir: str | Path, *, platforms: Collection[str] | None = None)
     if not folder.is_dir():
         raise UserError(f"{folder}: capture folder not found")
     path = folder / PEER_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise UserError(f"{path}: missing (a peer folder holds peer.yml and its outputs)")
     data = _load_yaml(path)
     if not isinstance(data, Mapping):
@@ -334,6 +348,11 @@ def read_peer(peer_dir: str | Path, *, platforms: Collection[str] | None = None)
     )
 
 
+def _plausible_seconds(value: float) -> bool:
+    # .nan, .inf and a huge integer (which float() cannot even convert) are not an offset
+    return abs(value) < 1e10 and math.isfinite(value)
+
+
 def _read_clock(value: object, path: Path) -> ClockReading | None:
     if value is None:
         return None
@@ -342,6 +361,7 @@ def _read_clock(value: object, path: Path) -> ClockReading | None:
         not isinstance(value, Mapping)
         or not isinstance(offset, int | float)
         or isinstance(offset, bool)
+        or not _plausible_seconds(offset)
     ):
         raise UserError(f"{path}: field 'clock' must be a mapping with device_time and offset_s")
     device_time = _optional_text(value.get("device_time"), path, "clock.device_time")
@@ -351,23 +371,15 @@ def _read_clock(value: object, path: Path) -> ClockReading | None:
 
 
 def _read_output(output: Path, peer_file: Path, command: str) -> str:
-    try:
-        with open(output, encoding="utf-8", newline="") as stream:
-            return stream.read()
-    except FileNotFoundError:
-        raise UserError(
-            f"{output}: missing (listed in {peer_file} as the output of {command!r})"
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{output}: not UTF-8 text ({exc}); save it as UTF-8") from exc
-    except OSError as exc:
-        raise UserError(f"{output}: cannot read: {exc}") from exc
+    if not os.path.lexists(output):
+        raise UserError(f"{output}: missing (listed in {peer_file} as the output of {command!r})")
+    return read_regular_text(output, "output", MAX_FILE_BYTES)
 
 
 def read_capture_index(capture_dir: str | Path) -> CaptureIndex | None:
     """capture.yml's content, or None when the capture has none."""
     path = Path(capture_dir) / CAPTURE_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None
     data = _load_yaml(path)
     if not isinstance(data, Mapping):
@@ -384,6 +396,14 @@ def read_capture_index(capture_dir: str | Path) -> CaptureIndex | None:
     )
 
 
+def _refuse_linked_folder(peer_dir: Path) -> None:
+    # A link would read (and bundle) a folder from anywhere as if it were part of the capture.
+    if peer_dir.is_symlink():
+        raise UserError(
+            f"{peer_dir}: is a symbolic link; a capture reads only the folders inside it"
+        )
+
+
 def read_capture(
     capture_dir: str | Path, *, platforms: Collection[str] | None = None
 ) -> list[PeerCapture]:
@@ -394,18 +414,21 @@ def read_capture(
     index = read_capture_index(folder)
     if index is not None:
         for peer in index.peers:
-            if not (folder / peer / PEER_FILE).is_file():
+            _refuse_linked_folder(folder / peer)
+            if not os.path.lexists(folder / peer / PEER_FILE):
                 raise UserError(
                     f"{folder / CAPTURE_FILE}: lists peer {peer!r} but "
                     f"{folder / peer / PEER_FILE} is missing"
                 )
         names = list(index.peers)
     else:
-        names = sorted(
-            entry.name
-            for entry in folder.iterdir()
-            if entry.is_dir() and (entry / PEER_FILE).is_file()
-        )
+        names = []
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir() and os.path.lexists(Path(entry.path) / PEER_FILE):
+                    _refuse_linked_folder(Path(entry.path))
+                    names.append(entry.name)
+        names.sort()
     if not names:
         raise UserError(f"{folder}: no peer folders in this capture (expected <peer>/{PEER_FILE})")
     return [read_peer(folder / name, platforms=platforms) for name in names]

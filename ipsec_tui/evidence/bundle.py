@@ -34,6 +34,7 @@ import json
 import os
 import platform as python_platform
 import re
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -49,6 +50,7 @@ from ipsec_tui import __version__
 from ipsec_tui.domain.capture import PeerCapture
 from ipsec_tui.errors import UserError
 from ipsec_tui.evidence.redact import leaks, redact, repeatable_secrets
+from ipsec_tui.yamlfile import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     from ipsec_tui.analysis import Analysis
@@ -60,8 +62,15 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CAPTURE = "capture"
 NOTES = "notes.md"
-MAX_MEMBER_BYTES = 256 * 1024 * 1024  # a bigger member is refused, not read (zip bombs)
+# What a bundle ever holds; more is refused, not read (zip bombs, and zips whose sizes lie:
+# the bytes are counted as they inflate). One member as one capture file at most.
+MAX_MEMBER_BYTES = MAX_FILE_BYTES
+MAX_BUNDLE_BYTES = 4 * MAX_MEMBER_BYTES
+MAX_MEMBERS = 10_000
+_MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # a line of about 150 bytes per member
+_CHUNK = 1024 * 1024
 _PEER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # as the inventory's peer names
+_RESERVED_PEER_NAMES = frozenset({"capture.yml", "peer.yml"})  # capture_io's file names
 _LIBRARIES = ("netmiko", "paramiko", "ttp", "PyYAML", "textual", "rich")
 
 
@@ -154,6 +163,8 @@ def write_bundle(
     for name in names:
         if not _PEER_NAME.match(name):
             raise UserError(f"peer name {name!r}: use letters, digits, '.', '_' and '-' only")
+        if name in _RESERVED_PEER_NAMES:
+            raise UserError(f"peer name {name!r}: a capture's own file is named so; rename it")
     if len(set(names)) != len(names):
         raise UserError(f"two peers share the name {names[0]!r}: rename one")
     logs = dict(session_logs or {})
@@ -391,6 +402,15 @@ def _strings(data: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
+def _pattern_problems(views: Sequence[str]) -> list[str]:
+    # A model's JSON holds one string per log event: scanning each on its own costs the
+    # rules' overhead per string (minutes for a 50 MB log). All at once, one per line,
+    # first; string by string only to confirm (a match across two strings is not a leak).
+    if len(views) > 1 and not leaks("\n".join(views)):
+        return []
+    return [problem for view in views for problem in leaks(view)]
+
+
 def scan_member(name: str, text: str, known_secrets: Iterable[str] = ()) -> list[str]:
     """What still looks like a secret in one file of a bundle (empty: clean).
 
@@ -408,7 +428,7 @@ def scan_member(name: str, text: str, known_secrets: Iterable[str] = ()) -> list
         shown = html.unescape(text)
         pattern_views = [shown]
         known_views.append(shown)
-    problems = [problem for view in pattern_views for problem in leaks(view)]
+    problems = _pattern_problems(pattern_views)
     problems += [
         "a known secret"
         for secret in dict.fromkeys(known_secrets)
@@ -433,10 +453,16 @@ def _safe_member_name(name: str) -> bool:
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:
-    if not path.exists():
-        raise UserError(f"{path}: no such bundle")
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such bundle") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the bundle: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
         raise UserError(f"{path}: is a folder, not a bundle (.zip)")
+    if not stat.S_ISREG(mode):  # a FIFO would block, a device never end
+        raise UserError(f"{path}: not a regular file; a bundle is a .zip file")
     try:
         return zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
@@ -447,34 +473,96 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         raise UserError(f"{path}: cannot read the bundle: {exc}") from None
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """A member's bytes; raises _Unreadable with the reason."""
+class _Unreadable(Exception):
+    """A member that cannot be read as stored: damaged, or not what the zip says it is."""
+
+
+class _Budget:
+    """The bytes a bundle may still inflate to, over all its members: a zip whose headers
+    lie is stopped by what it really inflates to, not by what it declares."""
+
+    def __init__(self, bundle: Path) -> None:
+        self.bundle = bundle
+        self.left = MAX_BUNDLE_BYTES
+
+    def spend(self, name: str, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise UserError(
+                f"{self.bundle}: {name}: the bundle inflates to more than {MAX_BUNDLE_BYTES} "
+                "bytes, more than a bundle ever holds; not read further"
+            )
+
+
+def _check_declared(bundle: Path, infos: Iterable[zipfile.ZipInfo]) -> None:
+    """Refuse, before inflating anything, a zip whose own headers exceed the caps."""
+    members = list(infos)
+    if len(members) > MAX_MEMBERS:
+        raise UserError(
+            f"{bundle}: holds {len(members)} files, more than a bundle ever holds "
+            f"({MAX_MEMBERS}); not read"
+        )
+    for info in members:
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise UserError(
+                f"{bundle}: {info.filename}: declares {info.file_size} bytes, more than a "
+                f"bundle's file ever holds ({MAX_MEMBER_BYTES}); not read"
+            )
+    total = sum(info.file_size for info in members)
+    if total > MAX_BUNDLE_BYTES:
+        raise UserError(
+            f"{bundle}: declares {total} bytes in all, more than a bundle ever holds "
+            f"({MAX_BUNDLE_BYTES}); not read"
+        )
+
+
+def _read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget | None = None
+) -> bytes:
+    """A member's bytes, read in chunks and counted as they inflate; raises _Unreadable.
+
+    zipfile stops at the size the header declares (at most MAX_MEMBER_BYTES, checked
+    first); the stored form is checked against that by :func:`_check_stored_form`."""
     if info.file_size > MAX_MEMBER_BYTES:
         raise _Unreadable(f"declares {info.file_size} bytes, more than a bundle ever holds")
+    chunks: list[bytes] = []
+    size = 0
     try:
         with archive.open(info) as stream:
-            body = stream.read(MAX_MEMBER_BYTES + 1)
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                if size > MAX_MEMBER_BYTES:
+                    raise _Unreadable("larger than a bundle ever holds")
+                if budget is not None:
+                    budget.spend(info.filename, len(chunk))
+                chunks.append(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
             RuntimeError, ValueError) as exc:  # fmt: skip
         raise _Unreadable(f"damaged ({exc})") from None
-    if len(body) > MAX_MEMBER_BYTES:
-        raise _Unreadable("larger than a bundle ever holds")
-    return body
-
-
-class _Unreadable(Exception):
-    pass
+    return b"".join(chunks)
 
 
 _LOCAL_HEADER = b"PK\x03\x04"
+
+
+def _stored_chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
+    left = size
+    while left > 0:
+        chunk = stream.read(min(_CHUNK, left))
+        if not chunk:
+            raise _Unreadable("damaged (truncated)")
+        left -= len(chunk)
+        yield chunk
 
 
 def _check_stored_form(stream: BinaryIO, info: zipfile.ZipInfo, body: bytes) -> None:
     """The member's bytes as stored decode to ``body`` and end where the zip says they do.
 
     zipfile stops inflating once it has the declared size, so a damaged end-of-stream
-    marker would go unnoticed; this inflates the stored bytes whole. (Only the padding bits
-    of a deflate stream's last byte mean nothing and cannot be checked.)"""
+    marker, or data that goes on inflating past the declared size (a zip bomb's lie), would
+    go unnoticed; this inflates the stored bytes whole, in chunks, and stops as soon as they
+    give more than ``body``. (Only the padding bits of a deflate stream's last byte mean
+    nothing and cannot be checked.)"""
     stream.seek(info.header_offset)
     header = stream.read(30)
     if len(header) != 30 or not header.startswith(_LOCAL_HEADER):
@@ -482,22 +570,47 @@ def _check_stored_form(stream: BinaryIO, info: zipfile.ZipInfo, body: bytes) -> 
     name_length = int.from_bytes(header[26:28], "little")
     extra_length = int.from_bytes(header[28:30], "little")
     stream.seek(info.header_offset + 30 + name_length + extra_length)
-    stored = stream.read(info.compress_size)
-    if len(stored) != info.compress_size:
-        raise _Unreadable("damaged (truncated)")
-    if info.compress_type == zipfile.ZIP_STORED:
-        whole = stored
-    elif info.compress_type == zipfile.ZIP_DEFLATED:
-        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-        try:
-            whole = inflater.decompress(stored, MAX_MEMBER_BYTES + 1) + inflater.flush()
-        except zlib.error as exc:
-            raise _Unreadable(f"damaged ({exc})") from None
-        if not inflater.eof or inflater.unused_data or inflater.unconsumed_tail:
-            raise _Unreadable("damaged (its compressed data does not end where it should)")
-    else:
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise _Unreadable(f"stored with compression method {info.compress_type}, not deflate")
-    if whole != body:
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    position = 0
+
+    def take(piece: bytes) -> None:
+        nonlocal position
+        if body[position : position + len(piece)] != piece:
+            if position + len(piece) > len(body):
+                raise _Unreadable(
+                    f"damaged (its stored data inflates past the {len(body)} bytes the zip "
+                    "declares; not read further)"
+                )
+            raise _Unreadable("damaged (its stored data does not match what the zip reads)")
+        position += len(piece)
+
+    try:
+        for chunk in _stored_chunks(stream, info.compress_size):
+            if info.compress_type == zipfile.ZIP_STORED:
+                take(chunk)
+                continue
+            if inflater.eof:
+                raise _Unreadable("damaged (its compressed data does not end where it should)")
+            pending = chunk
+            while pending and not inflater.eof:
+                # bounded: never more than one chunk of output per call, whatever the input
+                take(inflater.decompress(pending, _CHUNK))
+                pending = inflater.unconsumed_tail
+            if pending or inflater.unused_data:
+                raise _Unreadable("damaged (its compressed data does not end where it should)")
+        if info.compress_type == zipfile.ZIP_DEFLATED:
+            while not inflater.eof:
+                piece = inflater.decompress(b"", _CHUNK)
+                if not piece:
+                    break
+                take(piece)
+            if not inflater.eof:
+                raise _Unreadable("damaged (its compressed data does not end where it should)")
+    except zlib.error as exc:
+        raise _Unreadable(f"damaged ({exc})") from None
+    if position != len(body):
         raise _Unreadable("damaged (its stored data does not match what the zip reads)")
 
 
@@ -506,12 +619,16 @@ def _manifest(path: Path, archive: zipfile.ZipFile) -> Manifest:
         info = archive.getinfo(MANIFEST)
     except KeyError:
         raise UserError(f"{path}: no {MANIFEST}: not an ipsec-tui bundle") from None
+    if info.file_size > _MAX_MANIFEST_BYTES:
+        raise UserError(f"{path}: {MANIFEST} declares {info.file_size} bytes: not a manifest")
     try:
         data = json.loads(_read_member(archive, info).decode("utf-8"))
     except _Unreadable as exc:
         raise UserError(f"{path}: {MANIFEST} is {exc}") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise UserError(f"{path}: {MANIFEST} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise UserError(f"{path}: {MANIFEST} is nested too deeply for a manifest") from None
     if not isinstance(data, Mapping) or data.get("format") != FORMAT:
         raise UserError(f"{path}: {MANIFEST} is not an ipsec-tui bundle manifest")
     if data.get("version") != FORMAT_VERSION:
@@ -543,7 +660,9 @@ def verify_bundle(path: str | Path) -> Verification:
     are problems. UserError when it cannot be read as a bundle at all."""
     bundle = Path(path)
     with _open_zip(bundle) as archive, open(bundle, "rb") as stored:
+        _check_declared(bundle, archive.infolist())
         manifest = _manifest(bundle, archive)
+        budget = _Budget(bundle)
         problems: list[str] = []
         infos: dict[str, zipfile.ZipInfo] = {}
         for member in archive.infolist():
@@ -556,12 +675,18 @@ def verify_bundle(path: str | Path) -> Verification:
                 continue
             infos[member.filename] = member
         for entry in manifest.files:
+            if entry.path.startswith(f"{CAPTURE}/") and not _is_capture_path(entry.path):
+                problems.append(
+                    f"{entry.path}: not where a bundle keeps its capture "
+                    f"({CAPTURE}/capture.yml or {CAPTURE}/<peer>/<file>)"
+                )
+                continue
             info = infos.get(entry.path)
             if info is None:
                 problems.append(f"{entry.path}: missing (listed in {MANIFEST})")
                 continue
             try:
-                body = _read_member(archive, info)
+                body = _read_member(archive, info, budget)
                 _check_stored_form(stored, info, body)
             except _Unreadable as exc:
                 problems.append(f"{entry.path}: {exc}")
@@ -604,15 +729,20 @@ def open_bundle(path: str | Path) -> tuple[list[PeerCapture], str, Manifest]:
     verification = _verified(bundle)
     with _open_zip(bundle) as archive, tempfile.TemporaryDirectory(prefix="ipsec-tui-") as tmp:
         notes = ""
+        budget = _Budget(bundle)
         prefix = f"{CAPTURE}/"
         for entry in verification.manifest.files:
-            body = _read_member_checked(bundle, archive, entry)
             if entry.path == NOTES:
+                body = _read_member_checked(bundle, archive, entry, budget)
                 notes = body.decode("utf-8", errors="replace")
             elif entry.path.startswith(prefix):
-                target = Path(tmp, *PurePosixPath(entry.path).parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(body)
+                body = _read_member_checked(bundle, archive, entry, budget)
+                target = Path(tmp, *entry.path.split("/"))
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(body)
+                except OSError as exc:
+                    raise UserError(f"{bundle}: {entry.path}: cannot be unpacked: {exc}") from None
         folder = Path(tmp) / CAPTURE
         if not folder.is_dir():
             raise UserError(f"{bundle}: holds no capture (no {prefix} files)")
@@ -624,9 +754,28 @@ def open_bundle(path: str | Path) -> tuple[list[PeerCapture], str, Manifest]:
     return captures, notes, verification.manifest
 
 
-def _read_member_checked(bundle: Path, archive: zipfile.ZipFile, entry: ManifestEntry) -> bytes:
+def _is_capture_path(name: str) -> bool:
+    """A capture member is capture/capture.yml or capture/<peer>/<file>, nothing else: so
+    no member can be both a file and a folder, or land outside the capture when unpacked."""
+    from ipsec_tui.collectors.capture_io import CAPTURE_FILE, PEER_FILE
+
+    parts = name.split("/")
+    if parts == [CAPTURE, CAPTURE_FILE]:
+        return True
+    return (
+        len(parts) == 3
+        and bool(_PEER_NAME.match(parts[1]))
+        and parts[1] not in {CAPTURE_FILE, PEER_FILE}
+        and parts[2] not in {"", ".", "..", CAPTURE_FILE}
+        and "\\" not in parts[2]
+    )
+
+
+def _read_member_checked(
+    bundle: Path, archive: zipfile.ZipFile, entry: ManifestEntry, budget: _Budget
+) -> bytes:
     try:
-        body = _read_member(archive, archive.getinfo(entry.path))
+        body = _read_member(archive, archive.getinfo(entry.path), budget)
     except (KeyError, _Unreadable) as exc:
         raise UserError(f"{bundle}: {entry.path}: {exc}") from None
     if hashlib.sha256(body).hexdigest() != entry.sha256:  # changed since it was verified

@@ -86,19 +86,21 @@ def register(sub: Any) -> None:
 
 
 def _read_text(path: Path, what: str) -> str:
-    # newline="": a transcript's lone carriage returns (a pager's erase, an overwrite) are
-    # part of what the terminal showed; universal newlines would turn them into lines.
+    """A text file given on the command line (a regular file, bounded), or stdin for ``-``.
+
+    Read exactly as stored: a transcript's lone carriage returns (a pager's erase, an
+    overwrite) are part of what the terminal showed; universal newlines would make lines."""
+    from ipsec_tui.yamlfile import MAX_FILE_BYTES, read_regular_text
+
+    if str(path) != "-":
+        return read_regular_text(path, what, MAX_FILE_BYTES, follow_links=True)
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise UserError(f"stdin: the {what} is larger than {MAX_FILE_BYTES} bytes")
     try:
-        if str(path) == "-":
-            return sys.stdin.buffer.read().decode("utf-8")
-        with open(path, encoding="utf-8", newline="") as stream:
-            return stream.read()
-    except FileNotFoundError:
-        raise UserError(f"{path}: {what} not found") from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: {what} is not UTF-8 text ({exc}); save it as UTF-8") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+        raise UserError(f"stdin: the {what} is not UTF-8 text ({exc}); save it as UTF-8") from None
 
 
 def run_bundle(args: argparse.Namespace) -> int:
@@ -183,6 +185,7 @@ def run_import(args: argparse.Namespace) -> int:
     from ipsec_tui.collectors.capture_io import (
         CAPTURE_FILE,
         PEER_FILE,
+        check_peer_folder_name,
         read_capture_index,
         write_capture_index,
         write_peer,
@@ -197,6 +200,7 @@ def run_import(args: argparse.Namespace) -> int:
     text = _read_text(args.transcript, "transcript")
     imported = split_transcript(text, args.platform, args.peer)
     capture = imported.capture
+    check_peer_folder_name(capture.name, "--peer" if args.peer else "the prompts' host name")
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise UserError(f"{out}: exists and is not a folder")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from ipsec_tui.collectors.capture_io import (
     CAPTURE_FILE,
     PEER_FILE,
     CaptureIndex,
+    check_peer_folder_name,
     output_file_name,
     read_capture,
     read_capture_index,
@@ -201,6 +203,16 @@ def write_peer_yml(tmp_path: Path, text: str) -> Path:
         ),
         ("name: p\nplatform: [unclosed\n", r"peer.yml: not valid YAML"),
         ("just text\n", r"peer.yml: expected a mapping"),
+        (
+            "name: p\nplatform: strongswan\nclock: {device_time: x, offset_s: .nan}\n",
+            r"field 'clock' must be a mapping",
+        ),
+        (
+            "name: p\nplatform: strongswan\nclock: {device_time: x, offset_s: 1"
+            + "0" * 400
+            + "}\n",
+            r"field 'clock' must be a mapping",
+        ),
     ],
 )
 def test_bad_peer_yml(tmp_path: Path, text: str, message: str) -> None:
@@ -249,3 +261,23 @@ def test_secrets_are_redacted_before_anything_is_written(tmp_path: Path) -> None
     assert 'secret = "<redacted:fp=' in written  # a comparable fingerprint, not the key
     for path in (tmp_path / "siteA").iterdir():
         assert "lab-psk-value-123" not in path.read_text()
+
+
+def test_outputs_are_read_from_inside_the_folder_only(tmp_path: Path) -> None:
+    folder = write_peer_yml(
+        tmp_path, "name: p\nplatform: strongswan\ncommands: [{command: ip rule, file: r.txt}]\n"
+    )
+    (folder / "r.txt").symlink_to("/etc/hostname")
+    with pytest.raises(UserError, match=r"r.txt: is a symbolic link; only regular files"):
+        read_peer(folder)
+    (folder / "r.txt").unlink()
+    os.mkfifo(folder / "r.txt")  # opened without blocking, then refused
+    with pytest.raises(UserError, match=r"r.txt: is a FIFO"):
+        read_peer(folder)
+
+
+def test_a_peer_name_that_cannot_be_a_folder_is_refused() -> None:
+    for name in ("peer.yml", "capture.yml", "..", ".", ".hidden", "a/b", ""):
+        with pytest.raises(UserError, match="cannot name a peer folder"):
+            check_peer_folder_name(name)
+    check_peer_folder_name("siteA")
