@@ -28,8 +28,10 @@ Schema (YAML). Peer keys follow Netmiko's ``ConnectHandler`` parameter names whe
             timeout: 20              # connect timeout in seconds: TCP, SSH banner and
                                      #   authentication (Netmiko `conn_timeout`, accepted too)
             command_timeout: 30      # longest wait for one command's output, in seconds
-            overrides:               # per-peer platform variables (see the platform YAML)
-              log_file: /var/log/charon.log
+                                     #   (both: a number > 0 and at most 3600)
+            overrides:               # per-peer platform variables (see the platform YAML):
+              log_file: /var/log/charon.log  # only paths its `override_paths` allow, never
+                                     #   a secret, key or shadow file (refused by name)
 
 Decisions: relative paths resolve against the inventory file's folder and ``~`` expands;
 passwords are never a field (``auth: password`` looks them up in the keyring, service
@@ -40,6 +42,7 @@ file, the tunnel, the peer and the field.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -57,7 +60,12 @@ DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 DEFAULT_TIMEOUT = 20.0
 DEFAULT_COMMAND_TIMEOUT = 30.0
 
+# A longer wait is a typo (milliseconds given as seconds), not a slow device.
+MAX_SECONDS = 3600.0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_NAME_MAX = 128  # well below a file system's 255 bytes, with room for suffixes
+# Names a peer's folder may not take: the files that live beside and inside peer folders.
+RESERVED_NAMES = frozenset({"capture.yml", "peer.yml"})
 _PEER_KEYS = frozenset(
     {"host", "port", "platform", "username", "auth", "key_file", "known_hosts", "jump_host",
      "ssh_config_file", "timeout", "conn_timeout", "command_timeout", "overrides"}
@@ -207,12 +215,22 @@ def _no_unknown(data: Mapping[str, Any], known: set[str], where: str) -> None:
         )
 
 
-def _check_name(name: object, where: str, what: str) -> None:
+def name_problem(name: object) -> str | None:
+    """Why ``name`` cannot name a peer or a tunnel (it becomes a folder name), or None."""
     if not isinstance(name, str) or not _NAME.match(name):
-        raise UserError(
-            f"{where}: {what} {name!r} must start with a letter or digit and hold only "
-            "letters, digits, '.', '_' and '-'"
-        )
+        return "must start with a letter or digit and hold only letters, digits, '.', '_' and '-'"
+    if len(name) > _NAME_MAX:
+        return f"is longer than {_NAME_MAX} characters"
+    if name.lower() in RESERVED_NAMES:
+        return "is the name of a capture's own file"
+    return None
+
+
+def _check_name(name: object, where: str, what: str) -> None:
+    problem = name_problem(name)
+    if problem is not None:
+        shown = repr(name) if not isinstance(name, str) else repr(name[: _NAME_MAX + 2])
+        raise UserError(f"{where}: {what} {shown} {problem}")
 
 
 def _check_peer_keys(data: Mapping[str, Any], where: str, *, allow_host: bool) -> None:
@@ -250,8 +268,17 @@ def _peer(
 
     def number(key: str, default: float) -> float:
         value = data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise UserError(f"{where}: field {key!r} must be a number of seconds > 0: {value!r}")
+        # NaN compares false with everything, so a plain `<= 0` test would let it through
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or not 0 < value <= MAX_SECONDS
+        ):
+            raise UserError(
+                f"{where}: field {key!r} must be a number of seconds, more than 0 and at most "
+                f"{MAX_SECONDS:g}: {_shown(value)}"
+            )
         return float(value)
 
     def path(key: str, default: str | None = None) -> Path | None:
@@ -266,7 +293,12 @@ def _peer(
     username = text("username")
     if username is None:
         raise UserError(f"{where}: field 'username' is required (here or in defaults)")
-    port = _port(data.get("port", 22), where, "port")
+    port_value = data.get("port", 22)
+    if isinstance(port_value, str) and re.fullmatch(r"\s*[0-9]{1,5}\s*", port_value):
+        port_value = int(port_value)  # a quoted "22", as exported inventories often write it
+    if not isinstance(port_value, int) or isinstance(port_value, bool):
+        raise UserError(f"{where}: field 'port' must be a TCP port (1-65535): {_shown(port_value)}")
+    port = _port(port_value, where, "port")
     auth = data.get("auth", "key")
     if auth not in AUTH_METHODS:
         raise UserError(f"{where}: field 'auth' must be one of {', '.join(AUTH_METHODS)}: {auth!r}")
@@ -290,7 +322,11 @@ def _peer(
         except UserError as exc:
             raise UserError(f"{where}: field 'platform': {exc}") from None
     overrides = _mapping(data.get("overrides") or {}, where, "field 'overrides'")
-    overrides = {key: str(value) for key, value in overrides.items()}
+    for key, value in overrides.items():
+        if not isinstance(value, str):
+            raise UserError(
+                f"{where}: field 'overrides': {key} must be a path (text), found {_shown(value)}"
+            )
     try:
         for command in spec.commands(overrides):
             spec.check_allowed(command, overrides)
@@ -313,15 +349,21 @@ def _peer(
     )
 
 
+def _shown(value: object) -> str:
+    """A field's value in a message: its repr, cut short (a hostile file may hold megabytes)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
 def _port(value: object, where: str, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise UserError(f"{where}: field {key!r} must be a TCP port (1-65535): {value!r}")
-    try:
-        port = int(value)
-    except ValueError:
-        raise UserError(f"{where}: field {key!r} must be a TCP port (1-65535): {value!r}") from None
+    refusal = f"{where}: field {key!r} must be a TCP port (1-65535): {_shown(value)}"
+    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 5):
+        raise UserError(refusal)  # also keeps int() away from a million digits
+    port = int(value)
     if not 1 <= port <= 65535:
-        raise UserError(f"{where}: field {key!r} must be a TCP port (1-65535): {value!r}")
+        raise UserError(refusal)
     return port
 
 

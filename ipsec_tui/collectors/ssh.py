@@ -8,9 +8,13 @@ and the peer through a ``direct-tcpip`` channel passed as Netmiko's ``sock``.
 
 Every command goes through :meth:`PlatformSpec.check_allowed` before anything connects and
 again right before it is sent. Each command is time-stamped (UTC, milliseconds) and bounded
-by the peer's ``command_timeout``; a failing command records its error and the collection
-goes on. Netmiko's session log is kept in memory only (Netmiko masks the login password in
-it); it reaches a disk only inside a bundle, redacted like every output.
+by the peer's ``command_timeout`` over the whole read, and by ``MAX_OUTPUT_CHARS``: a command
+that floods output is cut at either bound, what arrived is kept as its partial output with
+the reason as its error, the device is interrupted (Ctrl-C) and the collection goes on.
+Paramiko's and Netmiko's loggers are kept off the operator's terminal (a silent port makes
+paramiko log a traceback from its transport thread): each failure is one line per peer.
+Netmiko's session log is kept in memory only (Netmiko masks the login password in it); it
+reaches a disk only inside a bundle, redacted like every output.
 
 The platform's ``clock`` fact (``date -u ...`` on Linux) measures the device's clock against
 this host: offset = device time - midpoint of the command's local send and receive times.
@@ -22,6 +26,7 @@ import base64
 import contextlib
 import hashlib
 import io
+import logging
 import re
 import socket
 import threading
@@ -50,6 +55,24 @@ from ipsec_tui.errors import UserError
 from ipsec_tui.platforms import PlatformSpec, load_platform
 
 _CTRL_C = "\x03"
+# Most characters one command may print: a flood (`yes`, a runaway log) is cut here so memory
+# stays bounded; a real IPsec log or configuration is far smaller.
+MAX_OUTPUT_CHARS = 64 * 1024 * 1024
+# Most characters one read takes from the channel: Netmiko's read loop checks its clock
+# between reads, and its own read drains the channel until it is empty, which a flood never is.
+_READ_CHUNK = 1024 * 1024
+# Longest wait for the prompt after interrupting a command that was cut.
+_RESYNC_SECONDS = 10.0
+
+# Paramiko logs failed handshakes (a port that accepts and never speaks) with a traceback
+# through `logging`; with no handler configured, Python prints it on stderr. The reason
+# reaches the operator as one line per peer (PeerConnectError), so these loggers keep quiet
+# unless an application configures them on purpose.
+for _name in ("paramiko", "netmiko"):
+    _logger = logging.getLogger(_name)
+    if not _logger.handlers:
+        _logger.addHandler(logging.NullHandler())
+        _logger.propagate = False
 # Private keys tried, in this order, for `auth: key` without a key_file (as OpenSSH does).
 _DEFAULT_KEY_FILES = ("~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa")
 
@@ -239,6 +262,10 @@ def _host_key_error(
     return None
 
 
+# What paramiko says when a port accepts a TCP connection and never speaks SSH.
+_NO_HANDSHAKE = ("No existing session", "Error reading SSH protocol banner")
+
+
 def _connect_error(
     exc: BaseException,
     *,
@@ -260,10 +287,24 @@ def _connect_error(
         return PeerConnectError(
             f"{who}: authentication refused for {username}@{target} ({detail})", kind="auth"
         )
+    # before the OSError test: a banner that never comes ends in a TimeoutError too
+    chain: list[str] = []
     cause: BaseException | None = exc
+    while cause is not None:
+        chain.append(str(cause))
+        cause = cause.__cause__ or cause.__context__
+    if any(mark in text for text in chain for mark in _NO_HANDSHAKE):
+        return PeerConnectError(
+            f"{who}: SSH to {target} failed: the port accepted the connection but no SSH "
+            "handshake followed (no SSH server there, or it did not answer in time)",
+            kind="ssh",
+        )
+    cause = exc
     while cause is not None:
         if isinstance(cause, OSError):
             reason = cause.strerror or str(cause) or type(cause).__name__
+            if isinstance(cause, TimeoutError) and reason == "TimeoutError":
+                reason = "timed out"
             return PeerConnectError(f"{who}: cannot reach {target}: {reason}", kind="unreachable")
         cause = cause.__cause__ or cause.__context__
     if isinstance(exc, NetmikoTimeoutException):
@@ -432,14 +473,98 @@ def _connect(
         ) from exc
 
 
-def _resync(connection: Any) -> bool:
-    """After a timeout: interrupt the command and find the prompt again."""
+class _OutputLimit(Exception):
+    """A command printed more than the collector keeps."""
+
+
+class _BoundedReader:
+    """Stands in for a connection's ``channel.read_channel``: at most ``_READ_CHUNK`` per
+    call, and while a command runs, a real bound on the whole read (its deadline, its
+    character budget) plus a copy of what arrived, the partial output if it is cut."""
+
+    def __init__(self, channel: Any) -> None:
+        self.read_buffer = channel.read_buffer
+        self.limit: int | None = None
+        self.deadline = 0.0
+        self.received: list[str] = []
+        self.size = 0
+
+    def start(self, limit: int, timeout: float) -> None:
+        self.limit, self.deadline = limit, time.monotonic() + timeout
+        self.received, self.size = [], 0
+
+    def stop(self) -> None:
+        self.limit = None
+        self.received, self.size = [], 0
+
+    def __call__(self) -> str:
+        pieces: list[str] = []
+        taken = 0
+        while taken < _READ_CHUNK:
+            piece = self.read_buffer()
+            if not piece:
+                break
+            pieces.append(piece)
+            taken += len(piece)
+        output = "".join(pieces)
+        if self.limit is None:
+            return output
+        if self.size + len(output) > self.limit:
+            self.received.append(output[: self.limit - self.size])
+            self.size = self.limit
+            raise _OutputLimit
+        self.received.append(output)
+        self.size += len(output)
+        # Netmiko reads the command's echo with a fixed 10 s timeout of its own: the deadline
+        # here bounds every read the command makes
+        if time.monotonic() > self.deadline:
+            raise ReadTimeout("command timeout reached while reading")
+        return output
+
+    def partial(self, connection: Any, command: str) -> str:
+        """What arrived before the command was cut, cleaned as Netmiko cleans an output:
+        line ends normalised, escapes stripped where the driver strips them, and what came
+        up to the command's echo (Netmiko's prompt search before it) removed."""
+        text = str(connection.normalize_linefeeds("".join(self.received)))
+        if getattr(connection, "ansi_escape_codes", False):
+            text = str(connection.strip_ansi_escape_codes(text))
+        echo = text.find(f"{command}\n", 0, 4096 + len(command))
+        return text[echo + len(command) + 1 :] if echo >= 0 else text
+
+
+def _bounded_reader(connection: Any) -> _BoundedReader:
+    """Put a bounded reader in place of the connection channel's own (once)."""
+    channel = connection.channel
+    reader = getattr(channel, "read_channel", None)
+    if isinstance(reader, _BoundedReader):
+        return reader
+    bounded = _BoundedReader(channel)
+    channel.read_channel = bounded
+    return bounded
+
+
+def _resync(connection: Any, timeout: float = _RESYNC_SECONDS) -> bool:
+    """After a cut command: interrupt it and read (and drop) what is still in flight until
+    the prompt comes back and the channel falls quiet; False if it does not within
+    ``timeout``. Reads the channel directly: a flood's tail goes into no log."""
     try:
         connection.write_channel(_CTRL_C)
-        time.sleep(0.2)
-        connection.find_prompt()
-        connection.clear_buffer()
-        return True
+        prompt = str(connection.base_prompt)
+        channel = connection.channel
+        deadline = time.monotonic() + timeout
+        tail = ""
+        prompt_seen_at: float | None = None
+        while time.monotonic() < deadline:
+            piece = channel.read_buffer()
+            if piece:
+                tail = (tail + piece)[-4096:]
+                last_line = tail.replace("\r", "\n").rsplit("\n", 1)[-1]
+                prompt_seen_at = time.monotonic() if prompt in last_line else None
+                continue
+            if prompt_seen_at is not None and time.monotonic() - prompt_seen_at >= 0.3:
+                return True
+            time.sleep(0.05)
+        return False
     except Exception:
         return False
 
@@ -494,10 +619,12 @@ def collect_peer(
     jump_password: str | None = None,
     cancel: threading.Event | None = None,
     progress: ProgressCallback | None = None,
+    max_output_chars: int = MAX_OUTPUT_CHARS,
 ) -> PeerCapture:
     """Log in to one peer, run its commands and return what it printed.
 
-    ``spec`` defaults to the peer's shipped platform; ``commands`` to every fact's command.
+    ``spec`` defaults to the peer's shipped platform; ``commands`` to every fact's command;
+    ``max_output_chars`` bounds what one command may print (the rest is cut).
     Raises CommandRefused (before connecting) if any command is not allowed; every other
     problem is recorded in the returned capture (``error`` for the peer, per command).
     """
@@ -551,6 +678,7 @@ def collect_peer(
 
     peer_error: str | None = None
     try:
+        reader = _bounded_reader(connection)
         report(0, "", ProgressEvent.CONNECTED)
         for index, command in enumerate(planned):
             if cancel is not None and cancel.is_set():
@@ -563,22 +691,32 @@ def collect_peer(
             error: str | None = None
             file_name: str | None = None
             session_lost: str | None = None
+            text: str | None = None
+            reader.start(max_output_chars, peer.command_timeout)
             try:
-                output = send_read_only(connection, command, spec, peer.command_timeout)
-            except ReadTimeout:
-                error = (
-                    f"timed out: no prompt after {peer.command_timeout:g}s (command_timeout); "
-                    "interrupted with Ctrl-C"
+                text = str(send_read_only(connection, command, spec, peer.command_timeout))
+            except (ReadTimeout, _OutputLimit) as exc:
+                partial = reader.partial(connection, command)
+                if spec.shell and partial.startswith("\n"):  # the echo's line end (below)
+                    partial = partial[1:]
+                text = partial or None
+                kept = f"{len(text)} characters kept as partial output" if text else "no output"
+                reason = (
+                    f"stopped after {max_output_chars} characters (output limit)"
+                    if isinstance(exc, _OutputLimit)
+                    else f"timed out after {peer.command_timeout:g} s (command_timeout)"
                 )
-                if not _resync(connection):
-                    session_lost = "session lost after timeout"
+                error = f"{reason}: {kept}; interrupted with Ctrl-C"
+                if not _resync(connection, min(_RESYNC_SECONDS, max(peer.command_timeout, 2))):
+                    session_lost = f"session lost: no prompt after the interrupt ({reason})"
             except Exception as exc:  # socket closed, EOF...: record it and see if we go on
                 error = " ".join(f"{type(exc).__name__}: {exc}".split())
                 if not _alive(connection):
                     session_lost = f"session lost: {error}"
-            else:
+            finally:
+                reader.stop()
+            if text is not None:
                 file_name = output_file_name(command, outputs)
-                text = str(output)
                 # From a POSIX shell Netmiko strips the echoed command but leaves the echo's
                 # line end behind. A network CLI's echo goes whole: a leading blank line there
                 # is the device's own (IOS `show crypto isakmp policy` starts with one).

@@ -25,9 +25,18 @@ What it copes with:
   ran on; the rest is skipped with a warning.
 
 Each command is mapped to the platform's canonical command (abbreviations such as
-``ip r s table all`` via the platform spec). A command the platform does not know is kept as
-typed, with its output, and a warning: nothing is dropped silently. Session commands
-(``exit``, ``terminal length 0``...) are skipped with a warning.
+``ip r s table all`` via the platform spec). Only what the platform's read-only allowlist
+admits is imported: a configuration command (``configure terminal``, ``crypto isakmp key
+...``, ``set ...``, ``config vpn ...``), a key typed at the prompt or anything else off the
+allowlist is dropped with its output and a warning, nothing silently. Session commands
+(``exit``, ``terminal length 0``...) are skipped with a warning. Commands are redacted
+before they are recorded or name a file, and a warning never quotes more of a command than
+the words the platform knows.
+
+Hostile input stays cheap: every escape sequence's effect is bounded (a cursor never moves
+past a terminal's widest line, and blanks a cursor move adds are paid from the input's own
+length), so memory stays proportional to the input; a host name that cannot name a folder
+(``capture.yml``, ``peer.yml``...) is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -37,9 +46,11 @@ from dataclasses import dataclass
 
 from ipsec_tui import __version__
 from ipsec_tui.collectors.capture_io import output_file_name
+from ipsec_tui.collectors.inventory import name_problem
 from ipsec_tui.domain.capture import CommandRecord, PeerCapture
 from ipsec_tui.errors import UserError
-from ipsec_tui.platforms import PlatformSpec, load_platform
+from ipsec_tui.evidence.redact import redact, repeatable_secrets
+from ipsec_tui.platforms import DENY_WORDS, SHELL_WORDS, PlatformSpec, load_platform
 
 # --- terminal clean-up ---------------------------------------------------------------------
 
@@ -50,51 +61,81 @@ _PAGER = re.compile(
     r"(?:\x08+ +\x08+|\r +\r(?!\n)|\x08+|\x1b\[\d*D\x1b\[K|\x1b\[\d*D|\x1b\[K|\r(?!\n))?"
 )
 _OSC = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")  # window titles
-_CSI = re.compile(r"\x1b\[([0-9;?]*)([ -/]*)([@-~])")
 _OTHER_ESCAPE = re.compile(r"\x1b(?:[()][A-Za-z0-9]|[=>78DEHMc])")
 _NEEDS_RENDERING = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# What _render reads: a CSI sequence, a lone ESC, one control character, or a run of text.
+_RENDER_TOKEN = re.compile(
+    r"\x1b\[(?P<argument>[0-9;?]*)[ -/]*(?P<final>[@-~])|\x1b|[\x00-\x08\x0b-\x1f\x7f]|"
+    r"(?P<text>[^\x00-\x08\x0b-\x1f\x7f]+)"
+)
+# No terminal is wider: a cursor sent further stops at its last column, as on a real one.
+MAX_COLUMNS = 4096
 
 
-def _render(line: str) -> str:
-    """One line as a terminal shows it: overwrites, backspaces and cursor moves applied."""
+class _Blanks:
+    """The blanks cursor moves may still add to a transcript: at most one per input
+    character, so what is rendered never exceeds twice the input, whatever the escapes."""
+
+    def __init__(self, allowance: int) -> None:
+        self.left = allowance
+
+    def take(self, wanted: int) -> int:
+        granted = min(wanted, self.left)
+        self.left -= granted
+        return granted
+
+
+def _count(argument: str) -> int:
+    """A CSI sequence's count: 1 when absent or 0, at most MAX_COLUMNS (and never
+    int() of a million digits)."""
+    digits = argument.split(";")[0]
+    if not digits.isdigit():
+        return 1
+    if len(digits) > len(str(MAX_COLUMNS)):
+        return MAX_COLUMNS
+    return min(max(int(digits), 1), MAX_COLUMNS)
+
+
+def _render(line: str, blanks: _Blanks | None = None) -> str:
+    """One line as a terminal shows it: overwrites, backspaces and cursor moves applied;
+    cursor moves are clamped to MAX_COLUMNS and the blanks they open paid from ``blanks``."""
+    blanks = blanks if blanks is not None else _Blanks(len(line))
     cells: list[str] = []
     cursor = 0
-    position = 0
-    while position < len(line):
-        char = line[position]
-        if char == "\x1b":
-            csi = _CSI.match(line, position)
-            if csi:
-                argument, final = csi.group(1), csi.group(3)
-                count = int(argument) if argument.isdigit() else 1
-                if final == "K":  # erase to the end of the line (the only form we need)
+    for token in _RENDER_TOKEN.finditer(line):
+        text = token.group(0)
+        final = token.group("final")
+        if final is not None:
+            count = _count(token.group("argument"))
+            if final == "K":  # erase in line: to the end (0), from the start (1), all (2)
+                mode = token.group("argument")
+                if mode == "1":
+                    cells[: cursor + 1] = [" "] * min(cursor + 1, len(cells))
+                elif mode == "2":
+                    cells.clear()
+                else:
                     del cells[cursor:]
-                elif final == "D":
-                    cursor = max(0, cursor - count)
-                elif final == "C":
-                    cursor += count
-                elif final == "G":
-                    cursor = max(0, count - 1)
-                elif final == "P":  # delete characters
-                    del cells[cursor : cursor + count]
-                position = csi.end()
-                continue
-            position += 1
+            elif final == "D":
+                cursor = max(0, cursor - count)
+            elif final == "C":
+                cursor = min(cursor + count, MAX_COLUMNS)
+            elif final == "G":
+                cursor = count - 1
+            elif final == "P":  # delete characters
+                del cells[cursor : cursor + count]
+            # other sequences (colours, insert, repeat, scrolling...) print nothing
             continue
-        if char == "\r":
+        if text == "\r":
             cursor = 0
-        elif char == "\b":
+        elif text == "\b":
             cursor = max(0, cursor - 1)
-        elif char == "\t" or char >= " ":
-            while len(cells) < cursor:
-                cells.append(" ")
-            if cursor < len(cells):
-                cells[cursor] = char
-            else:
-                cells.append(char)
-            cursor += 1
-        # other control characters (bell, NUL...) print nothing
-        position += 1
+        elif token.group("text") is not None:
+            if cursor > len(cells):
+                cursor = len(cells) + blanks.take(cursor - len(cells))
+                cells.extend(" " * (cursor - len(cells)))
+            cells[cursor : cursor + len(text)] = text
+            cursor += len(text)
+        # other control characters (bell, NUL, a lone ESC...) print nothing
     return "".join(cells)
 
 
@@ -103,14 +144,17 @@ def clean_terminal_text(text: str) -> list[str]:
     text = _PAGER.sub("", text)
     text = _OSC.sub("", text)
     text = _OTHER_ESCAPE.sub("", text)
-    text = re.sub(r"\r+\n", "\n", text)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the final newline ends the last line; it does not start another
+    blanks = _Blanks(len(text))
     rendered = []
     for line in lines:
+        # CRs before the line end end the line (CRLF, CRCRLF); rstrip, not a regex: `\r+\n`
+        # backtracks quadratically over a long run of CRs with no line feed after it
+        line = line.rstrip("\r")
         if _NEEDS_RENDERING.search(line):
-            line = _render(line)
+            line = _render(line, blanks)
         rendered.append(line)
     return rendered
 
@@ -149,7 +193,6 @@ _PROMPT_FORMS = (
     # busybox/Alpine: host:~#
     _PromptForm(re.compile(rf"^(?P<prompt>(?P<host>{_HOST}):[~/][^\s#$]*[#$])(?: |$)"), False),
 )
-_PEER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # also a folder name
 _JUNOS_BANNER = re.compile(r"^\{[\w:-]+\}$")  # {master:0}, {primary:node0} above a prompt
 
 _SESSION_COMMANDS = re.compile(
@@ -258,11 +301,15 @@ class TranscriptImport:
     host: str | None  # the host name its prompts showed
 
 
-def split_transcript(text: str, platform: str, peer_name: str | None = None) -> TranscriptImport:
+def split_transcript(
+    text: str, platform: str, peer_name: str | None = None, *, salt: bytes | None = None
+) -> TranscriptImport:
     """Read a terminal transcript of ``platform`` as a peer's capture (named ``peer_name``,
-    else after the host its prompts show). UserError if it holds no command at all."""
-    if peer_name is not None and not _PEER_NAME.match(peer_name):
-        raise UserError(f"peer name {peer_name!r}: use letters, digits, '.', '_' and '-' only")
+    else after the host its prompts show). Commands are redacted (with the run's ``salt``,
+    as the outputs will be) before they are recorded or name a file. UserError if it holds
+    no importable command, or if the name cannot name a peer folder."""
+    if peer_name is not None:
+        _check_peer_name(peer_name, f"peer name {_cut(peer_name)!r}")
     spec = load_platform(platform)
     blocks, preamble = split_blocks(text, spec)
     warnings: list[str] = []
@@ -270,13 +317,19 @@ def split_transcript(text: str, platform: str, peer_name: str | None = None) -> 
         warnings.append(f"lines 1-{preamble}: before the first prompt (banner?): not imported")
     hosts = [block.host for block in blocks if block.command]
     host = max(dict.fromkeys(hosts), key=hosts.count) if hosts else None
-    chosen: dict[str, tuple[TranscriptBlock, str]] = {}  # command -> (block, as typed)
+    if peer_name is None and host is not None:
+        _check_peer_name(
+            host, f"the transcript's prompts name the host {_cut(host)!r}, which", "--peer NAME"
+        )
+    vocabulary = _vocabulary(spec)
+    chosen: dict[str, TranscriptBlock] = {}  # canonical command, not yet redacted -> block
     for block in blocks:
+        shown = _shown(block.command, vocabulary)
         if block.host != host:  # a jump host, or the operator's own machine
             if block.command:
                 warnings.append(
-                    f"line {block.line}: {block.command!r} was run on {block.host}, not on "
-                    f"{host}: not imported"
+                    f"line {block.line}: {shown} was run on {block.host}, not on {host}: "
+                    "not imported"
                 )
             continue
         if not block.command:
@@ -286,33 +339,39 @@ def split_transcript(text: str, platform: str, peer_name: str | None = None) -> 
                 )
             continue
         if _SESSION_COMMANDS.match(block.command):
-            warnings.append(f"line {block.line}: session command {block.command!r} skipped")
+            warnings.append(f"line {block.line}: session command {shown} skipped")
             continue
-        canonical = _known(spec, block.command)
+        canonical = _allowed(spec, block.command)
         if canonical is None:
-            canonical = " ".join(block.command.split())
             warnings.append(
-                f"line {block.line}: {block.command!r} is not a {platform} command ipsec-tui "
-                "knows: kept as typed, its output is shown raw"
+                f"line {block.line}: {shown} is not on the {spec.name} read-only allowlist "
+                "(configuration, a typed secret or a command ipsec-tui does not run): dropped "
+                "with its output"
             )
+            continue
         if canonical in chosen:
-            earlier = chosen.pop(canonical)[0].line
+            earlier = chosen.pop(canonical).line
             warnings.append(
-                f"line {block.line}: {canonical!r} was run again (first at line {earlier}): "
-                "the later output is kept"
+                f"line {block.line}: {_shown(canonical, vocabulary)} was run again (first at "
+                f"line {earlier}): the later output is kept"
             )
-        chosen[canonical] = (block, block.command)
+        chosen[canonical] = block
     if not chosen:
         raise UserError(
             "no command found in the transcript: it needs the prompts as the terminal showed "
-            "them (e.g. 'root@siteB:~# swanctl --list-sas' followed by the output)"
+            "them (e.g. 'root@siteB:~# swanctl --list-sas' followed by the output), and "
+            f"commands on the {spec.name} read-only allowlist"
         )
+    # a secret a rule finds in an output (a PSK in a configuration) is also hidden where no
+    # rule would recognise it, e.g. as the argument of an output filter
+    seen = repeatable_secrets(block.output for block in chosen.values())
     records: list[CommandRecord] = []
     outputs: dict[str, str] = {}
-    for canonical, (block, _) in chosen.items():
-        file_name = output_file_name(canonical, outputs)
+    for canonical, block in chosen.items():
+        command = redact(canonical, salt, seen).text
+        file_name = output_file_name(command, outputs)
         outputs[file_name] = block.output
-        records.append(CommandRecord(command=canonical, file=file_name))
+        records.append(CommandRecord(command=command, file=file_name))
     capture = PeerCapture(
         name=peer_name or host or "peer",
         platform=spec.name,
@@ -323,6 +382,78 @@ def split_transcript(text: str, platform: str, peer_name: str | None = None) -> 
         tool_version=f"ipsec-tui {__version__} (imported from a terminal transcript)",
     )
     return TranscriptImport(capture, tuple(warnings), host)
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def _check_peer_name(name: str, subject: str, remedy: str = "another name") -> None:
+    """UserError unless ``name`` can name a peer's folder in a capture."""
+    problem = name_problem(name)
+    if problem is not None:
+        raise UserError(f"{subject} cannot name a peer: it {problem}; use {remedy}")
+
+
+def _allowed(spec: PlatformSpec, command: str) -> str | None:
+    """The canonical command if the platform's read-only allowlist admits ``command`` as
+    typed, else None. A file reader's path (``cat /var/log/syslog``) is admitted when the
+    platform would accept it as an override of the variable it stands for."""
+    try:
+        return spec.check_allowed(command)
+    except UserError:  # CommandRefused, or a variable's value refused
+        pass
+    pattern = spec.pattern_of(command)
+    if pattern is None:
+        return None
+    values = {
+        word[1:-1]: token
+        for word, token in zip(pattern.split(), command.split(), strict=False)
+        if word.startswith("{") and word.endswith("}")
+    }
+    if not values:
+        return None
+    try:
+        return spec.check_allowed(command, values)
+    except UserError:
+        return None
+
+
+# Words a warning may quote besides the platform's own: what people type to reach a device
+# or enter its configuration. A value (a key, a password) is never one of them.
+_COMMON_WORDS = frozenset(
+    {"ssh", "telnet", "enable", "config", "configure", "terminal", "edit", "next", "end",
+     "exit", "crypto", "isakmp", "ikev1", "ikev2", "key", "keyring", "pre-shared-key",
+     "psksecret", "username", "password", "secret", "security", "ike", "ipsec", "vpn",
+     "phase1-interface", "phase2-interface", "tunnel-group", "ipsec-attributes"}
+)  # fmt: skip
+
+
+def _vocabulary(spec: PlatformSpec) -> tuple[tuple[str, str], ...]:
+    """(required, full) spellings of every word the platform's allowlist is made of."""
+    words: dict[tuple[str, str], None] = {}
+    for pattern in spec.allowlist:
+        for required, optional in pattern.words:
+            if not required.startswith("{"):
+                words.setdefault((required.lower(), (required + optional).lower()), None)
+    for word in (*DENY_WORDS, *SHELL_WORDS, *_COMMON_WORDS):
+        words.setdefault((word, word), None)
+    return tuple(words)
+
+
+def _shown(command: str, vocabulary: tuple[tuple[str, str], ...]) -> str:
+    """What a warning may quote of a typed command: its leading words the platform knows,
+    then '...'; never a value, so a key typed at the prompt is not echoed either."""
+    tokens = command.split()
+    known: list[str] = []
+    for token in tokens:
+        word = token.lower()
+        if not any(word.startswith(req) and full.startswith(word) for req, full in vocabulary):
+            break
+        known.append(token)
+    if not known:
+        return f"a command of {len(tokens)} word{'s' if len(tokens) != 1 else ''}"
+    return repr(" ".join(known) + (" ..." if len(known) < len(tokens) else ""))
 
 
 def import_transcript(text: str, platform: str, peer_name: str) -> PeerCapture:

@@ -17,6 +17,12 @@ empty or control characters, shell metacharacters (platforms with ``shell: posix
 deny words (``configure``, ``clear``, ``delete``... on every platform, even if an allowlist
 entry is sloppy), anything not in the allowlist, and on shell platforms a file reader
 (``cat``...) of any path but the peer's configured files.
+
+Overrides stay inside what the platform needs: a per-peer value for a path variable must
+match one of the platform's ``override_paths`` patterns for it (the daemon's log and
+configuration folders) and none of the deny patterns, the generic ones here (secrets, keys,
+shadow files, hidden files, pseudo file systems) and the platform's own ``deny_paths``; the
+deny patterns win.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ import yaml
 from ipsec_tui.errors import UserError
 
 __all__ = [
+    "DENY_NAMES",
+    "DENY_PATHS",
     "DENY_WORDS",
     "SHELL_METACHARACTERS",
     "SHELL_WORDS",
@@ -43,6 +51,8 @@ __all__ = [
     "PlatformSpec",
     "available_platforms",
     "load_platform",
+    "path_glob",
+    "path_refusal",
 ]
 
 
@@ -81,10 +91,64 @@ _SHELL_ONLY = frozenset({"sh"})
 # Commands that print files: on shell platforms their arguments must be the peer's files.
 _FILE_READERS = frozenset({"cat", "head", "tail", "less", "more", "zcat", "grep", "tac", "nl"})
 
+# Paths no override may name, on any platform, whatever its ``override_paths`` say: a class
+# of files rather than a list of names. Patterns are matched against the whole path
+# (``PATH_GLOB`` notation) and, for the name patterns, against every component.
+DENY_PATHS = (
+    # pseudo file systems (endless or blocking reads), home folders, system key stores
+    "/proc/**", "/sys/**", "/dev/**", "/run/**", "/root/**", "/home/**", "/etc/ssh/**",
+    "/etc/ssl/**", "/etc/pki/**",
+)  # fmt: skip
+DENY_NAMES = (
+    # password and secret stores
+    "*shadow*", "*passw*", "*secret*", "*.secrets", "*.netrc", "*.pgpass", "*.htpasswd",
+    # private keys and key containers (SSH, TLS, PKCS#8/#12, Java, Kerberos, PGP, keyrings)
+    "id_*", "*_key", "*.key", "*.key.*", "*.pem", "*.der", "*.p8", "*.p12", "*.pfx", "*.jks",
+    "*.keystore", "*.keytab", "*.gpg", "*.pgp", "*.asc", "*.kdbx", "*.db", "private",
+    "privkey*", "*private*", "pkcs8", "pkcs12", "*.bash_history",
+)  # fmt: skip
+# What a path may be made of: no glob, shell or control character, no space, no `~`.
+_PATH_CHARACTERS = re.compile(r"^[A-Za-z0-9._+@,=:/-]+$")
+_NAME_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+@,=-]*$")
+
 _NOTATION_WORD = re.compile(r"^(?P<required>[^\[\]]+)\[\[(?P<optional>[^\[\]]+)\]\]$")
 _VARIABLE_WORD = re.compile(r"^\{(?P<name>[a-z_][a-z0-9_]*)\}$")
 _WORD_PARTS = re.compile(r"[-=,]+")
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+def path_glob(pattern: str) -> re.Pattern[str]:
+    """A path pattern as a regex: ``*`` and ``?`` stay within one folder, ``**`` crosses
+    folders (``/var/log/**`` is everything below /var/log, ``/etc/strongswan*`` is
+    /etc/strongswan.conf but nothing below /etc/strongswan.d)."""
+    parts = re.split(r"(\*\*|\*|\?)", pattern)
+    translated = {"**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return re.compile("".join(translated.get(part, re.escape(part)) for part in parts))
+
+
+_DENY_NAME_GLOBS = tuple(path_glob(pattern) for pattern in DENY_NAMES)
+
+
+def path_refusal(value: str, deny: Iterable[str] = ()) -> str | None:
+    """Why a path (or, without a '/', a file name) may never be read, or None."""
+    if not _PATH_CHARACTERS.match(value):
+        return "it holds characters a path to read never needs (glob, shell, space, control)"
+    components = value.split("/")
+    if value.startswith("/"):
+        components = components[1:]
+    if any(component in ("", ".", "..") for component in components):
+        return "it is not a plain path (empty, '.' or '..' component, or a trailing '/')"
+    for component in components:
+        if component.startswith("."):
+            return f"{component!r} is a hidden file or folder"
+        for name_glob in _DENY_NAME_GLOBS:
+            if name_glob.fullmatch(component.lower()):
+                return f"{component!r} looks like a secret, key or password file"
+    for pattern in (*DENY_PATHS, *deny):
+        regex = path_glob(pattern)
+        if regex.fullmatch(value) or regex.fullmatch(value + "/"):
+            return f"it matches {pattern!r}, which is never read"
+    return None
 
 
 def _has_control_character(text: str) -> bool:
@@ -249,11 +313,28 @@ class PlatformSpec:
     driver_skips: tuple[str, ...] = ()
     # A pager to answer while reading output (None: the driver turns paging off itself).
     pager: Pager | None = None
+    # Per variable, the path patterns an override may take (absolute ``/var/log/**``, or a
+    # bare file name pattern such as ``*`` where the device resolves the name itself); a
+    # variable without patterns takes no override. ``deny_paths`` win over them.
+    override_paths: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    deny_paths: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for path_variable in self.readable_files:
             if path_variable not in self.variables:
                 raise ValueError(f"readable file {path_variable!r} is not a variable")
+        for variable, patterns in self.override_paths.items():
+            if variable not in self.variables:
+                raise ValueError(f"override_paths names {variable!r}, which is not a variable")
+            if not patterns:
+                raise ValueError(f"override_paths of {variable!r} is empty")
+            # the platform's own default must be a value it would accept from an inventory
+            self.check_override(variable, self.variables[variable])
+        for path in (*self.deny_paths, *(p for ps in self.override_paths.values() for p in ps)):
+            if not path.strip() or " " in path:
+                raise ValueError(f"path pattern {path!r} is empty or holds a space")
         for pattern in self.allowlist:
             for variable in pattern.variables:
                 if variable not in self.variables:
@@ -282,8 +363,24 @@ class PlatformSpec:
             seen.setdefault((pattern.text, pattern.args), pattern)
         return tuple(seen.values())
 
+    def check_override(self, name: str, value: str) -> None:
+        """UserError unless ``value`` may stand for the variable ``name`` on this platform:
+        it matches one of the variable's ``override_paths`` and no deny pattern."""
+        allowed = self.override_paths.get(name, ())
+        if not allowed:
+            raise UserError(f"{name} cannot be overridden on platform {self.name!r}")
+        refusal = path_refusal(value, self.deny_paths)
+        if refusal is None and any(_path_matches(pattern, value) for pattern in allowed):
+            return
+        why = f": {refusal}" if refusal is not None else ""
+        raise UserError(
+            f"{name} {value!r} is not a log or configuration path of {self.name}{why} "
+            f"(allowed: {', '.join(allowed)})"
+        )
+
     def resolve_variables(self, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
-        """The platform's variable defaults with a peer's overrides applied."""
+        """The platform's variable defaults with a peer's overrides applied (each checked
+        against the platform's ``override_paths`` and the deny patterns)."""
         values = dict(self.variables)
         for name, value in (overrides or {}).items():
             if name not in values:
@@ -299,6 +396,8 @@ class PlatformSpec:
                     f"override {name}={value!r} is empty or holds spaces, control characters "
                     "or shell metacharacters"
                 )
+            if value != self.variables[name]:
+                self.check_override(name, value)
             values[name] = value
         return values
 
@@ -424,6 +523,15 @@ class PlatformSpec:
             raise refuse(f"{tokens[0]} may only print this peer's configured files ({shown})")
 
 
+def _path_matches(pattern: str, value: str) -> bool:
+    """An absolute pattern matches an absolute path; a pattern without '/' a bare name."""
+    if pattern.startswith("/") != value.startswith("/"):
+        return False
+    if not pattern.startswith("/") and "/" in value:
+        return False
+    return path_glob(pattern).fullmatch(value) is not None
+
+
 def _patterns(entries: Iterable[Any]) -> tuple[CommandPattern, ...]:
     patterns: list[CommandPattern] = []
     for entry in entries:
@@ -444,7 +552,8 @@ def _patterns(entries: Iterable[Any]) -> tuple[CommandPattern, ...]:
 
 def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
     known = {"name", "description", "device_type", "shell", "login_commands", "variables",
-             "readable_files", "facts", "allow", "driver_skips", "pager"}  # fmt: skip
+             "readable_files", "facts", "allow", "driver_skips", "pager", "override_paths",
+             "deny_paths"}  # fmt: skip
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
@@ -474,7 +583,28 @@ def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
         allow=_patterns(data.get("allow") or ()),
         driver_skips=tuple(str(method) for method in data.get("driver_skips") or ()),
         pager=_pager(data.get("pager")),
+        override_paths=MappingProxyType(_override_paths(data.get("override_paths"))),
+        deny_paths=_texts(data.get("deny_paths"), "deny_paths"),
     )
+
+
+def _texts(data: Any, what: str) -> tuple[str, ...]:
+    if data is None:
+        return ()
+    if isinstance(data, str) or not isinstance(data, Iterable):
+        raise TypeError(f"{what} must be a list of path patterns")
+    return tuple(str(item) for item in data)
+
+
+def _override_paths(data: Any) -> dict[str, tuple[str, ...]]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise TypeError("override_paths must map a variable to a list of path patterns")
+    return {
+        str(name): _texts(patterns, f"override_paths of {name!r}")
+        for name, patterns in data.items()
+    }
 
 
 def _pager(data: Any) -> Pager | None:

@@ -134,8 +134,6 @@ def test_collect_with_bundle(
 ) -> None:
     import yaml
 
-    log = tmp_path / "charon.log"
-    log.write_text("2026-11-26T20:47:50 12[IKE] IKE_SA lab[1] established\n")
     peer = {
         "host": sshd.host,
         "port": sshd.port,
@@ -146,7 +144,6 @@ def test_collect_with_bundle(
         "known_hosts": str(sshd.known_hosts),
         "timeout": 10,
         "command_timeout": 10,
-        "overrides": {"log_file": str(log)},
     }
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,6 +46,19 @@ def inventory(tmp_path: Path, sshd: SshServer, port_b: int, log: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def log_dir() -> Iterator[Path]:
+    """A folder of our own below /var/log: a log_file override must point into the daemon's
+    log folders (the platform refuses any other path), and the test sshd reads this box."""
+    if not os.access("/var/log", os.W_OK):
+        pytest.skip("needs to write below /var/log (run as root)")
+    folder = Path(tempfile.mkdtemp(prefix="ipsec-tui-test-", dir="/var/log"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_module_imports_no_netmiko() -> None:
     code = (
         "import argparse, sys\n"
@@ -54,9 +71,9 @@ def test_module_imports_no_netmiko() -> None:
 
 
 def test_both_peers_collected_exit_0(
-    sshd: SshServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sshd: SshServer, tmp_path: Path, log_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    log = tmp_path / "charon.log"
+    log = log_dir / "charon.log"
     log.write_text("12[IKE] IKE_SA lab[1] established\n")
     path = inventory(tmp_path, sshd, sshd.port, log)
     out = tmp_path / "capture"
@@ -74,7 +91,7 @@ def test_both_peers_collected_exit_0(
 def test_one_peer_down_exit_1_capture_still_written(
     sshd: SshServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = inventory(tmp_path, sshd, free_port(), tmp_path / "charon.log")
+    path = inventory(tmp_path, sshd, free_port(), Path("/var/log/charon.log"))
     out = tmp_path / "capture"
     status = main(["collect", "-i", str(path), "-t", "lab", "-o", str(out)])
     assert status == 1
@@ -103,7 +120,7 @@ def test_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 def test_existing_capture_folder_is_not_overwritten(
     sshd: SshServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = inventory(tmp_path, sshd, sshd.port, tmp_path / "charon.log")
+    path = inventory(tmp_path, sshd, sshd.port, Path("/var/log/charon.log"))
     out = tmp_path / "capture"
     out.mkdir()
     (out / "old.txt").write_text("evidence")
@@ -111,3 +128,17 @@ def test_existing_capture_folder_is_not_overwritten(
     assert main(["collect", "--inventory", str(path), "--out", str(out)]) == 2
     assert "not empty" in capsys.readouterr().err
     assert sshd.logins() == before
+
+
+def test_an_override_outside_the_daemons_paths_is_refused_before_connecting(
+    sshd: SshServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = sshd.logins()
+    for secret_file in ("/etc/shadow", "/root/.ssh/id_rsa", str(tmp_path / "charon.log")):
+        path = inventory(tmp_path, sshd, sshd.port, Path(secret_file))
+        out = tmp_path / "capture"
+        assert main(["collect", "--inventory", str(path), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"field 'overrides': log_file '{secret_file}' is not a log or configuration" in err
+        assert len(err.strip().splitlines()) == 1 and not out.exists()
+    assert sshd.logins() == before  # nothing connected, nothing was sent

@@ -19,7 +19,7 @@ tunnels:
     peers:
       siteA: {host: 198.51.100.11, port: 22, platform: strongswan, username: root,
               auth: key, key_file: ./id_ed25519, timeout: 20, command_timeout: 15,
-              overrides: {log_file: /srv/charon.log}}
+              overrides: {log_file: /var/log/strongswan/charon.log}}
       siteB: {host: 198.51.100.12, platform: libreswan, auth: agent,
               jump_host: "jump@bastion.example:2222"}
 """
@@ -55,7 +55,7 @@ def test_load_the_documented_shape(tmp_path: Path) -> None:
     assert a.key_file == tmp_path / "id_ed25519"  # relative to the inventory's folder
     assert a.known_hosts == b.known_hosts == tmp_path / "known_hosts"
     assert a.timeout == 20 and a.command_timeout == 15
-    assert dict(a.overrides) == {"log_file": "/srv/charon.log"}
+    assert dict(a.overrides) == {"log_file": "/var/log/strongswan/charon.log"}
     assert b.auth == "agent" and b.key_file is None
     assert b.jump_host == JumpHost(host="bastion.example", port=2222, username="jump")
     assert b.jump_username == "jump" and a.jump_username == "root"
@@ -174,3 +174,87 @@ def test_choosing_a_tunnel(tmp_path: Path) -> None:
         inventory.tunnel()
     with pytest.raises(UserError, match="no tunnel 'nope' \\(known: lab, other\\)"):
         inventory.tunnel("nope")
+
+
+# Numbers that are not a sensible number of seconds: not-a-number, infinities, zero,
+# negative, absurdly large, a boolean (YAML `yes`), text, a list.
+BAD_SECONDS = [float("nan"), float("inf"), float("-inf"), 0, 0.0, -5, 10**12, 1e300, True,
+               False, "30", "soon", [30], None]  # fmt: skip
+
+
+@pytest.mark.parametrize("field", ["timeout", "conn_timeout", "command_timeout"])
+@pytest.mark.parametrize("value", BAD_SECONDS, ids=repr)
+def test_a_timeout_that_is_not_a_sane_number_of_seconds_is_refused(
+    tmp_path: Path, field: str, value: Any
+) -> None:
+    data = lab_data()
+    if field == "conn_timeout":
+        del peer_a(data)["timeout"]
+    peer_a(data)[field] = value
+    # written as YAML text, so .nan and .inf arrive the way an operator's file holds them
+    path = write(tmp_path, yaml.safe_dump(data))
+    with pytest.raises(UserError, match=rf"peer 'siteA': field '{field}' must be a number") as e:
+        load_inventory(path)
+    assert e.value.exit_code == 2
+
+
+@pytest.mark.parametrize("text", ["command_timeout: .nan", "command_timeout: .inf",
+                                  "command_timeout: -.inf", "timeout: .NaN", "port: .nan",
+                                  "port: 0x10000", "port: 1e3", "port: yes", "port: -22",
+                                  "port: '70000'", "port: ' '"])  # fmt: skip
+def test_yaml_spellings_of_bad_numbers_are_refused(tmp_path: Path, text: str) -> None:
+    key = text.split(":")[0]
+    inventory = (
+        "tunnels:\n  lab:\n    peers:\n"
+        f"      siteA: {{host: a, platform: strongswan, username: u, {text}}}\n"
+        "      siteB: {host: b, platform: strongswan, username: u}\n"
+    )
+    with pytest.raises(UserError, match=rf"peer 'siteA': field '{key}' must be") as error:
+        load_inventory(write(tmp_path, inventory))
+    assert error.value.exit_code == 2 and len(str(error.value).splitlines()) == 1
+
+
+def test_a_quoted_port_is_read_as_the_number(tmp_path: Path) -> None:
+    inventory = (
+        "tunnels:\n  lab:\n    peers:\n"
+        "      siteA: {host: a, platform: strongswan, username: u, port: '2222'}\n"
+        "      siteB: {host: b, platform: strongswan, username: u}\n"
+    )
+    assert load_inventory(write(tmp_path, inventory)).tunnel("lab").peers[0].port == 2222
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"log_file": "/etc/shadow"}, r"log_file '/etc/shadow' is not a log or configuration "
+         r"path of strongswan: .*\(allowed: /var/log/\*\*\)"),
+        ({"swanctl_conf": "/etc/ipsec.secrets"}, r"swanctl_conf '/etc/ipsec.secrets' is not a"),
+        ({"log_file": "/root/.ssh/id_rsa"}, r"log_file '/root/.ssh/id_rsa' is not a log"),
+        ({"log_file": "/var/log/../../etc/shadow"}, r"log_file .* it is not a plain path"),
+        ({"log_file": "charon.log"}, r"log_file 'charon.log' is not a log or configuration"),
+        ({"log_file": 7}, r"log_file must be a path \(text\)"),
+    ],
+)  # fmt: skip
+def test_overrides_outside_the_platforms_paths_are_refused(
+    tmp_path: Path, overrides: dict[str, Any], message: str
+) -> None:
+    data = change(lab_data(), f"{A}.overrides", overrides)
+    with pytest.raises(UserError, match=rf"peer 'siteA': field 'overrides': {message}") as error:
+        load_inventory(write(tmp_path, yaml.safe_dump(data)))
+    assert error.value.exit_code == 2
+
+
+@pytest.mark.parametrize("name", ["capture.yml", "peer.yml", "PEER.YML", "x" * 129, ".hidden",
+                                  "..", "a/b", ""])  # fmt: skip
+def test_a_peer_or_tunnel_name_that_is_no_safe_folder_name_is_refused(
+    tmp_path: Path, name: str
+) -> None:
+    data = lab_data()
+    peers = data["tunnels"]["lab"]["peers"]
+    peers[name] = peers.pop("siteA")
+    with pytest.raises(UserError, match="peer name"):
+        load_inventory(write(tmp_path, yaml.safe_dump(data)))
+    data = lab_data()
+    data["tunnels"][name] = data["tunnels"].pop("lab")
+    with pytest.raises(UserError, match="tunnel name"):
+        load_inventory(write(tmp_path, yaml.safe_dump(data)))

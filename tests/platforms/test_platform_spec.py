@@ -106,12 +106,13 @@ def test_libreswan_facts() -> None:
 
 def test_overrides_replace_paths() -> None:
     spec = load_platform("strongswan")
-    commands = spec.commands({"log_file": "/srv/log/charon.log"})
-    assert "cat /srv/log/charon.log" in commands
+    moved = "/var/log/strongswan/charon.log"
+    commands = spec.commands({"log_file": moved})
+    assert f"cat {moved}" in commands
     assert "cat /var/log/charon.log" not in commands
-    assert spec.check_allowed("cat /srv/log/charon.log", {"log_file": "/srv/log/charon.log"})
+    assert spec.check_allowed(f"cat {moved}", {"log_file": moved})
     with pytest.raises(CommandRefused, match="configured files"):
-        spec.check_allowed("cat /var/log/charon.log", {"log_file": "/srv/log/charon.log"})
+        spec.check_allowed("cat /var/log/charon.log", {"log_file": moved})
     with pytest.raises(UserError, match="unknown override 'logfile'"):
         spec.commands({"logfile": "/x"})
 
@@ -307,3 +308,109 @@ def test_a_deny_word_anywhere_is_refused(prefix: str, deny: str, case: Any) -> N
         sloppy.check_allowed(f"{prefix} {case(deny)}")
     with pytest.raises(CommandRefused):
         sloppy.check_allowed(f"{prefix} --{deny}-all")
+
+
+# ---- overrides stay inside the daemon's log and configuration folders ----------------------
+
+# Classes of paths an override must never name: secret stores, private keys by name and by
+# folder, hidden files (~/.ssh, shell histories), pseudo file systems, paths that climb out
+# or are not plain (relative, '..', '.', '//', trailing '/'), glob and shell characters.
+NEVER_READ = [
+    "/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/ipsec.secrets",
+    "/etc/swanctl/conf.d/secrets.conf", "/etc/ipsec.d/site.secrets", "/etc/passwd",
+    "/root/.ssh/id_rsa", "/home/ops/.ssh/id_ed25519", "/etc/ssh/ssh_host_ed25519_key",
+    "/var/log/.bash_history", "/etc/swanctl/private/peer.der", "/etc/swanctl/rsa/peer",
+    "/etc/swanctl/ecdsa/peer", "/etc/swanctl/pkcs8/peer", "/etc/ipsec.d/private/key",
+    "/etc/swanctl/x509/peer.pem", "/etc/swanctl/peer.key", "/var/log/id_rsa.old",
+    "/etc/ssl/private/server.key", "/proc/self/environ", "/sys/kernel/notes", "/dev/zero",
+    "/run/charon.vici", "var/log/charon.log", "charon.log", "/var/log/../../etc/shadow",
+    "/var/log/./charon.log", "/var/log//charon.log", "/var/log/", "/var/log/*.log",
+    "/var/log/charon.log?", "/var/log/[a]", "/var/log/{a,b}", "~/charon.log",
+    "/var/log/a b", "/var/log/charon.log\x00",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", NEVER_READ)
+@pytest.mark.parametrize(
+    ("platform", "variable"),
+    [("strongswan", "log_file"), ("strongswan", "swanctl_conf"), ("libreswan", "log_file"),
+     ("libreswan", "conn_file")],
+)  # fmt: skip
+def test_an_override_outside_the_daemons_paths_is_refused(
+    platform: str, variable: str, value: str
+) -> None:
+    spec = load_platform(platform)
+    with pytest.raises(UserError) as refused:
+        spec.commands({variable: value})
+    message = str(refused.value)
+    assert (variable in message and repr(value) in message) or "metacharacters" in message
+    with pytest.raises(UserError):
+        spec.check_allowed(f"cat {value}", {variable: value})
+
+
+@pytest.mark.parametrize(
+    ("platform", "variable", "value"),
+    [
+        ("strongswan", "log_file", "/var/log/strongswan/charon.log"),
+        ("strongswan", "log_file", "/var/log/syslog"),
+        ("strongswan", "swanctl_conf", "/etc/swanctl/conf.d/lab.conf"),
+        ("strongswan", "swanctl_conf", "/etc/strongswan.conf"),
+        ("strongswan", "swanctl_conf", "/etc/strongswan.d/charon-logging.conf"),
+        ("strongswan", "swanctl_conf", "/etc/ipsec.conf"),
+        ("libreswan", "log_file", "/var/log/auth.log"),
+        ("libreswan", "conn_file", "/etc/ipsec.d/lab.conf"),
+        ("juniper_junos", "log_file", "kmd-logs"),
+    ],
+)
+def test_an_override_inside_the_daemons_paths_is_accepted(
+    platform: str, variable: str, value: str
+) -> None:
+    spec = load_platform(platform)
+    assert any(value in command for command in spec.commands({variable: value}))
+
+
+def test_the_refusal_names_the_value_and_what_is_allowed() -> None:
+    with pytest.raises(UserError) as refused:
+        load_platform("strongswan").commands({"log_file": "/etc/shadow"})
+    assert str(refused.value).startswith(
+        "log_file '/etc/shadow' is not a log or configuration path of strongswan"
+    )
+    assert "(allowed: /var/log/**)" in str(refused.value)
+    with pytest.raises(UserError, match="not a log or configuration path of juniper_junos"):
+        load_platform("juniper_junos").commands({"log_file": "/var/log/messages"})
+    with pytest.raises(UserError, match=r"juniper_junos.*'shadow' looks like a secret"):
+        load_platform("juniper_junos").commands({"log_file": "shadow"})
+
+
+def test_a_variable_without_override_paths_takes_no_override() -> None:
+    spec = spec_of(
+        device_type="linux", shell="posix", variables={"notes": "/srv/notes.txt"},
+        readable_files=["notes"], facts={"notes": ["cat {notes}"]},
+    )  # fmt: skip
+    assert spec.commands() == ("cat /srv/notes.txt",)
+    with pytest.raises(UserError, match="notes cannot be overridden on platform 't'"):
+        spec.commands({"notes": "/srv/other.txt"})
+
+
+def test_a_platform_whose_default_breaks_its_own_rules_does_not_load() -> None:
+    with pytest.raises(UserError, match=r"invalid platform definition.*not a log or config"):
+        spec_of(
+            device_type="linux", shell="posix", variables={"log": "/etc/shadow"},
+            readable_files=["log"], facts={"log": ["cat {log}"]},
+            override_paths={"log": ["/var/log/**"]},
+        )  # fmt: skip
+    with pytest.raises(UserError, match="override_paths names 'nope'"):
+        spec_of(override_paths={"nope": ["/var/log/**"]})
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from("/.aevlogr*?~-_ \\x00"), max_size=30))
+def test_any_accepted_log_override_is_a_plain_path_below_var_log(value: str) -> None:
+    spec = load_platform("strongswan")
+    try:
+        spec.check_override("log_file", value)
+    except UserError:
+        return
+    parts = value.split("/")
+    assert value.startswith("/var/log/") and ".." not in parts and "." not in parts
+    assert "" not in parts[1:] and not set(value) & SHELL_METACHARACTERS

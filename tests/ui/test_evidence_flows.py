@@ -276,17 +276,17 @@ async def test_paste_the_other_side_completes_a_one_peer_capture(tmp_path: Path)
         assert pasted is not None
         collected = read_peer(PSK / "siteB").outputs
         assert {name: pasted.outputs[name] for name in collected} == collected
-        assert "uptime" in [record.command for record in pasted.commands]  # kept, as typed
+        assert "uptime" not in [record.command for record in pasted.commands]  # not read-only
         # both peers written into a new capture folder under --out; the opened one untouched
         folder = screen.source.path
         assert folder is not None and folder.parent == tmp_path
         index = read_capture_index(folder)
         assert index is not None and index.peers == ("siteA", "siteB")
         assert sorted(p.name for p in PSK.iterdir() if p.is_dir()) == ["siteA", "siteB"]
-        # the splitter's warnings are shown: the unknown command, the jump host's line
+        # the splitter's warnings are shown: the dropped command, the jump host's line
         shown = "\n".join(toasts(app))
         assert "siteB pasted" in shown
-        assert "'uptime' is not a strongswan command" in shown
+        assert "is not on the strongswan read-only allowlist" in shown
         assert "run on jump, not on siteB" in shown
         # nothing left to paste: the key is gone
         assert screen.check_action("paste_other_side", ()) is False
