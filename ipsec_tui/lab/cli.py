@@ -11,6 +11,8 @@ DEBIAN_PACKAGES = [
     "strongswan-charon",
     "strongswan-swanctl",
     "libcharon-extra-plugins",
+    "libstrongswan-standard-plugins",  # openssl: AES-GCM, ECP, x25519, ChaCha20
+    "strongswan-pki",  # certificates for `lab up --auth cert`
     "openssh-server",
     "openssh-client",
     "nftables",
@@ -43,6 +45,7 @@ def register(sub: Any) -> None:
         default="strongswan",
         help="IKE implementation on siteB (siteA always runs strongSwan)",
     )
+    _shape_options(up)
     up.set_defaults(handler=cmd_up)
     actions.add_parser("down", help="remove everything the lab made").set_defaults(handler=cmd_down)
     actions.add_parser("status", help="what runs, the tunnel's state, the inventory").set_defaults(
@@ -52,17 +55,21 @@ def register(sub: Any) -> None:
         handler=cmd_reset
     )
     fault = actions.add_parser("fault", help="inject a fault on the running baseline")
+    fault.add_argument("name", help="a fault from `ipsec-tui lab faults`")
     fault.add_argument(
-        "name",
-        help="psk, identity, ike-proposal, esp-proposal, pfs, ts, mode, "
-        "lifetime, udp-blocked, no-return-route, forwarding-off",
+        "--child", type=int, default=None, help="child-* faults: which child to break (2)"
     )
     fault.set_defaults(handler=cmd_fault)
     actions.add_parser("faults", help="list the faults").set_defaults(handler=cmd_faults)
     rec = actions.add_parser("record", help="record the baseline and every fault as captures")
     rec.add_argument("out", help="folder to write <scenario>/ captures into")
     rec.add_argument("--impl-b", choices=["strongswan", "libreswan"], default="strongswan")
-    rec.add_argument("scenarios", nargs="*", help="baseline and/or fault names (default: all)")
+    _shape_options(rec)
+    rec.add_argument(
+        "scenarios",
+        nargs="*",
+        help="baseline and/or fault names, NAME:CHILD for child-* faults (default: all)",
+    )
     rec.set_defaults(handler=cmd_record)
     lab.set_defaults(handler=lambda args: (lab.print_help(), 2)[1])
 
@@ -77,6 +84,25 @@ def register(sub: Any) -> None:
         "--scenario", default=None, help="open this scenario at once (e.g. strongswan-psk)"
     )
     demo.set_defaults(handler=cmd_demo)
+
+
+def _shape_options(parser: Any) -> None:
+    parser.add_argument(
+        "--ike-version", type=int, choices=[1, 2], default=2, help="IKEv1 (main mode) or IKEv2"
+    )
+    parser.add_argument(
+        "--auth",
+        choices=["psk", "cert"],
+        default="psk",
+        help="pre-shared key, or certificates (RSA-4096 chain per site)",
+    )
+    parser.add_argument(
+        "--children", type=int, default=1, help="child SAs with their own subnets (1-3)"
+    )
+
+
+def _shape(args: argparse.Namespace) -> dict[str, Any]:
+    return {"ike_version": args.ike_version, "auth": args.auth, "children": args.children}
 
 
 def cmd_deps(args: argparse.Namespace) -> int:
@@ -115,13 +141,13 @@ def _print_next(inventory: str) -> None:
 def cmd_up(args: argparse.Namespace) -> int:
     from ipsec_tui.lab import core
 
-    lab, seconds = core.up(args.impl_b)
+    lab, seconds = core.up(args.impl_b, **_shape(args))
     if seconds == 0.0:
         print("the lab is already up")
     else:
         print(
             f"lab up in {seconds:.1f}s: siteA (strongswan) <-> siteB ({args.impl_b}), "
-            f"ESP backend: {lab.state.esp_backend}"
+            f"{lab.state.shape()}, ESP backend: {lab.state.esp_backend}"
         )
     _print_status(lab)
     return 0
@@ -159,7 +185,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             return 1
         print("the lab is down: run `ipsec-tui lab up`")
         return 1
-    print(f"the lab is up: siteB runs {lab.state.impl_b}, ESP backend: {lab.state.esp_backend}")
+    print(
+        f"the lab is up: siteB runs {lab.state.impl_b}, {lab.state.shape()}, "
+        f"ESP backend: {lab.state.esp_backend}"
+    )
     _print_status(lab)
     return 0
 
@@ -186,7 +215,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
     from ipsec_tui.lab.record import record
 
-    record(Path(args.out), args.impl_b, args.scenarios or None)
+    record(Path(args.out), args.impl_b, args.scenarios or None, **_shape(args))
     return 0
 
 
@@ -194,7 +223,8 @@ def cmd_faults(args: argparse.Namespace) -> int:
     from ipsec_tui.lab.faults import FAULTS
 
     for f in FAULTS.values():
-        print(f"{f.name:16} on {f.site.name}: {f.summary}")
+        note = f" (--child N; lab up --children {f.min_children}+)" if f.per_child else ""
+        print(f"{f.name:16} on {f.site.name}: {f.summary}{note}")
     return 0
 
 
@@ -203,7 +233,7 @@ def cmd_fault(args: argparse.Namespace) -> int:
     from ipsec_tui.lab.topology import lab_dir
 
     lab = core.current()
-    for line in faults.inject(lab, args.name):
+    for line in faults.inject(lab, args.name, args.child):
         print(line)
     print(f"fault {args.name} is active; `ipsec-tui lab reset` undoes it")
     _print_next(str(lab_dir() / "inventory.yml"))

@@ -6,9 +6,12 @@ strongSwan and on Libreswan.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from ipsec_tui.lab.topology import SITE_A, SITE_B, Site
+from ipsec_tui.lab.topology import SITE_A, SITE_B, Site, child_name, child_net
+
+# what a fault may change per child (child name -> {field: value})
+CHILD_FIELDS = ("esp_proposal", "local_ts", "remote_ts")
 
 
 @dataclass(frozen=True)
@@ -29,9 +32,48 @@ class GatewayConfig:
     ike_rekey_time_s: int = 14400
     initiator: bool = False
     udp_encap: bool = False  # forced when the ESP backend is userspace libipsec
+    ike_version: int = 2  # 1: IKEv1 main mode
+    auth: str = "psk"  # psk | cert (a chain per site: root CA -> issuing CA -> gateway)
+    children: int = 1  # child n >= 2 carries 10.1.(n-1).0/24 <-> 10.2.(n-1).0/24
+    child_changes: dict[str, dict[str, str]] = field(default_factory=dict)
+    dpd_delay_s: int = 10  # short, so a dead peer is declared within seconds in the lab
+    fragmentation: bool = True  # IKE fragmentation (RFC 7383 / IKEv1 vendor extension)
+
+    def child(self, number: int) -> ChildConfig:
+        """Child `number` (1-based): its name, selectors and ESP proposal, with any change."""
+        name = child_name(number)
+        if number == 1:
+            local_ts, remote_ts = self.local_ts, self.remote_ts
+        else:
+            local_ts = child_net(self.local_ts, number) if self.local_ts else ""
+            remote_ts = child_net(self.remote_ts, number) if self.remote_ts else ""
+        values = {"esp_proposal": self.esp_proposal, "local_ts": local_ts, "remote_ts": remote_ts}
+        values.update(self.child_changes.get(name, {}))
+        return ChildConfig(name, **values)
+
+    def all_children(self) -> list[ChildConfig]:
+        return [self.child(n) for n in range(1, self.children + 1)]
 
 
-def baseline(site: Site, psk: str, udp_encap: bool) -> GatewayConfig:
+@dataclass(frozen=True)
+class ChildConfig:
+    """One child SA's own knobs."""
+
+    name: str
+    esp_proposal: str
+    local_ts: str
+    remote_ts: str
+
+
+def baseline(
+    site: Site,
+    psk: str,
+    udp_encap: bool,
+    *,
+    ike_version: int = 2,
+    auth: str = "psk",
+    children: int = 1,
+) -> GatewayConfig:
     other = SITE_B if site is SITE_A else SITE_A
     return GatewayConfig(
         local_addr=site.wan_addr,
@@ -43,6 +85,9 @@ def baseline(site: Site, psk: str, udp_encap: bool) -> GatewayConfig:
         remote_ts=other.lan_net,
         initiator=site is SITE_A,
         udp_encap=udp_encap,
+        ike_version=ike_version,
+        auth=auth,
+        children=children,
     )
 
 
@@ -55,7 +100,15 @@ def describe_changes(before: GatewayConfig, after: GatewayConfig) -> list[tuple[
     rows = []
     for name in before.__dataclass_fields__:
         old, new = getattr(before, name), getattr(after, name)
-        if old != new:
+        if old != new and name == "child_changes":
+            after_children = {c.name: c for c in after.all_children()}
+            for child in before.all_children():
+                for key in CHILD_FIELDS:
+                    was = getattr(child, key)
+                    now = getattr(after_children.get(child.name, child), key)
+                    if was != now:
+                        rows.append((f"child {child.name}: {key}", was, now))
+        elif old != new:
             if name == "psk":
                 old, new = "<secret #1>", "<secret #2, different>"
             rows.append((name, str(old) or "(dynamic)", str(new) or "(dynamic)"))

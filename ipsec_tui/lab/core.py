@@ -13,12 +13,14 @@ from pathlib import Path
 
 from ipsec_tui.errors import UserError
 from ipsec_tui.lab import topology as topo
+from ipsec_tui.lab.certs import make_certificates
 from ipsec_tui.lab.config import GatewayConfig, baseline
 from ipsec_tui.lab.gateway import alive, gw_run, kill_pids, spawn, start_holder
 from ipsec_tui.lab.ike import GatewayDirs, IkeDaemon, daemon_for, login_mounts
 from ipsec_tui.lab.shell import in_netns, run
 
 IMPLS = ("strongswan", "libreswan")
+AUTHS = ("psk", "cert")
 REQUIRED_COMMANDS = {
     "ip": "iproute2",
     "nsenter": "util-linux",
@@ -29,10 +31,13 @@ REQUIRED_COMMANDS = {
     "ssh-keygen": "openssh-client",
     "openssl": "openssl",
     "swanctl": "strongswan-swanctl",
+    "pki": "strongswan-pki",
 }
 REQUIRED_FILES = {
     "/usr/lib/ipsec/charon": "strongswan-charon",
     "/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so": "libcharon-extra-plugins",
+    # AES-GCM, ECP, x25519 and ChaCha20 come from the openssl plugin
+    "/usr/lib/ipsec/plugins/libstrongswan-openssl.so": "libstrongswan-standard-plugins",
 }
 ESTABLISH_TIMEOUT_S = 10
 
@@ -48,6 +53,9 @@ class LabState:
     fault: str | None = None
     psk: str = ""
     started_at: float = 0.0
+    ike_version: int = 2
+    auth: str = "psk"  # psk | cert
+    children: int = 1
 
     @staticmethod
     def path() -> Path:
@@ -72,6 +80,13 @@ class LabState:
 
     def daemon(self, site: topo.Site) -> IkeDaemon:
         return daemon_for(self.impl(site))
+
+    def shape(self) -> str:
+        """The baseline's options in words: IKE version, authentication, children."""
+        return (
+            f"IKEv{self.ike_version}, {'certificates' if self.auth == 'cert' else 'PSK'}, "
+            f"{self.children} child SA{'s' if self.children > 1 else ''}"
+        )
 
 
 def require_root() -> None:
@@ -154,7 +169,7 @@ def _existing_netns() -> set[str]:
     return {line.split()[0] for line in out.splitlines() if line.strip()}
 
 
-def _build_network() -> None:
+def _build_network(children: int = 1) -> None:
     for ns in _netns_names():
         run(["ip", "netns", "add", ns])
         run(in_netns(ns, ["ip", "link", "set", "lo", "up"]))
@@ -227,6 +242,14 @@ def _build_network() -> None:
         run(in_netns(gw, ["ip", "addr", "add", f"{s.mgmt_addr}/24", "dev", "mgmt0"]))
         run(in_netns(gw, ["ip", "link", "set", "mgmt0", "up"]))
         run(in_netns(gw, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]))
+        # no IPv6 on the TUN device charon makes later: its router solicitations would
+        # fill the log with "no matching outbound IPsec policy" lines for ff02::2
+        run(in_netns(gw, ["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"]))
+        for number in range(2, children + 1):  # the subnets of children 2 and 3
+            gw_addr = topo.child_addr(s.lan_gw, number)
+            host_addr = topo.child_addr(s.host_addr, number)
+            run(in_netns(gw, ["ip", "addr", "add", f"{gw_addr}/24", "dev", "lan0"]))
+            run(in_netns(s.host_netns, ["ip", "addr", "add", f"{host_addr}/24", "dev", "eth0"]))
 
 
 # --- ssh -----------------------------------------------------------------------------------
@@ -363,13 +386,17 @@ def _write_inventory(state: LabState) -> Path:
 # --- traffic -------------------------------------------------------------------------------
 
 
-def ping(src: topo.Site, dst: topo.Site, count: int = 3) -> bool:
-    """A bounded ping from one LAN host to the other (at most `count` packets, ~2 s)."""
+def ping(
+    src: topo.Site, dst: topo.Site, count: int = 3, *, child: int = 1, size: int | None = None
+) -> bool:
+    """A bounded ping from one LAN host to the other (at most `count` packets, ~2 s), from
+    and to the addresses of child `child`'s subnets; with `size`, DF set (no fragmenting)."""
+    argv = ["ping", "-n", "-q", "-c", str(count), "-i", "0.2", "-W", "1"]
+    argv += ["-I", topo.child_addr(src.host_addr, child)]
+    if size is not None:
+        argv += ["-M", "do", "-s", str(size)]
     proc = run(
-        in_netns(
-            src.host_netns,
-            ["ping", "-n", "-q", "-c", str(count), "-i", "0.2", "-W", "1", dst.host_addr],
-        ),
+        in_netns(src.host_netns, [*argv, topo.child_addr(dst.host_addr, child)]),
         check=False,
         timeout=15,
     )
@@ -395,7 +422,7 @@ class Lab:
         return GatewayConfig(**json.loads(self.config_path(site).read_text()))
 
     def baseline(self, site: topo.Site) -> GatewayConfig:
-        return baseline(site, self.state.psk, self.state.esp_backend == "libipsec")
+        return _baseline(self.state, site)
 
     def apply_config(self, site: topo.Site, cfg: GatewayConfig) -> None:
         dirs = gateway_dirs(site)
@@ -414,8 +441,13 @@ class Lab:
         for s in topo.SITES:
             self.state.daemon(s).terminate(self.holder(s))
 
+    def child_names(self) -> list[str]:
+        return [c.name for c in self.config(topo.SITE_A).all_children()]
+
     def initiate(self, timeout_s: int = ESTABLISH_TIMEOUT_S) -> bool:
-        return self.state.daemon(topo.SITE_A).initiate(self.holder(topo.SITE_A), timeout_s)
+        return self.state.daemon(topo.SITE_A).initiate(
+            self.holder(topo.SITE_A), timeout_s, self.child_names()
+        )
 
     @property
     def child_sa_supported(self) -> bool:
@@ -425,10 +457,16 @@ class Lab:
     def limitation(self) -> str | None:
         if self.child_sa_supported:
             return None
+        answer = (
+            "answers TS_UNACCEPTABLE"
+            if self.state.ike_version == 2
+            else "its quick mode fails: 'state transition function for STATE_QUICK_R0 had "
+            "internal error'"
+        )
         return (
             "this kernel has no ESP (CONFIG_INET_ESP): Libreswan on siteB negotiates IKE "
             "but cannot install a child SA (pluto logs 'netlink response for Add SA ... "
-            "Protocol not supported' and answers TS_UNACCEPTABLE)"
+            f"Protocol not supported' and {answer})"
         )
 
     def established(self) -> bool:
@@ -437,7 +475,12 @@ class Lab:
             from ipsec_tui.lab.libreswan import Libreswan
 
             return Libreswan().ike_established(self.holder(topo.SITE_B))
-        return all(self.state.daemon(s).established(self.holder(s)) for s in topo.SITES)
+        wanted = {topo.child_name(n) for n in range(1, self.state.children + 1)}
+        return all(
+            self.state.daemon(s).established(self.holder(s))
+            and wanted <= self.state.daemon(s).installed_children(self.holder(s))
+            for s in topo.SITES
+        )
 
     def truncate_logs(self) -> None:
         for s in topo.SITES:
@@ -455,33 +498,64 @@ class Lab:
         return False
 
     def traffic(self) -> tuple[bool, bool]:
-        return ping(topo.SITE_A, topo.SITE_B), ping(topo.SITE_B, topo.SITE_A)
+        """Pings both ways on every child; (A->B all answered, B->A all answered)."""
+        a_ok = b_ok = True
+        for number in range(1, self.state.children + 1):
+            a_ok = ping(topo.SITE_A, topo.SITE_B, child=number) and a_ok
+            b_ok = ping(topo.SITE_B, topo.SITE_A, child=number) and b_ok
+        return a_ok, b_ok
 
 
-def up(impl_b: str = "strongswan") -> tuple[Lab, float]:
+def _baseline(state: LabState, site: topo.Site) -> GatewayConfig:
+    return baseline(
+        site,
+        state.psk,
+        state.esp_backend == "libipsec",
+        ike_version=state.ike_version,
+        auth=state.auth,
+        children=state.children,
+    )
+
+
+def up(
+    impl_b: str = "strongswan", *, ike_version: int = 2, auth: str = "psk", children: int = 1
+) -> tuple[Lab, float]:
     """From nothing to an established tunnel with traffic both ways; returns (lab, seconds)."""
     require_root()
     if impl_b not in IMPLS:
         raise UserError(f"unknown IKE implementation {impl_b!r}: choose one of {IMPLS}")
+    if ike_version not in (1, 2):
+        raise UserError(f"IKE version {ike_version}: choose 1 or 2")
+    if auth not in AUTHS:
+        raise UserError(f"authentication {auth!r}: choose one of {', '.join(AUTHS)}")
+    if not 1 <= children <= topo.MAX_CHILDREN:
+        raise UserError(f"--children {children}: choose 1 to {topo.MAX_CHILDREN}")
+    if impl_b == "libreswan" and (children > 1 or auth == "cert"):
+        raise UserError("several children and certificates are strongSwan-only in the lab")
     require_packages(impl_b)
+    wanted = LabState(impl_b=impl_b, ike_version=ike_version, auth=auth, children=children)
     existing = LabState.load()
     if existing and all(alive(p) for p in existing.holders.values()) and existing.holders:
-        if existing.impl_b == impl_b:
+        if (existing.impl_b, existing.shape()) == (impl_b, wanted.shape()):
             return Lab(existing), 0.0
         raise UserError(
-            f"the lab is already up with siteB on {existing.impl_b}: run `ipsec-tui lab down` first"
+            f"the lab is already up with siteB on {existing.impl_b} ({existing.shape()}): "
+            "run `ipsec-tui lab down` first"
         )
     down(quiet=True)  # leftovers of a crash
     started = time.monotonic()
     lab_root = topo.lab_dir()
     lab_root.mkdir(parents=True, exist_ok=True)
     lab_root.chmod(0o700)
-    state = LabState(impl_b=impl_b, psk=secrets.token_urlsafe(18), started_at=time.time())
+    state = wanted
+    state.psk, state.started_at = secrets.token_urlsafe(18), time.time()
     state.save()  # from here on `down` knows what to clean
     try:
         _keygen(lab_root / "id_ed25519", "ipsec-tui-lab")
         shadow = _shadow(_make_password())
-        _build_network()
+        _build_network(children)
+        if auth == "cert":
+            make_certificates({s: gateway_dirs(s).etc / "swanctl" for s in topo.SITES})
         state.esp_backend = "kernel" if kernel_has_esp(topo.SITE_A.netns) else "libipsec"
         state.save()
         for s in topo.SITES:
@@ -489,7 +563,7 @@ def up(impl_b: str = "strongswan") -> tuple[Lab, float]:
             dirs.log.mkdir(parents=True, exist_ok=True)
             daemon = state.daemon(s)
             daemon.prepare(dirs, state.esp_backend == "libipsec")
-            cfg = baseline(s, state.psk, state.esp_backend == "libipsec")
+            cfg = _baseline(state, s)
             daemon.write_config(dirs, cfg)  # before start: pluto refuses an empty config
             _prepare_ssh(s, dirs, shadow)
             state.holders[s.name] = start_holder(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -10,6 +12,8 @@ from ipsec_tui.lab import strongswan
 from ipsec_tui.lab.config import GatewayConfig
 from ipsec_tui.lab.gateway import gw_path, gw_run, spawn, wait_for
 from ipsec_tui.lab.topology import CHILD_NAME, TUNNEL_NAME
+
+_INSTALLED = re.compile(r"^\s+([A-Za-z0-9._-]+): #\d+, reqid \d+, INSTALLED", re.M)
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,16 @@ class IkeDaemon(Protocol):
     def start(self, holder: int, dirs: GatewayDirs) -> int: ...
     def write_config(self, dirs: GatewayDirs, cfg: GatewayConfig) -> None: ...
     def load(self, holder: int) -> None: ...
-    def initiate(self, holder: int, timeout_s: int) -> bool: ...
+
+    run_files: tuple[str, ...]  # PID file and control socket a killed daemon leaves behind
+
+    def initiate(
+        self, holder: int, timeout_s: int, children: Sequence[str] = (CHILD_NAME,)
+    ) -> bool: ...
     def terminate(self, holder: int) -> None: ...
-    def rekey(self, holder: int) -> None: ...
+    def rekey(self, holder: int, child: str = CHILD_NAME) -> None: ...
     def established(self, holder: int) -> bool: ...
+    def installed_children(self, holder: int) -> set[str]: ...
     def status_lines(self, holder: int) -> list[str]: ...
 
 
@@ -67,6 +77,7 @@ class StrongSwan:
     platform = "strongswan"
     log_file = strongswan.LOG_FILE
     config_file = strongswan.SWANCTL_CONF
+    run_files: tuple[str, ...] = ("/run/charon.pid", "/run/charon.vici")
 
     def mounts(self, dirs: GatewayDirs) -> list[str]:
         return [
@@ -111,14 +122,19 @@ class StrongSwan:
         gw_run(holder, ["swanctl", "--load-creds", "--clear"])
         gw_run(holder, ["swanctl", "--load-conns"])
 
-    def initiate(self, holder: int, timeout_s: int) -> bool:
-        proc = gw_run(
-            holder,
-            ["swanctl", "--initiate", "--child", CHILD_NAME, "--timeout", str(timeout_s)],
-            check=False,
-            timeout=timeout_s + 5,
-        )
-        return proc.returncode == 0
+    def initiate(
+        self, holder: int, timeout_s: int, children: Sequence[str] = (CHILD_NAME,)
+    ) -> bool:
+        ok = True
+        for child in children:  # the first brings the IKE SA up, the others join it
+            proc = gw_run(
+                holder,
+                ["swanctl", "--initiate", "--child", child, "--timeout", str(timeout_s)],
+                check=False,
+                timeout=timeout_s + 5,
+            )
+            ok = ok and proc.returncode == 0
+        return ok
 
     def terminate(self, holder: int) -> None:
         gw_run(
@@ -127,12 +143,16 @@ class StrongSwan:
             check=False,
         )
 
-    def rekey(self, holder: int) -> None:
-        gw_run(holder, ["swanctl", "--rekey", "--child", CHILD_NAME], check=False)
+    def rekey(self, holder: int, child: str = CHILD_NAME) -> None:
+        gw_run(holder, ["swanctl", "--rekey", "--child", child], check=False)
 
     def established(self, holder: int) -> bool:
         out = gw_run(holder, ["swanctl", "--list-sas"], check=False).stdout
         return "ESTABLISHED" in out and "INSTALLED" in out
+
+    def installed_children(self, holder: int) -> set[str]:
+        out = gw_run(holder, ["swanctl", "--list-sas"], check=False).stdout
+        return set(_INSTALLED.findall(out))
 
     def status_lines(self, holder: int) -> list[str]:
         out = gw_run(holder, ["swanctl", "--list-sas"], check=False).stdout

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from ipsec_tui.lab.config import GatewayConfig
 from ipsec_tui.lab.gateway import gw_path, gw_run, spawn, wait_for
 from ipsec_tui.lab.ike import GatewayDirs
 from ipsec_tui.lab.shell import run
-from ipsec_tui.lab.topology import TUNNEL_NAME, cache_dir
+from ipsec_tui.lab.topology import CHILD_NAME, TUNNEL_NAME, cache_dir
 
 PACKAGE = "libreswan"
 # Dependencies of Debian 12's libreswan that do not conflict with strongSwan.
@@ -100,10 +101,16 @@ config setup
     logtime=yes
     logappend=yes
     nssdir={NSS_DIR}
+    # Debian's default drops IKEv1; the lab runs IKEv1 too (`lab up --ike-version 1`)
+    ikev1-policy=accept
 
 conn {TUNNEL_NAME}
-    ikev2=yes
+    ikev2={"yes" if cfg.ike_version == 2 else "no"}
     authby=secret
+    dpddelay={cfg.dpd_delay_s}
+    dpdtimeout={cfg.dpd_delay_s * 4}
+    dpdaction=restart
+    fragmentation={"yes" if cfg.fragmentation else "no"}
     left={cfg.local_addr}
     leftid=@{cfg.local_id}
     right={cfg.remote_addr}
@@ -126,6 +133,7 @@ class Libreswan:
     platform = "libreswan"
     log_file = LOG_FILE
     config_file = CONN_FILE
+    run_files: tuple[str, ...] = ("/run/pluto/pluto.pid", "/run/pluto/pluto.ctl")
 
     def mounts(self, dirs: GatewayDirs) -> list[str]:
         root = unpacked_root()
@@ -162,7 +170,9 @@ class Libreswan:
         gw_run(holder, ["ipsec", "auto", "--rereadsecrets"])
         gw_run(holder, ["ipsec", "auto", "--replace", TUNNEL_NAME])
 
-    def initiate(self, holder: int, timeout_s: int) -> bool:
+    def initiate(
+        self, holder: int, timeout_s: int, children: Sequence[str] = (CHILD_NAME,)
+    ) -> bool:
         proc = gw_run(
             holder,
             ["timeout", str(timeout_s), "ipsec", "auto", "--up", TUNNEL_NAME],
@@ -174,16 +184,20 @@ class Libreswan:
     def terminate(self, holder: int) -> None:
         gw_run(holder, ["ipsec", "auto", "--down", TUNNEL_NAME], check=False)
 
-    def rekey(self, holder: int) -> None:
+    def rekey(self, holder: int, child: str = CHILD_NAME) -> None:
         gw_run(holder, ["ipsec", "whack", "--rekey-ipsec", "--name", TUNNEL_NAME], check=False)
 
     def established(self, holder: int) -> bool:
         out = gw_run(holder, ["ipsec", "trafficstatus"], check=False).stdout
         return "Tunnel" in out or "#" in out
 
+    def installed_children(self, holder: int) -> set[str]:
+        return {CHILD_NAME} if self.established(holder) else set()
+
     def ike_established(self, holder: int) -> bool:
         out = gw_run(holder, ["ipsec", "status"], check=False).stdout
-        return "ESTABLISHED_IKE_SA" in out
+        # IKEv2: STATE_V2_ESTABLISHED_IKE_SA; IKEv1 main mode: STATE_MAIN_R3/I4
+        return "ESTABLISHED_IKE_SA" in out or "STATE_MAIN_R3" in out or "STATE_MAIN_I4" in out
 
     def status_lines(self, holder: int) -> list[str]:
         out = gw_run(holder, ["ipsec", "status"], check=False).stdout

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ipsec_tui.lab.config import GatewayConfig
-from ipsec_tui.lab.topology import CHILD_NAME, TUNNEL_NAME
+from ipsec_tui.lab.config import ChildConfig, GatewayConfig
+from ipsec_tui.lab.topology import TUNNEL_NAME
 
 CHARON = "/usr/lib/ipsec/charon"
 LOG_FILE = "/var/log/charon.log"
@@ -18,6 +18,8 @@ def strongswan_conf(libipsec: bool) -> str:
         if libipsec
         else ""
     )
+    # libipsec names the SPI of an ESP packet it has no SA for only at level 2
+    esp_level = "      esp = 2\n" if libipsec else ""
     return f"""# written by ipsec-tui lab: Debian's defaults, then the lab's own settings
 charon {{
   load_modular = yes
@@ -43,7 +45,7 @@ charon {{
       append = yes
       flush_line = yes
       default = 1
-    }}
+{esp_level}    }}
   }}
   syslog {{
     daemon {{
@@ -54,42 +56,34 @@ charon {{
 """
 
 
-def swanctl_conf(cfg: GatewayConfig) -> str:
+CERT_FILE = "gateway.pem"  # in x509/, its key in private/; CAs in x509ca/
+
+
+def _child(child: ChildConfig, cfg: GatewayConfig) -> str:
     ts = ""
-    if cfg.local_ts:
-        ts += f"        local_ts = {cfg.local_ts}\n"
-    if cfg.remote_ts:
-        ts += f"        remote_ts = {cfg.remote_ts}\n"
-    encap = "    encap = yes\n" if cfg.udp_encap else ""
-    return f"""# written by ipsec-tui lab
-connections {{
-  {TUNNEL_NAME} {{
-    version = 2
-    mobike = no
-    local_addrs = {cfg.local_addr}
-    remote_addrs = {cfg.remote_addr}
-    proposals = {cfg.ike_proposal}
-    rekey_time = {cfg.ike_rekey_time_s}s
-{encap}    local {{
-      auth = psk
-      id = {cfg.local_id}
-    }}
-    remote {{
-      auth = psk
-      id = {cfg.remote_id}
-    }}
-    children {{
-      {CHILD_NAME} {{
-{ts}        esp_proposals = {cfg.esp_proposal}
+    if child.local_ts:
+        ts += f"        local_ts = {child.local_ts}\n"
+    if child.remote_ts:
+        ts += f"        remote_ts = {child.remote_ts}\n"
+    return f"""      {child.name} {{
+{ts}        esp_proposals = {child.esp_proposal}
         mode = {cfg.mode}
         rekey_time = {cfg.rekey_time_s}s
         start_action = none
         dpd_action = restart
       }}
-    }}
-  }}
-}}
+"""
 
+
+def swanctl_conf(cfg: GatewayConfig) -> str:
+    encap = "    encap = yes\n" if cfg.udp_encap else ""
+    if cfg.auth == "cert":
+        local_auth = f"      auth = pubkey\n      certs = {CERT_FILE}\n"
+        remote_auth = "      auth = pubkey\n"
+        secrets = ""
+    else:
+        local_auth = remote_auth = "      auth = psk\n"
+        secrets = f"""
 secrets {{
   ike-{TUNNEL_NAME} {{
     id-local = {cfg.local_id}
@@ -98,3 +92,26 @@ secrets {{
   }}
 }}
 """
+    children = "".join(_child(c, cfg) for c in cfg.all_children())
+    return f"""# written by ipsec-tui lab
+connections {{
+  {TUNNEL_NAME} {{
+    version = {cfg.ike_version}
+    mobike = no
+    local_addrs = {cfg.local_addr}
+    remote_addrs = {cfg.remote_addr}
+    proposals = {cfg.ike_proposal}
+    rekey_time = {cfg.ike_rekey_time_s}s
+    dpd_delay = {cfg.dpd_delay_s}s
+    fragmentation = {"yes" if cfg.fragmentation else "no"}
+{encap}    local {{
+{local_auth}      id = {cfg.local_id}
+    }}
+    remote {{
+{remote_auth}      id = {cfg.remote_id}
+    }}
+    children {{
+{children}    }}
+  }}
+}}
+{secrets}"""

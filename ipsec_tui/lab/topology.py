@@ -16,6 +16,26 @@ MGMT_ROOT_ADDR = "198.51.100.1/24"
 MGMT_NET = "198.51.100.0/24"
 TUNNEL_NAME = "lab"
 CHILD_NAME = "lan"
+MAX_CHILDREN = 3
+
+
+def child_name(number: int) -> str:
+    """Child 1 is `lan`, the others `lan2`, `lan3`."""
+    return CHILD_NAME if number == 1 else f"{CHILD_NAME}{number}"
+
+
+def child_net(lan_net: str, number: int) -> str:
+    """Child n's subnet beside a site's LAN: 10.1.0.0/24 -> 10.1.(n-1).0/24."""
+    octets = lan_net.split("/")[0].split(".")
+    octets[2] = str(int(octets[2]) + number - 1)
+    return ".".join(octets) + "/" + lan_net.split("/")[1]
+
+
+def child_addr(addr: str, number: int) -> str:
+    """A LAN address moved into child n's subnet: 10.1.0.10 -> 10.1.(n-1).10."""
+    octets = addr.split(".")
+    octets[2] = str(int(octets[2]) + number - 1)
+    return ".".join(octets)
 
 
 @dataclass(frozen=True)

@@ -72,3 +72,15 @@ def swanctl_packets(list_sas: str) -> dict[str, int]:
     for direction, _bytes, packets in _COUNTERS.findall(list_sas):
         totals[direction] += int(packets)
     return totals
+
+
+def bring_up(impl_b: str = "strongswan", **shape: object) -> Iterator[core.Lab]:
+    """A lab of one shape (IKE version, authentication, children) for one test module."""
+    reason = lab_skip_reason(impl_b)
+    if reason:
+        pytest.skip(reason)
+    core.down(quiet=True)
+    running, _ = core.up(impl_b, **shape)  # type: ignore[arg-type]
+    yield running
+    core.down(quiet=True)
+    assert core.leftovers() == []

@@ -20,7 +20,8 @@ from ipsec_tui.evidence.bundle import bundle_collection, verify_bundle
 from ipsec_tui.lab import core, faults, topology
 
 pytestmark = pytest.mark.lab
-SCENARIOS = ["baseline", *sorted(faults.FAULTS)]
+# per-child faults need a lab of several children (test_lab_shapes)
+SCENARIOS = ["baseline", *sorted(n for n, f in faults.FAULTS.items() if not f.per_child)]
 
 
 def _check(path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
@@ -58,7 +59,9 @@ def test_live_bundle_replays_and_holds_no_secret(
     capsys.readouterr()
     replay = _check(bundle, capsys)
     assert replay == _check(out, capsys)
-    expected = (fault.expected_cause, fault.site.name) if fault else ("healthy", None)
+    expected = (
+        (fault.expected_cause, (fault.fix_side or fault.site).name) if fault else ("healthy", None)
+    )
     if fault is None and not lab.child_sa_supported:
         expected = ("sa-install-failed", "siteB")
     diagnosis = replay["diagnosis"]
