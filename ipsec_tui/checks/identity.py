@@ -12,7 +12,7 @@ from ipsec_tui.checks.pair import (
     row,
 )
 from ipsec_tui.checks.registry import check
-from ipsec_tui.domain.model import Finding, PeerModel, Status
+from ipsec_tui.domain.model import MEMORY_FINGERPRINT_MARK, Finding, PeerModel, Status
 
 
 def _ids(peer: PeerModel | None, other: PeerModel | None) -> tuple[str | None, str | None]:
@@ -118,10 +118,17 @@ def auth_method(pair: Pair, step: str) -> Finding:
     return Finding(step, "identity.auth_method", Status.PASS, "same authentication method", rows)
 
 
+def _comparable(fa: str | None, fb: str | None) -> bool:
+    """Two fingerprints of the same kind: both from one collection, or both from raw keys."""
+    mark = MEMORY_FINGERPRINT_MARK
+    return bool(fa and fb) and (fa or "").startswith(mark) == (fb or "").startswith(mark)
+
+
 @check("identity.psk", "Same pre-shared key")
 def psk(pair: Pair, step: str) -> Finding:
     ca, cb = connection(pair.a, pair.b), connection(pair.b, pair.a)
-    fa, fb = ca and ca.psk_fingerprint, cb and cb.psk_fingerprint
+    fa = ca.psk_fingerprint if ca else None
+    fb = cb.psk_fingerprint if cb else None
     rows = [
         row(
             "PSK fingerprint (keyed, same run)",
@@ -142,7 +149,27 @@ def psk(pair: Pair, step: str) -> Finding:
             rows.append(
                 row(f"{peer.name}: AUTH payload did not verify", len(mismatched), None, same=False)
             )
-    if fa and fb and fa != fb:
+    if rejecting is None:
+        # IKEv1 main mode: message 5 is encrypted with keys derived from the PSK, so a
+        # mismatch shows as a decryption failure. The responder's (it could not decrypt
+        # the initiator's ID/HASH) outweighs the initiator's, which follows from it.
+        decrypting = [(p, events(p, "decrypt_failed")) for p, _ in pair.sides()]
+        failed = [(p, found) for p, found in decrypting if found]
+        if failed:
+            responders = [
+                (p, found)
+                for p, found in failed
+                if (sa := ike_sa(p, pair.other(p))) is None or sa.initiator is not True
+            ]
+            peer, found = (responders or failed)[0]
+            rejecting = peer.name
+            causes.append(("psk-mismatch", peer.name, 3.0))
+            for p, more in failed:
+                evidence += evidence_of(p, more, limit=3)
+            rows.append(
+                row(f"{peer.name}: IKEv1 message did not decrypt", len(found), None, same=False)
+            )
+    if _comparable(fa, fb) and fa != fb:
         causes.append(("psk-mismatch", rejecting, 2.0))
     if causes:
         side = rejecting or "either side"
@@ -158,7 +185,7 @@ def psk(pair: Pair, step: str) -> Finding:
             "agree on a new one out of band) and re-initiate.",
             causes=tuple(causes),
         )
-    if fa and fb:
+    if _comparable(fa, fb):
         return Finding(
             step, "identity.psk", Status.PASS, "same pre-shared key on both peers", tuple(rows)
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipsec_tui.checks.liveness import dead_peer
 from ipsec_tui.checks.pair import (
     Pair,
     connection,
@@ -180,6 +181,10 @@ def retransmits(pair: Pair, step: str) -> Finding:
     causes: list[tuple[str, str | None, float]] = []
     status = Status.PASS
     title = "no retransmits"
+    # a tunnel that was up and lost its peer is negotiation.liveness's (dpd-timeout): the
+    # retransmits that follow are its consequence, not a path that never worked
+    lost = any(dead_peer(p) for p, _ in pair.sides())
+    scale = 0.15 if lost else 1.0
     for peer, other in pair.sides():
         tries = events(peer, "retransmit", "giving_up")
         if not tries:
@@ -195,18 +200,18 @@ def retransmits(pair: Pair, step: str) -> Finding:
         heard = _heard_from(other, peer)
         if other is None or not log_collected(other):
             title = f"{peer.name} retransmits and gets no answer"
-            causes.append(("peer-unreachable", other.name if other else None, 2.0))
+            causes.append(("peer-unreachable", other.name if other else None, 2.0 * scale))
         elif not heard:
             title = (
                 f"{peer.name} retransmits; {target}'s log shows nothing from it: "
                 "its packets do not arrive"
             )
-            causes.append(("peer-unreachable", other.name, 3.0))
+            causes.append(("peer-unreachable", other.name, 3.0 * scale))
             heard_row = ("no", None) if other is pair.a else (None, "no")
             rows.append(row("heard from the other peer", *heard_row, same=False))
         else:
             title = f"{peer.name} retransmits although {target} received its requests"
-            causes.append(("peer-unreachable", other.name, 1.0))
+            causes.append(("peer-unreachable", other.name, 1.0 * scale))
     return Finding(
         step,
         "negotiation.retransmits",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -138,16 +139,48 @@ def child_config(peer: PeerModel | None, other: PeerModel | None = None) -> Chil
     return conn.children[0] if conn and conn.children else None
 
 
+def responder_of(pair: Pair) -> PeerModel | None:
+    """The peer that answered (or refused) the other's initiation: by the SA's initiator
+    flag, else the other of the only peer that retransmits. None when nothing tells."""
+    for peer, other in pair.sides():
+        sa = ike_sa(peer, other)
+        if sa is not None and sa.initiator is not None and other is not None:
+            return other if sa.initiator else peer
+    trying = [p for p, _ in pair.sides() if events(p, "retransmit", "giving_up")]
+    if len(trying) == 1:
+        return pair.other(trying[0])
+    return None
+
+
 def events(peer: PeerModel | None, *tokens: str, direction: str | None = None) -> list[LogEvent]:
     """Log events carrying any of `tokens` (and, if given, that direction)."""
     if peer is None:
         return []
-    wanted = set(tokens)
+    index = _events_by_cause(peer.log)
+    positions = sorted({at for token in tokens for at in index.get(token, ())})
     return [
-        e
-        for e in peer.log
-        if wanted.intersection(e.causes) and (direction is None or e.direction == direction)
+        peer.log[at] for at in positions if direction is None or peer.log[at].direction == direction
     ]
+
+
+# The checks ask a peer's log for its events by cause a hundred times per analysis; a log of
+# half a million lines is indexed once (by the identity of its tuple, which is immutable).
+_INDEXES: dict[int, tuple[tuple[LogEvent, ...], dict[str, list[int]]]] = {}
+
+
+def _events_by_cause(log: tuple[LogEvent, ...]) -> dict[str, list[int]]:
+    """Positions in `log` of the events carrying each cause token."""
+    cached = _INDEXES.get(id(log))
+    if cached is not None and cached[0] is log:
+        return cached[1]
+    index: dict[str, list[int]] = {}
+    for at, event in enumerate(log):
+        for token in event.causes:
+            index.setdefault(token, []).append(at)
+    if len(_INDEXES) >= 16:
+        _INDEXES.clear()
+    _INDEXES[id(log)] = (log, index)
+    return index
 
 
 def log_collected(peer: PeerModel | None) -> bool:
@@ -218,3 +251,143 @@ def local_networks(peer: PeerModel | None) -> list[str]:
         if not iface.is_loopback and not iface.is_link_local:
             nets.append(str(iface.network))
     return nets
+
+
+# --- which exchange a log line is about -------------------------------------------------------
+
+_MESSAGE_ID = re.compile(r"\bmessage ID (\d+)\b", re.IGNORECASE)
+# Libreswan names the exchange by its state: the initiator's first exchange, its
+# authentication exchange, and the states of an SA that is already up
+_INIT_STATE = re.compile(r"\b(?:STATE_)?(?:PARENT_I1|IKE_SA_INIT_I\w*|MAIN_I[12]|AGGR_I1)\b")
+_AUTH_STATE = re.compile(r"\b(?:STATE_)?(?:PARENT_I2|IKE_AUTH_I\w*|MAIN_I3)\b")
+_UP_STATE = re.compile(
+    r"\b(?:STATE_)?(?:V2_ESTABLISHED\w*|ESTABLISHED_IKE_SA|PARENT_[IR]3|MAIN_[IR]4|MAIN_R3"
+    r"|QUICK_[IR]\d|V2_REKEY\w*|INFORMATIONAL\w*|CREATE_CHILD_SA)\b"
+)
+
+
+def exchange(event: LogEvent) -> str | None:
+    """Which exchange a request/retransmit line is about: "init" (IKE_SA_INIT, main mode
+    messages 1-4), "auth" (IKE_AUTH, main mode message 5), "established" (an exchange on an
+    SA already up: DPD, rekey, delete), or None when the line does not say."""
+    found = _MESSAGE_ID.search(event.message)
+    if found:
+        # IKEv2 message IDs: 0 is IKE_SA_INIT, 1 the first IKE_AUTH, later ones run on an
+        # established SA (EAP and several authentication rounds aside)
+        number = int(found.group(1))
+        return "init" if number == 0 else "auth" if number == 1 else "established"
+    if _INIT_STATE.search(event.message):
+        return "init"
+    if _AUTH_STATE.search(event.message):
+        return "auth"
+    if _UP_STATE.search(event.message):
+        return "established"
+    return None
+
+
+# --- children across the peers ----------------------------------------------------------------
+
+_PORTS = re.compile(r"\[([^\]]*)\]")
+
+
+def _ts_parts(selector: str) -> tuple[str, str]:
+    """'10.2.0.0/24[tcp/443]' -> ('10.2.0.0/24', 'tcp/443'); no brackets: any protocol."""
+    found = _PORTS.search(selector)
+    return selector.split("[", 1)[0].strip(), (found.group(1).strip() if found else "")
+
+
+def ts_covers(outer: Iterable[str], inner: Iterable[str]) -> bool:
+    """Every selector of `inner` lies inside one of `outer`, protocol and port included (a
+    selector without brackets allows every protocol and port)."""
+    outs = [_ts_parts(s) for s in outer]
+    ins = [_ts_parts(s) for s in inner]
+    if not ins or not outs:
+        return False
+    for net, ports in ins:
+        if not any(
+            covers([o_net], [net]) and (not o_ports or o_ports in ("0/0", ports))
+            for o_net, o_ports in outs
+        ):
+            return False
+    return True
+
+
+def same_ts(one: Iterable[str], two: Iterable[str]) -> bool:
+    one, two = tuple(one), tuple(two)
+    return ts_covers(one, two) and ts_covers(two, one)
+
+
+def _overlaps(one: Iterable[str], two: Iterable[str]) -> bool:
+    return any(
+        a.version == b.version and a.overlaps(b) for a in networks(one) for b in networks(two)
+    )
+
+
+def children_towards(peer: PeerModel | None, other: PeerModel | None) -> list[ChildConfig]:
+    """Every configured child towards the other peer: of all its connections to the other's
+    addresses (Libreswan and Cisco write one connection per child), else of the first."""
+    if peer is None:
+        return []
+    theirs = _addresses(other)
+    conns = [c for c in peer.connections if theirs & set(c.remote_addrs)]
+    if not conns:
+        first = connection(peer, other)
+        conns = [first] if first else []
+    return [child for conn in conns for child in conn.children]
+
+
+def child_pairs(
+    pair: Pair,
+) -> list[tuple[ChildConfig | None, ChildConfig | None]]:
+    """The configured children of the tunnel, paired across the peers: by name, then by
+    selectors that mirror, then by selectors that overlap; what is left stands alone."""
+    left = children_towards(pair.a, pair.b)
+    right = children_towards(pair.b, pair.a)
+    pairs: list[tuple[ChildConfig | None, ChildConfig | None]] = []
+    tests: list[Callable[[ChildConfig, ChildConfig], bool]] = [
+        lambda x, y: x.name == y.name,
+        lambda x, y: same_ts(x.local_ts, y.remote_ts) and same_ts(x.remote_ts, y.local_ts),
+        lambda x, y: _overlaps(x.local_ts, y.remote_ts) and _overlaps(x.remote_ts, y.local_ts),
+        lambda x, y: _overlaps(x.local_ts, y.remote_ts) or _overlaps(x.remote_ts, y.local_ts),
+    ]
+    for test in tests:
+        for x in list(left):
+            match = next((y for y in right if test(x, y)), None)
+            if match is not None:
+                pairs.append((x, match))
+                left.remove(x)
+                right.remove(match)
+    pairs += [(x, None) for x in left]
+    pairs += [(None, y) for y in right]
+    return pairs
+
+
+def installed_for(
+    peer: PeerModel | None, other: PeerModel | None, config: ChildConfig | None
+) -> ChildSa | None:
+    """The installed child SA of a configured child: by name, else by selectors inside it."""
+    if config is None:
+        return None
+    children = [c for p in _ike_sas_to(peer, other) for c in p.child_sas]
+    installed = [c for c in children if c.state in ("INSTALLED", "ESTABLISHED")]
+    named = [c for c in installed if c.name == config.name]
+    if named:
+        return named[0]
+    for child in installed:
+        if (
+            child.local_ts
+            and child.remote_ts
+            and ts_covers(config.local_ts, child.local_ts)
+            and ts_covers(config.remote_ts, child.remote_ts)
+        ):
+            return child
+    return None
+
+
+def _ike_sas_to(peer: PeerModel | None, other: PeerModel | None) -> list[IkeSa]:
+    if peer is None:
+        return []
+    theirs = _addresses(other)
+    return [sa for sa in peer.ike_sas if not theirs or sa.remote_addr in theirs] or list(
+        peer.ike_sas
+    )

@@ -10,6 +10,7 @@ from ipsec_tui.checks.pair import (
     evidence_of,
     ike_sa,
     installed_children,
+    responder_of,
     row,
 )
 from ipsec_tui.checks.registry import check
@@ -71,6 +72,10 @@ def _rejecting(pair: Pair, *tokens: str) -> PeerModel | None:
     for peer, _ in pair.sides():
         if events(peer, "NO_PROPOSAL_CHOSEN", direction="sent"):
             return peer
+    # the initiator's log alone: the refusal it received came from the other side
+    for peer, other in pair.sides():
+        if other is not None and events(peer, "NO_PROPOSAL_CHOSEN", direction="received"):
+            return other
     return None
 
 
@@ -110,6 +115,9 @@ def ike(pair: Pair, step: str) -> Finding:
     ]
     ok = intersect(pa, pb, "ike")
     rejecting = _rejecting(pair, "ike_proposal_mismatch")
+    if rejecting is None and ok is False:
+        # the responder refuses what the initiator offers; its log need not say so (IKEv1)
+        rejecting = responder_of(pair)
     evidence = []
     for peer, _ in pair.sides():
         evidence += evidence_of(

@@ -34,14 +34,19 @@ def check(check_id: str, title: str) -> Callable[[CheckFn], CheckFn]:
 def all_checks() -> dict[str, Check]:
     # importing the modules registers their checks
     from ipsec_tui.checks import (  # noqa: F401
+        children,
         collection,
+        fragmentation,
         identity,
+        liveness,
+        nat,
         negotiation,
         path,
         proposals,
         rekey,
         sas,
         selectors,
+        versions,
     )
 
     return CHECKS

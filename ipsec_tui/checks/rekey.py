@@ -28,11 +28,20 @@ def _ike_rekey(peer: PeerModel | None, other: PeerModel | None) -> int | None:
     return (conn.rekey_time_s or conn.life_time_s) if conn else None
 
 
+# What shows a lifetime difference hurting: rekeys that fail. (A DELETE alone is routine,
+# every reset and rekey sends one.) Timers that differ alone break nothing (pfSense:
+# "Lifetime mismatches do not cause a failure in Phase 1 or Phase 2").
+CHURN = ("rekey_failed",)
+WEAK = 0.3  # differing timers without churn: named only when nothing else explains
+
+
 @check("rekey.lifetimes", "Lifetimes agree")
 def lifetimes(pair: Pair, step: str) -> Finding:
     rows = []
     causes: list[tuple[str, str | None, float]] = []
     worst = None
+    churn = [(p, events(p, *CHURN)) for p, _ in pair.sides()]
+    churned = any(found for _, found in churn)
     for label, getter in (("child SA rekey (s)", _child_rekey), ("IKE SA rekey (s)", _ike_rekey)):
         va, vb = getter(pair.a, pair.b), getter(pair.b, pair.a)
         if va and vb:
@@ -48,18 +57,26 @@ def lifetimes(pair: Pair, step: str) -> Finding:
                 )
             )
             if ratio >= ASYMMETRY and shorter is not None:
-                causes.append(("lifetime-mismatch", shorter.name, 1.5))
+                causes.append(("lifetime-mismatch", shorter.name, 1.5 if churned else WEAK))
                 worst = shorter.name
         else:
             rows.append(row(label, va, vb, same=None))
     if causes:
+        evidence = []
+        for peer, found in churn:
+            evidence += evidence_of(peer, found, limit=3)
         return Finding(
             step,
             "rekey.lifetimes",
             Status.WARN,
-            f"lifetimes differ a lot: {worst} rekeys much sooner (no error in "
-            "IKEv2, but periodic drops where rekeys collide or fail)",
+            f"lifetimes differ a lot: {worst} rekeys much sooner"
+            + (
+                ", and SAs churn (rekeys failing or deleted)"
+                if churned
+                else " (no churn seen: alone this breaks nothing in IKEv2)"
+            ),
             tuple(rows),
+            tuple(evidence),
             next_action=f"Align the lifetimes; {worst}'s are the short ones.",
             causes=tuple(causes),
         )

@@ -21,6 +21,8 @@ NOTIFY_ERRORS = (
     "INVALID_SPI",
     "CHILD_SA_NOT_FOUND",
     "TEMPORARY_FAILURE",
+    "INVALID_IKE_SPI",
+    "INVALID_MAJOR_VERSION",
 )
 
 # What a peer concluded locally, in its own words, normalised:
@@ -41,6 +43,10 @@ LOCAL_EVENTS = {
     "child_established": "a child SA was established",
     "delete_received": "the peer deleted an SA",
     "dpd_timeout": "dead peer detection declared the peer dead",
+    "decrypt_failed": "an IKEv1 message did not decrypt or verify (main mode: the keys differ)",
+    "ike_version_mismatch": "the peer spoke an IKE version this side does not accept for it",
+    "unknown_spi": "a packet or notify named an SPI this side holds no SA for",
+    "fragmentation": "a message was lost or refused for its size (fragments, path MTU)",
     "received_proposals": "what the peer proposed (message carries the list)",
     "configured_proposals": "what this peer is configured to accept",
 }

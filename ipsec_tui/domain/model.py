@@ -117,6 +117,12 @@ class ChildConfig:
     source: SourceRef | None = None
 
 
+# A psk_fingerprint computed from a raw key (a capture with its secrets still in) starts with
+# this mark: it compares with another raw key's of the same process, never with the keyed
+# fingerprint a collection wrote.
+MEMORY_FINGERPRINT_MARK = "mem:"
+
+
 @dataclass(frozen=True)
 class Connection:
     """A configured tunnel (strongSwan connection, Libreswan conn, Cisco profile/map...)."""
@@ -134,6 +140,9 @@ class Connection:
     life_time_s: int | None = None
     encap: bool | None = None
     psk_fingerprint: str | None = None  # keyed fingerprint from redaction, comparable per run
+    fragmentation: str | None = None  # IKE fragmentation: yes | no | accept | force
+    dpd_delay_s: int | None = None  # liveness check interval, 0 = off
+    aggressive: bool | None = None  # IKEv1 aggressive mode instead of main mode
     children: tuple[ChildConfig, ...] = ()
     source: SourceRef | None = None
 
@@ -158,6 +167,24 @@ class FirewallRule:
     action: str  # accept, drop, reject
     protocol: str | None  # udp, esp
     ports: tuple[int, ...] = ()
+    text: str = ""
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class NatRule:
+    """A rule of a NAT chain (nftables, iptables-nft): what traffic it matches and what it
+    does to it, in chain order. An accept/return before a masquerade exempts what it matches."""
+
+    table: str | None
+    chain: str | None
+    hook: str | None  # postrouting, prerouting...
+    action: str  # masquerade | snat | dnat | accept | return | continue
+    src: tuple[str, ...] = ()  # CIDRs the rule matches; "!" before one: all but it
+    dst: tuple[str, ...] = ()
+    # IPsec condition on the rule: "ipsec" matches only traffic IPsec will encrypt
+    # (`rt ipsec exists`, `-m policy --pol ipsec`), "none" only traffic it will not
+    ipsec: str | None = None
     text: str = ""
     source: SourceRef | None = None
 
@@ -223,7 +250,9 @@ class PeerModel:
     routes: tuple[Route, ...] = ()
     addresses: tuple[str, ...] = ()  # CIDRs configured on the peer's interfaces
     firewall: tuple[FirewallRule, ...] = ()
+    nat_rules: tuple[NatRule, ...] = ()
     forwarding: bool | None = None
+    daemon_uptime_s: int | None = None  # how long the IKE daemon has been running
     xfrm_states: tuple[XfrmState, ...] = ()
     xfrm_policies: tuple[XfrmPolicy, ...] = ()
     log: tuple[LogEvent, ...] = ()

@@ -24,6 +24,7 @@ from ipsec_tui.domain.model import (
     FirewallRule,
     IkeSa,
     LogEvent,
+    NatRule,
     ParseResult,
     ParseStatus,
     PeerModel,
@@ -46,7 +47,9 @@ class Fragment:
     routes: list[Route] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
     firewall: list[FirewallRule] = field(default_factory=list)
+    nat_rules: list[NatRule] = field(default_factory=list)
     forwarding: bool | None = None
+    daemon_uptime_s: int | None = None
     xfrm_states: list[XfrmState] = field(default_factory=list)
     xfrm_policies: list[XfrmPolicy] = field(default_factory=list)
     log: list[LogEvent] = field(default_factory=list)
@@ -64,11 +67,13 @@ class Fragment:
                 self.routes,
                 self.addresses,
                 self.firewall,
+                self.nat_rules,
                 self.xfrm_states,
                 self.xfrm_policies,
                 self.log,
                 self.software,
                 self.forwarding is not None,
+                self.daemon_uptime_s is not None,
                 self.understood,
             )
         )
@@ -286,7 +291,9 @@ def parse_peer(capture: PeerCapture) -> PeerModel:
         routes=tuple(merged.routes),
         addresses=tuple(merged.addresses),
         firewall=tuple(merged.firewall),
+        nat_rules=tuple(merged.nat_rules),
         forwarding=merged.forwarding,
+        daemon_uptime_s=merged.daemon_uptime_s,
         xfrm_states=tuple(merged.xfrm_states),
         xfrm_policies=tuple(merged.xfrm_policies),
         log=tuple(merged.log),
@@ -306,12 +313,15 @@ def _merge(into: Fragment, part: Fragment) -> None:
     into.routes += part.routes
     into.addresses += part.addresses
     into.firewall += part.firewall
+    into.nat_rules += part.nat_rules
     into.xfrm_states += part.xfrm_states
     into.xfrm_policies += part.xfrm_policies
     into.log += part.log
     into.notes += part.notes
     if part.forwarding is not None:
         into.forwarding = part.forwarding
+    if part.daemon_uptime_s is not None:
+        into.daemon_uptime_s = part.daemon_uptime_s
     if part.software and not into.software:
         into.software = part.software
 

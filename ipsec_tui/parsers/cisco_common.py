@@ -29,6 +29,7 @@ from ipsec_tui.domain.model import (
     SourceRef,
 )
 from ipsec_tui.parsers.base import ParseContext, ParseError, finisher, run_ttp
+from ipsec_tui.parsers.log_signatures import match_causes
 
 # --- text ----------------------------------------------------------------------------------
 
@@ -685,37 +686,22 @@ def holders_of(pairs: list[tuple[_Ident, ChildSa]], ctx: ParseContext) -> list[I
 
 # --- logs ----------------------------------------------------------------------------------
 
-# (cause token, direction or None, wording): what IOS-XE and the ASA log, matched on the
-# message text after %FACILITY-SEVERITY-MNEMONIC; each wording was checked against a real
-# log line or Cisco's message guide (docs/platforms/cisco_ios.md, cisco_asa.md list them).
+# The syslog wordings are data: signatures/cisco_ios.yml and cisco_asa.yml (log_signatures),
+# applied to both platforms. Left here (cause token, direction or None, wording): debug
+# output and guide wordings for which no verbatim line with a citable source was found
+# (docs/platforms/cisco_ios.md, cisco_asa.md say so).
 _CAUSES: tuple[tuple[str, str | None, re.Pattern[str]], ...] = (
-    # IKEv2 (the ASA's 750003 and IOS-XE print the same error strings)
-    ("psk_mismatch", None, re.compile(r"Failed to authenticate the IKE SA", re.I)),
-    ("ts_mismatch", None, re.compile(r"no IPSEC policy found for received TS", re.I)),
-    # the responder waited for IKE_AUTH in vain: the initiator's message never arrived
-    ("giving_up", None, re.compile(r"Failed to receive the AUTH msg before the timer", re.I)),
-    ("ike_established", None, re.compile(r"IKEv2 SA UP\b")),
-    # IKEv1: IOS %CRYPTO-*, ASA 713xxx
-    (
-        "psk_mismatch",
-        None,
-        re.compile(r"IKE message from \S+ failed its sanity check or is malformed"),
-    ),
     ("ts_mismatch", None, re.compile(r"proxy identities not supported", re.I)),
-    ("ts_mismatch", None, re.compile(r"no matching crypto map entry for remote proxy", re.I)),
-    ("ts_mismatch", None, re.compile(r"Reason: crypto map policy not found", re.I)),
     (
         "child_proposal_mismatch",
         None,
         re.compile(r"All IPSec SA proposals found unacceptable", re.I),
     ),
-    ("child_failed", None, re.compile(r"QM FSM error", re.I)),
-    ("ike_established", None, re.compile(r"PHASE 1 COMPLETED")),
-    ("child_established", None, re.compile(r"PHASE 2 COMPLETED|Security negotiation complete for")),
     ("ike_established", None, re.compile(r"Crypto tunnel is UP\b")),
     ("retransmit", None, re.compile(r"retransmitting phase 1", re.I)),
     ("dpd_timeout", None, re.compile(r"IKE lost contact with remote peer", re.I)),
 )
+_SIGNATURE_PLATFORMS = ("cisco_ios", "cisco_asa")
 _NOTIFY = re.compile(r"\b(" + "|".join(NOTIFY_ERRORS) + r")\b")
 
 
@@ -734,6 +720,9 @@ def log_causes(message: str) -> tuple[tuple[str, ...], str | None]:
         elif re.search(r"\bSen(?:d|ding|t)\b", message, re.I):
             causes.append(name)
             direction = "sent"
+    found, found_direction = match_causes(message, *_SIGNATURE_PLATFORMS, known=tuple(causes))
+    causes.extend(found)
+    direction = direction or found_direction
     for cause, cause_direction, wording in _CAUSES:
         if cause not in causes and wording.search(message):
             causes.append(cause)

@@ -32,6 +32,7 @@ from ipsec_tui.domain.model import (
     SourceRef,
 )
 from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser, run_ttp
+from ipsec_tui.parsers.log_signatures import match_causes
 
 PLATFORM = "libreswan"
 
@@ -548,9 +549,21 @@ def _conn_from_status(conn: _Conn, ctx: ParseContext) -> Connection:
         proposals=ike,
         life_time_s=int(lifetimes["ike_life"]) if lifetimes.get("ike_life") else None,
         encap=_encap(encaps),
+        fragmentation=_fragmentation(policy_tokens),
+        dpd_delay_s=_seconds(dpd.get("dpddelay")) if dpd.get("dpddelay") else None,
+        aggressive=("AGGRESSIVE" in policy_tokens) if policy_tokens else None,
         children=(child,),
         source=source,
     )
+
+
+def _fragmentation(tokens: set[str]) -> str | None:
+    """IKE fragmentation from the policy flags: IKE_FRAG_FORCE, IKE_FRAG_ALLOW, else off."""
+    if not tokens:
+        return None
+    if "IKE_FRAG_FORCE" in tokens:
+        return "force"
+    return "yes" if "IKE_FRAG_ALLOW" in tokens else "no"
 
 
 def _timers(rest: str) -> tuple[int | None, int | None]:
@@ -958,45 +971,8 @@ _FOREIGN_SYSLOG = re.compile(
     r"^(?:[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\S* \S+ \S+?: "
 )
 
-# (pattern on the message after the "name" #serial: prefix, causes). Sources: the recorded
-# logs in tests/data/captures/libreswan/*/siteB/, and libreswan/libreswan programs/pluto/
-# (ikev2_ike_auth.c, ikev2_child.c, ikev1_main.c, retransmit.c, ikev1.c delete handling).
-_CAUSE_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"authentication failed: computed hash does not match"), ("psk_mismatch",)),
-    (re.compile(r"received Hash Payload does not match computed value"), ("psk_mismatch",)),
-    (
-        re.compile(r"Peer ID '.*' mismatched on first found connection and no better connection"),
-        ("peer_id_mismatch",),
-    ),
-    (
-        re.compile(r"no local proposal matches remote proposals \d+:IKE"),
-        ("ike_proposal_mismatch", "received_proposals"),
-    ),
-    (
-        re.compile(r"no local proposal matches remote proposals \d+:(?:ESP|AH)"),
-        ("child_proposal_mismatch", "received_proposals"),
-    ),
-    (re.compile(r"matching remote ESP/AH proposals failed"), ("child_proposal_mismatch",)),
-    (re.compile(r"No IKEv2 connection found with compatible Traffic Selectors"), ("ts_mismatch",)),
-    (re.compile(r"netlink response for Add SA"), ("sa_install_failed",)),
-    (re.compile(r"setup_half_ipsec_sa\(\) hit fail"), ("sa_install_failed",)),
-    (re.compile(r"chosen from remote proposals"), ("received_proposals",)),
-    (
-        re.compile(r"proposals \(connection add\):$|^\s*\d+:(?:IKE|ESP|AH)="),
-        ("configured_proposals",),
-    ),
-    (
-        re.compile(r"\bestablished IKE SA\b|ISAKMP SA established|IKE SA established"),
-        ("ike_established",),
-    ),
-    (re.compile(r"IPsec SA established|\bestablished Child SA\b"), ("child_established",)),
-    (re.compile(r": retransmission; will wait"), ("retransmit",)),
-    (
-        re.compile(r"max number of retransmissions|second timeout exceeded after \d+ retransmits"),
-        ("giving_up",),
-    ),
-    (re.compile(r"received Delete SA\b"), ("delete_received",)),
-)
+# The flat wordings are data: signatures/libreswan.yml (log_signatures).
+
 # notifications this peer sent / the peer sent, as pluto words them
 _SENT_NOTIFY = (
     re.compile(
@@ -1017,11 +993,8 @@ _RECEIVED_NOTIFY = (
 
 def log_causes(message: str) -> tuple[tuple[str, ...], str | None]:
     """The cause tokens one pluto message carries, and the notify direction if any."""
-    causes: list[str] = []
-    direction = None
-    for pattern, tokens in _CAUSE_RULES:
-        if pattern.search(message):
-            causes.extend(t for t in tokens if t not in causes)
+    found, direction = match_causes(message, PLATFORM)
+    causes = list(found)
     for pattern in _SENT_NOTIFY:
         m = pattern.search(message)
         if m and m.group("notify") in NOTIFY_ERRORS:

@@ -12,7 +12,14 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ipsec_tui.domain.model import FirewallRule, Route, SourceRef, XfrmPolicy, XfrmState
+from ipsec_tui.domain.model import (
+    FirewallRule,
+    NatRule,
+    Route,
+    SourceRef,
+    XfrmPolicy,
+    XfrmState,
+)
 from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser, run_ttp
 
 # --- helpers shared by the Linux platforms' parsers ------------------------------------------
@@ -276,6 +283,37 @@ def _ike_rule(rule: str) -> tuple[str, tuple[int, ...]] | None:
     return None
 
 
+_NAT_ACTION = re.compile(r"\b(masquerade|snat|dnat)\b")
+_NAT_ADDR = re.compile(r"\bip6? (saddr|daddr) (!= )?(\{[^}]*\}|\S+)")
+# `rt ipsec missing`: only what IPsec will not encrypt; `exists`: only what it will. The
+# `meta ipsec` form says the same of packets that came out of IPsec.
+_NAT_IPSEC = re.compile(r"\b(?:rt|meta) ipsec (exists|missing)\b")
+
+
+def _nat_rule(rule: str) -> tuple[str, tuple[str, ...], tuple[str, ...], str | None] | None:
+    """(action, src, dst, ipsec condition) of a rule in a NAT chain; None for rules that
+    neither translate nor end the chain (counters, logs, jumps)."""
+    nat = _NAT_ACTION.search(rule)
+    action = nat.group(1) if nat else _verdict(rule)
+    if action not in ("masquerade", "snat", "dnat", "accept", "return"):
+        return None
+    addresses: dict[str, list[str]] = {"saddr": [], "daddr": []}
+    for match in _NAT_ADDR.finditer(rule):
+        negated = "!" if match.group(2) else ""
+        for token in re.split(r"[{},\s]+", match.group(3)):
+            if token:
+                addresses[match.group(1)].append(negated + token)
+    ipsec = None
+    condition = _NAT_IPSEC.search(rule)
+    if condition:
+        ipsec = "ipsec" if condition.group(1) == "exists" else "none"
+    elif 'xt match "policy"' in rule:
+        # iptables-nft keeps `-m policy` untranslated: the usual forms are `--pol ipsec -j
+        # ACCEPT` before the NAT rule and `--pol none -j MASQUERADE`; both spare IPsec
+        ipsec = "ipsec" if action in ("accept", "return") else "none"
+    return action, tuple(addresses["saddr"]), tuple(addresses["daddr"]), ipsec
+
+
 def _verdict(rule: str) -> str:
     # a rule without a verdict lets the packet continue through the chain
     match = _VERDICT.search(rule)
@@ -285,11 +323,14 @@ def _verdict(rule: str) -> str:
 @parser("linux", "nft-list-ruleset")
 def parse_nft_list_ruleset(text: str, ctx: ParseContext) -> Fragment:
     """firewall: rules that touch udp 500/4500 or ESP, and base chains whose policy drops,
-    each with table ('inet filter'), chain, hook, action, protocol, ports and rule text."""
+    each with table ('inet filter'), chain, hook, action, protocol, ports and rule text.
+    nat_rules: the rules of NAT chains that translate (masquerade, snat, dnat) or end the
+    chain (accept, return), in order, with the addresses and IPsec condition they match."""
     raise_on_command_failure(text, ctx.command)
     lines = text.splitlines()
     cursor = 0
     rules: list[FirewallRule] = []
+    nat_rules: list[NatRule] = []
     for table in group_items(ttp_records("linux", "nft-list-ruleset", text), "tables"):
         table_name = f"{table.get('family', '')} {table.get('name', '')}".strip()
         for chain in group_items([table], "chains"):
@@ -328,6 +369,23 @@ def parse_nft_list_ruleset(text: str, ctx: ParseContext) -> Fragment:
                 rule_line = _line_number(lines, lambda line, r=rule: line.strip() == r, cursor)
                 if rule_line is not None:
                     cursor = rule_line + 1
+                nat = _nat_rule(rule) if chain.get("type") == "nat" else None
+                if nat is not None:
+                    nat_rules.append(
+                        NatRule(
+                            table=table_name,
+                            chain=chain_name,
+                            hook=hook,
+                            action=nat[0],
+                            src=nat[1],
+                            dst=nat[2],
+                            ipsec=nat[3],
+                            text=rule,
+                            source=source_ref(ctx, rule_line + 1)
+                            if rule_line is not None
+                            else None,
+                        )
+                    )
                 touched = _ike_rule(rule)
                 if touched is None:
                     continue
@@ -344,7 +402,7 @@ def parse_nft_list_ruleset(text: str, ctx: ParseContext) -> Fragment:
                         source=source_ref(ctx, rule_line + 1) if rule_line is not None else None,
                     )
                 )
-    return Fragment(firewall=rules)
+    return Fragment(firewall=rules, nat_rules=nat_rules)
 
 
 # --- sysctl net.ipv4.ip_forward ---------------------------------------------------------------

@@ -8,6 +8,9 @@ its output; the templates match nothing there, so they simply fall away.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -16,6 +19,7 @@ from typing import Any
 from ipsec_tui.domain import algorithms
 from ipsec_tui.domain.causes import NOTIFY_ERRORS
 from ipsec_tui.domain.model import (
+    MEMORY_FINGERPRINT_MARK,
     ChildConfig,
     ChildSa,
     Connection,
@@ -32,6 +36,7 @@ from ipsec_tui.parsers.linux import (
     to_int,
     ttp_records,
 )
+from ipsec_tui.parsers.log_signatures import match_causes
 
 # --- swanctl: failures and shared readers -----------------------------------------------------
 
@@ -355,8 +360,10 @@ def parse_stats(text: str, ctx: ParseContext) -> Fragment:
     _swanctl_failure(text, ctx)
     results = ttp_records("strongswan", "swanctl-stats", text)
     notes: list[str] = []
+    uptime_s = None
     for item in group_items(results, "uptime"):
         notes.append(f"charon uptime: {item.get('uptime')}, since {item.get('since')}")
+        uptime_s = _uptime(str(item.get("uptime") or ""))
     for item in group_items(results, "ike_sas"):
         notes.append(
             f"charon IKE_SAs: {item.get('ike_sas_total')} total, "
@@ -368,7 +375,17 @@ def parse_stats(text: str, ctx: ParseContext) -> Fragment:
         ]
         if kernel:
             notes.append(f"charon kernel interface plugins: {', '.join(kernel)}")
-    return Fragment(notes=notes, understood=bool(notes))
+    return Fragment(notes=notes, understood=bool(notes), daemon_uptime_s=uptime_s)
+
+
+_UPTIME_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def _uptime(text: str) -> int | None:
+    """charon's `%V` time delta ("2 seconds", "5 minutes", "1 day") in seconds; strongSwan
+    rounds to the largest unit, so the value is a lower bound within that unit."""
+    match = re.fullmatch(r"(\d+) (second|minute|hour|day)s?", text.strip())
+    return int(match.group(1)) * _UPTIME_UNITS[match.group(2)] if match else None
 
 
 @parser("strongswan", "swanctl-version")
@@ -399,6 +416,8 @@ _SHORT_NOTIFIES = {
     "INVAL_SPI": "INVALID_SPI",
     "NO_CHILD_SA": "CHILD_SA_NOT_FOUND",
     "TEMP_FAIL": "TEMPORARY_FAILURE",
+    "INVAL_IKE_SPI": "INVALID_IKE_SPI",
+    "INVAL_MAJOR": "INVALID_MAJOR_VERSION",
 }
 
 _SA_PREFIX = re.compile(r"<(?:(?P<name>[^|>]*)\|)?(?P<id>\d+)> (?P<message>.*)")
@@ -410,25 +429,6 @@ _PARSED = re.compile(r"parsed (\S+) (?:request|response) \d+ \[")
 _PROPOSALS = re.compile(r"(received|configured) proposals: (?:(IKE|ESP|AH):)?")
 _PROPOSAL_MISMATCH = re.compile(r"no acceptable proposal found|received proposals unacceptable")
 
-# (cause token, wording): the daemon's own conclusions, as strongSwan 5.9 words them
-_LOCAL_CAUSES = (
-    ("psk_mismatch", re.compile(r"tried \d+ shared keys? for .* but MAC mismatched")),
-    ("peer_id_mismatch", re.compile(r"no matching peer config found")),
-    ("peer_id_mismatch", re.compile(r"\bID\w* '.*' does not match to '")),
-    ("cert_invalid", re.compile(r"no trusted \S+ public key found for")),
-    ("ts_mismatch", re.compile(r"no matching CHILD_SA config found")),
-    ("ts_mismatch", re.compile(r"traffic selectors .* (?:in|un)acceptable")),
-    ("retransmit", re.compile(r"retransmit \d+ of request")),
-    ("giving_up", re.compile(r"giving up after \d+ retransmits")),
-    ("sa_install_failed", re.compile(r"unable to install (?:inbound |and |outbound )*IPsec SA")),
-    ("sa_install_failed", re.compile(r"unable to install IPsec policies")),
-    ("rekey_failed", re.compile(r"CHILD_SA rekeying failed")),
-    ("child_failed", re.compile(r"failed to establish CHILD_SA")),
-    ("ike_established", re.compile(r"IKE_SA \S+ established between")),
-    ("child_established", re.compile(r"CHILD_SA \S+ established with SPIs")),
-    ("delete_received", re.compile(r"received DELETE\b")),
-)
-
 
 @dataclass
 class _LogContext:
@@ -436,6 +436,8 @@ class _LogContext:
 
     proposals_kind: dict[str | None, str] = field(default_factory=dict)
     exchange: dict[str | None, str] = field(default_factory=dict)
+    # IKE SAs that sent a DPD request not yet answered: giving up on one is a DPD timeout
+    dpd_pending: set[str | None] = field(default_factory=set)
 
     def proposal_cause(self, sa: str | None, message: str) -> str:
         # The line before a mismatch names the proposals it refused ("received proposals:
@@ -485,9 +487,17 @@ def _log_causes(
             context.proposals_kind[sa] = proposals.group(2)
     if _PROPOSAL_MISMATCH.search(message):
         causes.append(context.proposal_cause(sa, message))
-    for cause, wording in _LOCAL_CAUSES:
-        if cause not in causes and wording.search(message):
-            causes.append(cause)
+    found, found_direction = match_causes(message, "strongswan", known=tuple(causes))
+    causes.extend(found)
+    direction = direction or found_direction
+    # IKEv2 DPD: "sending DPD request", then retransmits and "giving up after N
+    # retransmits" on an IKE SA that was up (strongSwan's ikev2/dpd-clear test)
+    if message.startswith("sending DPD request"):
+        context.dpd_pending.add(sa)
+    elif parsed and sa in context.dpd_pending:
+        context.dpd_pending.discard(sa)  # the peer answered
+    if "giving_up" in causes and sa in context.dpd_pending and "dpd_timeout" not in causes:
+        causes.append("dpd_timeout")
     return tuple(causes), direction
 
 
@@ -704,10 +714,23 @@ def _fingerprint(secret: _Secret, notes: list[str]) -> str | None:
         return match.group(1)
     if secret.value.startswith("<redacted"):
         notes.append(f"secret {secret.name}: redacted without a fingerprint, not comparable")
-    else:
-        # never carry a secret into the model: only redacted captures give a fingerprint
-        notes.append(f"secret {secret.name}: not redacted in the capture, not compared")
+    elif secret.value:
+        # a capture written by hand or imported with its secrets: the key never enters the
+        # model, only a fingerprint keyed with this process's salt (equal keys, equal marks)
+        notes.append(f"secret {secret.name}: not redacted in the capture, compared in memory")
+        return memory_fingerprint(secret.value)
     return None
+
+
+# a salt that lives as long as the process: raw keys of one analysis compare, nothing
+# outside it can test a guess against a mark
+_MEMORY_SALT = os.urandom(16)
+
+
+def memory_fingerprint(secret: str) -> str:
+    """A raw secret's keyed fingerprint, comparable within this process only."""
+    digest = hmac.new(_MEMORY_SALT, secret.encode(), hashlib.sha256).hexdigest()[:8]
+    return f"{MEMORY_FINGERPRINT_MARK}{digest}"
 
 
 def _yes_no(value: str | None) -> bool | None:
@@ -773,6 +796,10 @@ def parse_swanctl_conf(text: str, ctx: ParseContext) -> Fragment:
                     rekey_time_s=_duration(section.get("rekey_time"), what, notes),
                     encap=_yes_no(section.get("encap")),
                     psk_fingerprint=_fingerprint(secret, notes) if secret else None,
+                    # unset, swanctl.conf's defaults apply: fragmentation yes, no DPD, main mode
+                    fragmentation=(section.get("fragmentation") or "yes").lower(),
+                    dpd_delay_s=_duration(section.get("dpd_delay") or "0", what, notes),
+                    aggressive=_yes_no(section.get("aggressive") or "no"),
                     children=tuple(
                         _child_config(child, ctx, notes)
                         for child in (children.sections if children else [])

@@ -4,14 +4,18 @@ of siteB. Machines without root cover the diagnosis through these."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from ipsec_tui.analysis import analyse_captures, load_captures
+from ipsec_tui.domain.capture import PeerCapture
 from ipsec_tui.domain.causes import DIAGNOSIS_CAUSES
 from ipsec_tui.domain.model import Status
 
@@ -19,8 +23,9 @@ CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
 SCENARIOS = sorted(p for p in CAPTURES.glob("*/*") if (p / "scenario.yml").is_file())
 
 
-def _scenario(path: Path) -> dict[str, object]:
-    return yaml.safe_load((path / "scenario.yml").read_text())
+def _scenario(path: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((path / "scenario.yml").read_text())
+    return loaded
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: f"{p.parent.name}-{p.name}")
@@ -32,7 +37,10 @@ def test_diagnosis_names_the_injected_cause_and_side(path: Path) -> None:
     if expected["expected_cause"] == "healthy":
         assert d.side is None
     else:
-        assert d.side == expected["fault_side"], (d.summary, d.causes)
+        # the side to fix is where the fault was made, unless the scenario says otherwise
+        # (a restarted daemon leaves the stale SAs on the other side: they are cleared there)
+        side = expected.get("expected_side", expected["fault_side"])
+        assert d.side == side, (d.summary, d.causes)
         assert d.next_action
     assert d.cause in DIAGNOSIS_CAUSES
     # nothing collected was lost: every output parsed or kept as an unknown finding
@@ -114,3 +122,60 @@ def test_human_output_names_cause_side_and_action() -> None:
     assert res.returncode == 1
     assert "diagnosis: peer-unreachable" in res.stdout
     assert "fix on siteB" in res.stdout
+
+
+PER_CHILD = [p for p in SCENARIOS if _scenario(p).get("children", 1) > 1 and _scenario(p)["fault"]]
+
+
+@pytest.mark.parametrize("path", PER_CHILD, ids=lambda p: f"{p.parent.name}-{p.name}")
+def test_a_tunnel_with_one_child_down_names_that_child(path: Path) -> None:
+    analysis = analyse_captures(load_captures([path]))
+    children = next(f for s in analysis.steps for f in s.findings if f.check_id == "sa.children")
+    assert children.status == Status.FAIL
+    down = [r for r in children.rows if r.match is False]
+    up = [r for r in children.rows if r.match is True]
+    assert len(down) == 1 and up, children.rows
+    # the failing child's own row and the title name it, with the cause's words
+    assert down[0].field.removeprefix("child ").split(" / ")[0] in children.title
+    assert {c for c, _, _ in children.causes} == {_scenario(path)["expected_cause"]}
+
+
+def _with_raw_secrets(path: Path, secrets: dict[str, str]) -> list[PeerCapture]:
+    """The capture as if written by hand or imported unredacted: each peer's swanctl.conf
+    holds a raw key (a test input, not device output) where the redaction mark was."""
+    captures = []
+    for capture in load_captures([path]):
+        outputs = {
+            name: re.sub(r"<redacted:fp=\w+>", secrets[capture.name], text)
+            if name.endswith("swanctl.conf.txt")
+            else text
+            for name, text in capture.outputs.items()
+        }
+        captures.append(replace(capture, outputs=outputs))
+    return captures
+
+
+@pytest.mark.parametrize(
+    ("scenario", "secrets"),
+    [
+        ("psk", {"siteA": "correct horse", "siteB": "battery staple"}),
+        ("baseline", {"siteA": "correct horse", "siteB": "correct horse"}),
+        ("ts", {"siteA": "correct horse", "siteB": "correct horse"}),
+    ],
+)
+def test_raw_keys_give_the_answer_of_the_redacted_capture(
+    scenario: str, secrets: dict[str, str]
+) -> None:
+    path = CAPTURES / "strongswan" / scenario
+    redacted = analyse_captures(load_captures([path]))
+    raw = analyse_captures(_with_raw_secrets(path, secrets))
+    assert (raw.diagnosis.cause, raw.diagnosis.side) == (
+        redacted.diagnosis.cause,
+        redacted.diagnosis.side,
+    )
+    psk = next(f for s in raw.steps for f in s.findings if f.check_id == "identity.psk")
+    same = secrets["siteA"] == secrets["siteB"]
+    assert psk.status == (Status.PASS if same else Status.FAIL)
+    # the keys themselves never reach a finding or the model's dict
+    dumped = json.dumps(raw.to_dict()) + repr(raw.pair.a) + repr(raw.pair.b)
+    assert not any(secret in dumped for secret in secrets.values())

@@ -3,6 +3,7 @@ show (IKEv1, established child SAs, trafficstatus, 3.x lines), quoted from their
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -80,7 +81,9 @@ def test_every_log_line_is_an_event(scenario: str) -> None:
     ]
     for event in model.log:
         assert set(event.causes) <= set(CAUSE_TOKENS)
-        assert event.time is not None and event.time.startswith("Nov 26 ")
+        assert event.time is not None and re.match(
+            r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d", event.time
+        )
 
 
 def test_baseline() -> None:

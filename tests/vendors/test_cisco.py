@@ -593,7 +593,7 @@ LOG_LINES = [
     # (message as printed after the code, causes, direction) -- sources in SOURCES.md
     (
         "IKE message from 192.1.20.2 failed its sanity check or is malformed",
-        ("psk_mismatch",),
+        ("decrypt_failed",),
         None,
     ),
     (

@@ -214,8 +214,12 @@ def test_nft_without_ike_rules_is_empty() -> None:
         '\t\toifname "eth0" masquerade\n\t}\n}\n'
     )
     status, _, fragment = parse("nft list ruleset", text)
-    assert status == ParseStatus.EMPTY
+    # nothing touches IKE or ESP; the masquerade is kept as a NAT rule
+    assert status == ParseStatus.OK
     assert fragment.firewall == []
+    assert [(r.hook, r.action, r.src, r.dst) for r in fragment.nat_rules] == [
+        ("postrouting", "masquerade", (), ())
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,152 @@
+"""Vendor log signatures (ipsec_tui/parsers/signatures/<platform>.yml), discovered from the files.
+
+Every entry's example line goes through its platform's own log parser (`base.parse_text` on
+the platform's log command, as a capture is parsed) with a line prefix recorded from a real
+log of that platform, and must come out with the entry's cause tokens (and direction).
+Every entry names a source; an example taken from a file of this project must be a line of
+that file; no two entries of a platform share a regex.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ipsec_tui.parsers import base, log_signatures
+from ipsec_tui.parsers.log_signatures import Signature, match_causes, signatures
+from ipsec_tui.platforms import load_platform
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Real line prefixes, each from a recorded log of the platform:
+_CHARON_TIME = "2026-11-26T20:47:50 "  # tests/parsers/strongswan/cat-log-file/psk-siteB.txt
+_CHARON_THREAD = "14[IKE] <lab|4> "  # same file, same line
+_CHARON_SYSLOG = "Nov 26 20:31:24 siteA "  # syslog form: strongswan cat-log-file.ttp's <doc>
+_PLUTO_TIME = "Nov 26 20:48:38.938961: "  # tests/parsers/libreswan/cat-log-file/psk-siteB.txt
+_IOS_TIME = "*Mar  1 00:42:09.431: "  # tests/parsers/cisco_ios/show-logging/lab-notes-...
+_ASA_TIME = "Dec 04 2014 12:37:51: "  # tests/parsers/cisco_asa/show-logging/blog-aws-...
+
+
+def _charon_line(example: str) -> str:
+    if re.match(r"\d{4}-\d\d-\d\dT", example):
+        return example
+    if example.startswith("charon"):
+        return _CHARON_SYSLOG + example
+    if re.match(r"\d+\[[A-Z]{3}\d?\] ", example):
+        return _CHARON_TIME + example
+    return _CHARON_TIME + _CHARON_THREAD + example
+
+
+def _pluto_line(example: str) -> str:
+    return example if re.match(r"[A-Z][a-z]{2} [ \d]\d \d\d:", example) else _PLUTO_TIME + example
+
+
+def _syslog(prefix: str) -> Callable[[str], str]:
+    return lambda example: prefix + example if example.startswith("%") else example
+
+
+LOG_LINE: dict[str, Callable[[str], str]] = {
+    "strongswan": _charon_line,
+    "libreswan": _pluto_line,
+    "cisco_ios": _syslog(_IOS_TIME),
+    "cisco_asa": _syslog(_ASA_TIME),
+}
+# Platforms whose log no parser reads yet (no read-only log command, or no real sample of
+# its CLI output: docs/platforms/<platform>.md): their wordings are checked by the matcher.
+NO_LOG_PARSER = {"fortinet", "paloalto_panos"}
+
+CASES = [
+    pytest.param(platform, index, signature, id=f"{platform}-{index}")
+    for platform in log_signatures.platforms()
+    for index, signature in enumerate(signatures(platform))
+]
+
+
+def test_every_platform_file_is_known() -> None:
+    found = set(log_signatures.platforms())
+    assert found, "no signature files found"
+    assert found <= set(LOG_LINE) | NO_LOG_PARSER
+
+
+@pytest.mark.parametrize(("platform", "index", "signature"), CASES)
+def test_example_matches_its_own_regex(platform: str, index: int, signature: Signature) -> None:
+    if signature.pattern.pattern.startswith("^"):
+        pytest.skip("anchored on the message without its prefix: the parser test covers it")
+    assert signature.pattern.search(signature.example), (platform, index, signature.example)
+
+
+@pytest.mark.parametrize(("platform", "index", "signature"), CASES)
+def test_example_through_the_platform_log_parser(
+    platform: str, index: int, signature: Signature
+) -> None:
+    if platform in NO_LOG_PARSER:
+        causes, direction = match_causes(signature.example, platform)
+    else:
+        spec = load_platform(platform)
+        command = spec.facts["log"][0].canonical(spec.resolve_variables())
+        line = LOG_LINE[platform](signature.example)
+        result, fragment = base.parse_text(platform, command, line + "\n")
+        assert result.status.value == "ok", (result.reason, line)
+        assert len(fragment.log) == 1, line
+        causes, direction = fragment.log[0].causes, fragment.log[0].direction
+    assert set(signature.causes) <= set(causes), (signature.example, causes)
+    if signature.direction:
+        assert direction == signature.direction
+
+
+@pytest.mark.parametrize(("platform", "index", "signature"), CASES)
+def test_source_is_named_and_local_examples_are_real_lines(
+    platform: str, index: int, signature: Signature
+) -> None:
+    assert signature.source.startswith(("https://", "http://", "tests/")), signature.source
+    if signature.source.startswith("tests/"):
+        path = ROOT / signature.source.split()[0]
+        assert path.is_file(), signature.source
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert signature.example in lines, (signature.example, path)
+
+
+@pytest.mark.parametrize("platform", log_signatures.platforms())
+def test_no_two_entries_share_a_regex(platform: str) -> None:
+    regexes = [signature.pattern.pattern for signature in signatures(platform)]
+    assert len(regexes) == len(set(regexes))
+
+
+def test_a_bad_entry_is_refused() -> None:
+    good = {
+        "causes": ["psk_mismatch"],
+        "match": "x",
+        "example": "x",
+        "source": "https://example.org",
+        "evidence": "log",
+    }
+    assert log_signatures._signature("p", 0, good).causes == ("psk_mismatch",)
+    for change in (
+        {"causes": ["no_such_token"]},
+        {"evidence": "hearsay"},
+        {"direction": "sideways"},
+        {"source": ""},
+        {"match": "("},
+        {"extra": 1},
+    ):
+        with pytest.raises(ValueError):
+            log_signatures._signature("p", 0, {**good, **change})
+
+
+def test_the_ikev1_psk_mismatch_wordings_say_decrypt_failed() -> None:
+    # the IKEv1 main mode key mismatch as each daemon words it (issue: logs before configs)
+    for platform, message in (
+        # verbatim: pfSense docs, hwdsl2/docker-ipsec-vpn-server#123, Cisco lab notes
+        ("strongswan", "invalid HASH_V1 payload length, decryption failed?"),
+        (
+            "libreswan",
+            "probable authentication failure (mismatch of preshared secrets?): "
+            "malformed payload in packet",
+        ),
+        ("cisco_ios", "IKE message from 192.1.20.2 failed its sanity check or is malformed"),
+    ):
+        assert "decrypt_failed" in match_causes(message, platform)[0]
+    assert match_causes("IKE_SA lab[2] established between a...b", "libreswan") == ((), None)
