@@ -52,8 +52,10 @@ def parsed(pair: Pair, step: str) -> Finding:
     evidence = []
     for peer, _ in pair.sides():
         for result in peer.parse_results:
-            if result.status == ParseStatus.FAILED:
+            if result.status in (ParseStatus.FAILED, ParseStatus.PARTIAL):
                 reason = f"{result.reason} [{result.parser or '-'}]"
+                if result.status == ParseStatus.PARTIAL:
+                    reason = f"partly understood: {reason}"
                 rows.append(
                     row(
                         result.command,
@@ -70,7 +72,7 @@ def parsed(pair: Pair, step: str) -> Finding:
             step,
             "collection.parse",
             Status.UNKNOWN,
-            f"{len(rows)} output(s) could not be parsed: kept as raw text",
+            f"{len(rows)} output(s) not (fully) understood: kept as raw text",
             tuple(rows),
             tuple(evidence),
             next_action="Read the raw output in the evidence pane; the checks below "

@@ -17,6 +17,9 @@ class ParseStatus(StrEnum):
     OK = "ok"
     EMPTY = "empty"  # the command ran and printed nothing this template understands
     FAILED = "failed"
+    # understood, but some lines could not be placed (a child SA whose IKE SA row is absent,
+    # an unknown line inside a known block): the rest is used, those lines are kept as raw
+    PARTIAL = "partial"
 
 
 @dataclass(frozen=True)

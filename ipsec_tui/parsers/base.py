@@ -38,6 +38,25 @@ class ParseError(Exception):
     """The output is not what the template expects; the message says why."""
 
 
+@dataclass(frozen=True)
+class Unplaced:
+    """A line of an understood output that has no place in the model, and why."""
+
+    line: int | None
+    text: str
+    reason: str
+
+
+def unplaced_summary(unplaced: list[Unplaced]) -> tuple[str, str]:
+    """(reason, raw lines) of a PARTIAL result: the distinct reasons, then each line kept."""
+    reasons = list(dict.fromkeys(u.reason for u in unplaced))
+    reason = f"{len(unplaced)} line(s) not understood: " + "; ".join(reasons[:5])
+    if len(reasons) > 5:
+        reason += f"; and {len(reasons) - 5} more reason(s)"
+    raw = "\n".join(f"{u.line if u.line is not None else '?'}: {u.text}" for u in unplaced)
+    return reason, raw
+
+
 @dataclass
 class Fragment:
     """What one command's output contributes to a peer's model."""
@@ -58,6 +77,13 @@ class Fragment:
     # The output was recognised, but what it says has no place in the model yet (daemon
     # statistics, policy-routing rules): kept as notes, and the result is OK, not EMPTY.
     understood: bool = False
+    # Lines of a recognised output that the parser could not place, each with why: the
+    # result is PARTIAL and these lines are kept as its raw text (nothing silently dropped).
+    unplaced: list[Unplaced] = field(default_factory=list)
+
+    def leave_unplaced(self, line: int | None, text: str, reason: str) -> None:
+        """Record a line (1-based number in the output, when known) the parser could not use."""
+        self.unplaced.append(Unplaced(line, text, reason))
 
     def is_empty(self) -> bool:
         return not any(
@@ -242,6 +268,9 @@ def parse_text(
             "nothing in the output matched the template",
             text,
         ), fragment
+    if fragment.unplaced:
+        reason, raw = unplaced_summary(fragment.unplaced)
+        return ParseResult(command, file, ParseStatus.PARTIAL, parser_id, reason, raw), fragment
     return ParseResult(command, file, ParseStatus.OK, parser_id), fragment
 
 

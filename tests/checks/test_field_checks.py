@@ -513,3 +513,18 @@ def test_raw_key_fingerprints_compare_only_with_their_own_kind(
     assert finding.status == (Status.PASS if verdict == Status.UNKNOWN else verdict)
     if verdict == Status.UNKNOWN:
         assert finding.title.startswith("no PSK mismatch seen")
+
+
+def test_a_partly_understood_output_is_an_unknown_finding_with_its_lines() -> None:
+    from ipsec_tui.parsers.base import Fragment, unplaced_summary
+
+    fragment = Fragment()
+    fragment.leave_unplaced(7, "  lan{9}:  INSTALLED, TUNNEL", "child SA without its IKE SA")
+    reason, raw = unplaced_summary(fragment.unplaced)
+    assert reason.startswith("1 line(s) not understood: child SA without its IKE SA")
+    assert raw == "7:   lan{9}:  INSTALLED, TUNNEL"
+    result = ParseResult("swanctl --list-sas", "x.txt", ParseStatus.PARTIAL, "p", reason, raw)
+    a, b = _pair(parse_results=(result,))
+    finding = _finding(a, b, "collection.parse")
+    assert finding.status == Status.UNKNOWN
+    assert "partly understood" in str(finding.rows) and raw in finding.evidence[0].text
