@@ -11,6 +11,7 @@ from ipsec_tui.checks.pair import (
     ike_sa,
     row,
 )
+from ipsec_tui.checks.path import blocking_rules
 from ipsec_tui.checks.registry import check
 from ipsec_tui.domain.model import (
     Evidence,
@@ -100,11 +101,17 @@ def liveness(pair: Pair, step: str) -> Finding:
             "tunnel up again."
         )
     else:
-        silent = None
+        # Both timed out: the path failed both ways. A firewall on one gateway that drops
+        # IKE or ESP is where it failed (the lab's and the field's commonest case).
+        blocking = [p for p, _ in pair.sides() if blocking_rules(p)]
+        silent = blocking[0].name if len(blocking) == 1 else None
         title = "both peers declared the other dead: the path between them stopped carrying IKE"
+        if silent:
+            title += f" ({silent}'s firewall drops IKE or ESP)"
         action = (
             "Check the path between the gateways (UDP 500/4500 and ESP both ways, NAT state "
             "timeouts); both daemons ran, neither heard the other."
+            + (f" Start with {silent}'s firewall rules (see the path step)." if silent else "")
         )
     return Finding(
         step,

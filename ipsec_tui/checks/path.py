@@ -14,9 +14,21 @@ from ipsec_tui.checks.pair import (
     row,
 )
 from ipsec_tui.checks.registry import check
-from ipsec_tui.domain.model import Evidence, Finding, Status
+from ipsec_tui.domain.model import Evidence, Finding, FirewallRule, PeerModel, Status
 
 IKE_PORTS = {500, 4500}
+
+
+def blocking_rules(peer: PeerModel) -> list[FirewallRule]:
+    """The peer's firewall rules that drop or reject IKE (UDP 500/4500, or all UDP) or ESP."""
+    return [
+        r
+        for r in peer.firewall
+        if r.action in ("drop", "reject")
+        and (
+            r.protocol == "esp" or IKE_PORTS & set(r.ports) or (r.protocol == "udp" and not r.ports)
+        )
+    ]
 
 
 @check("path.firewall", "Firewalls let IKE and ESP through")
@@ -25,16 +37,7 @@ def firewall(pair: Pair, step: str) -> Finding:
     causes: list[tuple[str, str | None, float]] = []
     blocking_of = {}
     for peer, _ in pair.sides():
-        blocking = [
-            r
-            for r in peer.firewall
-            if r.action in ("drop", "reject")
-            and (
-                r.protocol == "esp"
-                or IKE_PORTS & set(r.ports)
-                or (r.protocol == "udp" and not r.ports)
-            )
-        ]
+        blocking = blocking_rules(peer)
         blocking_of[peer.name] = len(blocking)
         for rule in blocking:
             evidence.append(
