@@ -8,7 +8,7 @@ Unknown values are None (not collected or not shown by the platform), never a gu
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -90,6 +90,11 @@ class IkeSa:
     rekey_in_s: int | None = None
     established_s: int | None = None  # age
     vrf: str | None = None
+    # Both ends by role, where an output names them by who initiated and not by side (IOS
+    # `show crypto isakmp sa`: src initiated, dst responded); local/remote follow once the
+    # device's own addresses are known.
+    initiator_addr: str | None = None
+    responder_addr: str | None = None
     child_sas: tuple[ChildSa, ...] = ()
     source: SourceRef | None = None
 
@@ -265,7 +270,28 @@ class PeerModel:
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The model as plain data (what dataclasses.asdict gives, without its deep copies:
+        a peer with half a million log events is converted in a second, not a minute)."""
+        plain = _plain(self)
+        assert isinstance(plain, dict)
+        return plain
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses to dicts, tuples to tuples and lists to lists, recursively (as asdict)."""
+    names = _FIELD_NAMES.get(type(value))
+    if names is None and is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in fields(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if isinstance(value, tuple | list):
+        return type(value)(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return {_plain(key): _plain(item) for key, item in value.items()}
+    return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)

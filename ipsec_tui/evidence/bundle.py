@@ -195,7 +195,8 @@ def write_bundle(
     analysis = analyse_captures(clean, playbook)
     for model in (analysis.pair.a, analysis.pair.b):
         if model is not None:
-            files[f"model/{model.name}.json"] = _json(model.to_dict())
+            # compact: a model holds every log event and can be large; it is for machines
+            files[f"model/{model.name}.json"] = _json(model.to_dict(), compact=True)
     files["analysis.json"] = analysis.to_json() + "\n"
     files["clock.json"] = _json(_clocks(clean))
     version_info = versions(playbook)
@@ -302,7 +303,9 @@ def _check_target(target: Path, overwrite: bool) -> None:
         raise UserError(f"{target.parent}: no such folder for the bundle")
 
 
-def _json(data: Any) -> str:
+def _json(data: Any, compact: bool = False) -> str:
+    if compact:  # without indent, json uses its C encoder
+        return json.dumps(data, separators=(",", ":"), default=str, ensure_ascii=False) + "\n"
     return json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n"
 
 

@@ -102,17 +102,22 @@ def device_log_time(
 
 
 def timeline(
-    models: Sequence[PeerModel], captures: Mapping[str, PeerCapture]
+    models: Sequence[PeerModel],
+    captures: Mapping[str, PeerCapture],
+    last: int | None = None,
 ) -> list[TimelineEvent]:
     """Both peers' log events in one order: by time on the collecting host's clock (each
-    device's time minus its measured offset), then events whose time does not read."""
+    device's time minus its measured offset), then events whose time does not read.
+
+    With ``last``, only each peer's last ``last`` events are placed (a log is written in time
+    order, so the merged tail is among them): a report of a huge log costs what it shows."""
     timed: list[tuple[datetime, int, int, TimelineEvent]] = []
     untimed: list[TimelineEvent] = []
     for index, model in enumerate(models):
         capture = captures.get(model.name)
         clock = capture.clock if capture else None
         collected = parse_utc(model.collected_at) if model.collected_at else None
-        for event in model.log:
+        for event in model.log if last is None else model.log[-last:]:
             moment = (
                 device_log_time(
                     event.time,
@@ -273,9 +278,9 @@ def render_markdown(report: ReportInput) -> str:
         if passing:
             out += ["Passed: " + "; ".join(f"{f.title} ({_code(f.check_id)})" for f in passing)]
             out += [""]
-    events = timeline(models, {c.name: c for c in report.captures})
+    events = timeline(models, {c.name: c for c in report.captures}, last=TIMELINE_LIMIT)
     out += ["## Log time line (both peers)", ""]
-    out += [_timeline_note(report, len(events)), ""]
+    out += [_timeline_note(report, sum(len(m.log) for m in models)), ""]
     if events:
         out += ["| host time (UTC) | peer | device time | message | causes |"]
         out += ["|---|---|---|---|---|"]
@@ -445,9 +450,10 @@ def render_html(report: ReportInput) -> str:
                 + "; ".join(f"{_e(f.title)} (<code>{_e(f.check_id)}</code>)" for f in passing)
                 + "</p>"
             )
-    events = timeline(models, {c.name: c for c in report.captures})
+    events = timeline(models, {c.name: c for c in report.captures}, last=TIMELINE_LIMIT)
     out.append("<h2>Log time line (both peers)</h2>")
-    out.append(f'<p class="muted">{_e(_timeline_note(report, len(events)))}</p>')
+    total = sum(len(m.log) for m in models)
+    out.append(f'<p class="muted">{_e(_timeline_note(report, total))}</p>')
     if events:
         index = {name: position for position, name in enumerate(names)}
         out.append(

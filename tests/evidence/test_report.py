@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +64,16 @@ def test_both_logs_on_the_collecting_hosts_clock() -> None:
         ("siteA", 2),
         ("siteA", 3),
     ]
+
+
+def test_a_models_plain_data_is_what_asdict_gives() -> None:
+    from dataclasses import asdict
+
+    from ipsec_tui.analysis import load_captures
+    from ipsec_tui.parsers.base import parse_peer
+
+    captures = Path(__file__).resolve().parents[1] / "data" / "captures"
+    for scenario in (captures / "strongswan" / "psk", captures / "libreswan" / "baseline"):
+        for capture in load_captures([scenario]):
+            model = parse_peer(capture)
+            assert model.to_dict() == asdict(model)
