@@ -84,13 +84,16 @@ def load_captures(paths: list[Path]) -> list[PeerCapture]:
     """One capture folder (one or two peers), or two peer folders (or one-peer captures);
     a bundle (.zip) stands for the capture it holds, once verified against its manifest."""
     from ipsec_tui.collectors.capture_io import PEER_FILE, read_capture, read_peer
-    from ipsec_tui.evidence.bundle import is_bundle_path, read_bundle_captures
 
     captures: list[PeerCapture] = []
     for path in paths:
-        if is_bundle_path(path):
-            captures.extend(read_bundle_captures(path))
-            continue
+        # only a file can be a bundle: a capture folder does not load the bundle reader
+        if path.suffix.lower() == ".zip" or path.is_file():
+            from ipsec_tui.evidence.bundle import is_bundle_path, read_bundle_captures
+
+            if is_bundle_path(path):
+                captures.extend(read_bundle_captures(path))
+                continue
         if not path.exists():
             raise UserError(f"{path}: no such folder")
         if not path.is_dir():

@@ -70,14 +70,13 @@ def first_nat_rule(peer: PeerModel, local: str, remote: str) -> NatRule | None:
 def _selectors(peer: PeerModel, other: PeerModel | None) -> list[tuple[str, str]]:
     """(local, remote) selector pairs of every child, configured or installed."""
     conn = connection(peer, other)
-    found: list[tuple[str, str]] = []
+    found: dict[tuple[str, str], None] = {}  # ordered and each once, in one pass
     children = [(c.local_ts, c.remote_ts) for c in (conn.children if conn else ())]
     children += [(c.local_ts, c.remote_ts) for c in installed_children(peer, other)]
     for local, remote in children:
         for pair in ((ls, rs) for ls in local for rs in remote):
-            if pair not in found:
-                found.append(pair)
-    return found
+            found.setdefault(pair, None)
+    return list(found)
 
 
 @check("path.nat_exemption", "Tunnel traffic is not source-NATed")

@@ -213,16 +213,23 @@ def _peer_data(
             "device_time": capture.clock.device_time,
             "offset_s": capture.clock.offset_s,
         }
-    data["commands"] = [
-        {
-            "command": record.command,
-            "file": record.file,
-            "started_at": record.started_at,
-            "finished_at": record.finished_at,
-            "error": record.error,
-        }
-        for record in capture.commands
-    ]
+    data["commands"] = [_command_data(record) for record in capture.commands]
+    return data
+
+
+def _command_data(record: CommandRecord) -> dict[str, Any]:
+    """One command's entry in peer.yml; the fallback keys only where a fallback ran, so
+    older readers and captures see what they always saw."""
+    data: dict[str, Any] = {
+        "command": record.command,
+        "file": record.file,
+        "started_at": record.started_at,
+        "finished_at": record.finished_at,
+        "error": record.error,
+    }
+    if record.fallback_for is not None:
+        data["fallback_for"] = record.fallback_for
+        data["fallback_when"] = record.fallback_when
     return data
 
 
@@ -327,6 +334,12 @@ def read_peer(peer_dir: str | Path, *, platforms: Collection[str] | None = None)
                 started_at=_optional_text(item.get("started_at"), path, f"{where}.started_at"),
                 finished_at=_optional_text(item.get("finished_at"), path, f"{where}.finished_at"),
                 error=_optional_text(item.get("error"), path, f"{where}.error"),
+                fallback_for=_optional_text(
+                    item.get("fallback_for"), path, f"{where}.fallback_for"
+                ),
+                fallback_when=_optional_text(
+                    item.get("fallback_when"), path, f"{where}.fallback_when"
+                ),
             )
         )
     login_commands = data.get("login_commands") or []

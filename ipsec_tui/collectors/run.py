@@ -142,8 +142,10 @@ def collect_tunnel(
     """Collect both peers concurrently into ``out_dir``/<peer>/, then write capture.yml.
 
     ``specs`` and ``commands`` are keyed by peer name (default: the peer's shipped platform
-    and all its facts' commands). Every command of both peers is checked against its
-    allowlist before anything connects (CommandRefused otherwise). If the calling thread is
+    and all its facts' commands, followed where one does not answer by the platform's
+    fallback for it, e.g. `ipsec statusall` where `swanctl` is missing). Every command of
+    both peers, fallbacks included, is checked against its allowlist before anything
+    connects (CommandRefused otherwise). If the calling thread is
     interrupted (Ctrl-C), the peers are cancelled between commands, what was collected is
     written, and KeyboardInterrupt propagates.
     """
@@ -156,6 +158,9 @@ def collect_tunnel(
         wanted = (commands or {}).get(peer.name)
         for command in wanted if wanted is not None else spec.commands(peer.overrides):
             spec.check_allowed(command, peer.overrides)  # fail before anything connects
+            # and what may run instead where it does not answer (the platform's fallbacks)
+            for instead in spec.fallback_commands(command, peer.overrides):
+                spec.check_allowed(instead, peer.overrides)
     if passwords is None:
         passwords = resolve_passwords(tunnel)
     # Secrets never reach disk: passwords are redacted verbatim wherever they appear, and one

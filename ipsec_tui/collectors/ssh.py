@@ -625,17 +625,25 @@ def collect_peer(
 
     ``spec`` defaults to the peer's shipped platform; ``commands`` to every fact's command;
     ``max_output_chars`` bounds what one command may print (the rest is cut).
-    Raises CommandRefused (before connecting) if any command is not allowed; every other
-    problem is recorded in the returned capture (``error`` for the peer, per command).
+    A command with a platform fallback that does not answer (its program is missing, it
+    printed nothing) is followed by the fallback's commands, recorded with
+    ``fallback_for``/``fallback_when``; the commands in total grow by them.
+    Raises CommandRefused (before connecting) if any command, or any fallback one of them
+    may need, is not allowed; every other problem is recorded in the returned capture
+    (``error`` for the peer, per command).
     """
     spec = spec or load_platform(peer.platform)
     wanted = list(commands) if commands is not None else list(spec.commands(peer.overrides))
     planned = [spec.check_allowed(command, peer.overrides) for command in wanted]
-    total = len(planned)
+    for command in list(planned):
+        for instead in spec.fallback_commands(command, peer.overrides):
+            spec.check_allowed(instead, peer.overrides)
+    # fallback command -> (the command that did not answer, how it did not)
+    fallback_of: dict[str, tuple[str, str]] = {}
 
     def report(index: int, command: str, event: ProgressEvent) -> None:
         if progress is not None:
-            progress(peer.name, index, total, command, event)
+            progress(peer.name, index, len(planned), command, event)
 
     collected_at = utc_now()
     records: list[CommandRecord] = []
@@ -659,9 +667,15 @@ def collect_peer(
             session_log=logged or None,
         )
 
+    def record(command: str, **fields: str | None) -> CommandRecord:
+        instead_of, condition = fallback_of.get(command, (None, None))
+        return CommandRecord(
+            command=command, fallback_for=instead_of, fallback_when=condition, **fields
+        )
+
     def skip_rest(start: int, reason: str) -> None:
         for command in planned[start:]:
-            records.append(CommandRecord(command=command, error=reason))
+            records.append(record(command, error=reason))
 
     report(0, "", ProgressEvent.CONNECTING)
     jump: _JumpTunnel | None = None
@@ -680,7 +694,10 @@ def collect_peer(
     try:
         reader = _bounded_reader(connection)
         report(0, "", ProgressEvent.CONNECTED)
-        for index, command in enumerate(planned):
+        index = -1
+        while index + 1 < len(planned):  # a fallback adds commands after the current one
+            index += 1
+            command = planned[index]
             if cancel is not None and cancel.is_set():
                 skip_rest(index, "cancelled before it was sent")
                 peer_error = "cancelled"
@@ -723,14 +740,23 @@ def collect_peer(
                 echo_left = spec.shell and text.startswith("\n")
                 outputs[file_name] = text[1:] if echo_left else text
             records.append(
-                CommandRecord(
-                    command=command,
+                record(
+                    command,
                     file=file_name,
                     started_at=started_at,
                     finished_at=utc_now(),
                     error=error,
                 )
             )
+            answer = outputs[file_name] if file_name is not None and error is None else None
+            fallback = (
+                spec.fallback_for(command, answer, peer.overrides) if answer is not None else None
+            )
+            if fallback is not None:
+                replacements, condition = fallback
+                extra = [other for other in replacements if other not in planned]
+                fallback_of.update(dict.fromkeys(extra, (command, condition)))
+                planned[index + 1 : index + 1] = extra
             report(
                 index + 1,
                 command,

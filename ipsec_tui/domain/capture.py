@@ -27,6 +27,11 @@ class CommandRecord:
     started_at: str | None = None
     finished_at: str | None = None
     error: str | None = None
+    # Set when the command ran only because another did not answer (a platform fallback,
+    # e.g. `ipsec statusall` for `swanctl --list-conns`): that command, and how it failed to
+    # answer (a `when` condition of the platform's fallback: missing, empty).
+    fallback_for: str | None = None
+    fallback_when: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -10,12 +10,14 @@ file like `cat {log_file}` -> `cat-log-file`). Commands shared by Linux platform
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+import threading
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ipsec_tui.domain.capture import PeerCapture, slug
 from ipsec_tui.domain.model import (
@@ -29,6 +31,7 @@ from ipsec_tui.domain.model import (
     ParseStatus,
     PeerModel,
     Route,
+    SourceRef,
     XfrmPolicy,
     XfrmState,
 )
@@ -150,7 +153,15 @@ def finisher(*platforms: str) -> Callable[[Finisher], Finisher]:
 
 
 def find_parser(platform: str, key: str) -> Parser | None:
-    _load_parser_modules()
+    _load_platform_parsers(platform)
+    found = _lookup(platform, key)
+    if found is None:  # a parser registered by a module not named after its platform
+        load_parsers()
+        found = _lookup(platform, key)
+    return found
+
+
+def _lookup(platform: str, key: str) -> Parser | None:
     found = _REGISTRY.get((platform, key))
     if found is None and platform in LINUX_PLATFORMS:
         found = _REGISTRY.get(("linux", key))
@@ -158,7 +169,20 @@ def find_parser(platform: str, key: str) -> Parser | None:
 
 
 @cache
-def _load_parser_modules() -> None:
+def _load_platform_parsers(platform: str) -> None:
+    """Import the parser module named after a platform (and `linux` for a Linux platform):
+    a check of one platform's capture need not load every vendor's parsers."""
+    import importlib
+    import importlib.util
+
+    for name in (platform, "linux") if platform in LINUX_PLATFORMS else (platform,):
+        module = f"ipsec_tui.parsers.{name}"
+        if name != "base" and importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
+
+
+@cache
+def load_parsers() -> None:
     """Import every parser module of this package once: importing registers its parsers
     (one module per platform family; a new platform is a new module, nothing to edit here)."""
     import importlib
@@ -187,17 +211,138 @@ def _ttp_cache_dir() -> str:
     return str(Path(base) / "ipsec-tui" / "ttp")
 
 
-def run_ttp(platform: str, key: str, text: str) -> list[dict[str, Any]]:
-    """Run a template on text: the list of result dicts of its first input (may be [])."""
+# One compiled TTP engine per template, built on first use and kept for the process: building
+# one reads and compiles the template, which costs more than parsing a small output. An
+# engine holds its input and results while it parses, so one parse runs at a time; parsing
+# is pure Python under the GIL, so the cockpit's worker threads lose nothing by the lock.
+_TTP_LOCK = threading.Lock()
+_TTP_ENGINES: dict[tuple[str, str], Any] = {}
+# TTP binds its function table into the globals of its plugin modules when it first calls
+# one: engines with tables of their own would leave those globals pointing at whichever
+# engine loaded a plugin last. Every engine here shares the first one's table.
+_TTP_SHARED: dict[str, Any] = {}
+
+
+def _ttp_engine(platform: str, key: str) -> Any:
+    """The compiled engine of a template (the caller holds _TTP_LOCK)."""
+    engine = _TTP_ENGINES.get((platform, key))
+    if engine is not None:
+        return engine
     # ttp writes a cache next to itself unless told otherwise: keep site-packages clean
     cache = os.environ.setdefault("TTPCACHEFOLDER", _ttp_cache_dir())
     Path(cache).mkdir(parents=True, exist_ok=True)  # a missing folder silently disables it
     from ttp import ttp
 
-    engine = ttp(data=text, template=template_text(platform, key), log_level="CRITICAL")
-    engine.parse(one=True)
-    result = engine.result(structure="flat_list")
+    engine = ttp(log_level="CRITICAL")
+    if _TTP_SHARED:
+        engine._ttp_ = _TTP_SHARED["functions"]
+    else:
+        _TTP_SHARED["functions"] = engine._ttp_
+    engine.add_template(template_text(platform, key))
+    _TTP_ENGINES[(platform, key)] = engine
+    return engine
+
+
+def run_ttp(platform: str, key: str, text: str) -> list[dict[str, Any]]:
+    """Run a template on text: the list of result dicts of its first input (may be [])."""
+    with _TTP_LOCK:
+        engine = _ttp_engine(platform, key)
+        engine._ttp_["ttp_object"] = engine
+        try:
+            for template in engine._templates:
+                # handed over as text: ttp's own add_input would first try the text as a path
+                template.inputs = {}
+                template.update_input(data=[("text_data", text)])
+            engine.parse(one=True)
+            result = engine.result(structure="flat_list")
+        finally:  # neither the output nor its results stay with the engine
+            engine.clear_input()
+            engine.clear_result()
     return [r for r in result if isinstance(r, dict) and r]
+
+
+def ttp_records(platform: str, key: str, text: str) -> list[dict[str, Any]]:
+    """Run a template; the text always ends with a newline, since TTP only matches lines that
+    end with one and captures often lack the last one."""
+    return run_ttp(platform, key, text if text.endswith("\n") else text + "\n")
+
+
+def group_items(results: Iterable[Mapping[str, Any]], name: str) -> list[dict[str, Any]]:
+    """The items of a TTP group across results: TTP gives a dict for one match, a list for
+    several (unless the group name ends in `*`)."""
+    items: list[dict[str, Any]] = []
+    for result in results:
+        value = result.get(name)
+        if isinstance(value, dict):
+            items.append(value)
+        elif isinstance(value, list):
+            items.extend(item for item in value if isinstance(item, dict))
+    return items
+
+
+def numbered(text: str) -> str:
+    """Every line prefixed with its 1-based number and a TAB: TTP does not report where a
+    match was, and some facts (log events, config sections) must point at their line."""
+    return "".join(f"{number}\t{line}\n" for number, line in enumerate(text.splitlines(), 1))
+
+
+def numbered_items(
+    platform: str, key: str, text: str, group: str = "lines"
+) -> list[dict[str, Any]]:
+    """The items of a template's line group run over the numbered text, in output order, each
+    with its `line` as an int: the shape of a template whose every line pattern starts with
+    `{{ line | DIGIT }}<TAB>`."""
+    items = group_items(ttp_records(platform, key, numbered(text)), group)
+    for item in items:
+        item["line"] = to_int(item.get("line")) or 0
+    items.sort(key=lambda item: int(item["line"]))
+    return items
+
+
+def source_ref(ctx: ParseContext, line_start: int, line_end: int | None = None) -> SourceRef:
+    """Where a fact was read: the peer, the capture file and the line range (1-based)."""
+    return SourceRef(ctx.peer, ctx.file, line_start, line_end if line_end else line_start)
+
+
+def to_int(value: Any) -> int | None:
+    """A whole number read from a template value; None when it is not one."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+# --- CLI errors -----------------------------------------------------------------------------
+
+# Lines that carry no words of their own around a CLI error: the caret under the refused
+# word, rules, and Junos cluster headers (`node0:`, `{primary:node0}`).
+_NO_WORDS = re.compile(r"^(?:[\s^]*|-+|node\d+:|\{\w+:node\d+\})$")
+
+
+def cli_failure(text: str, indicators: Iterable[str], command: str = "") -> str | None:
+    """The device's error line when the output is a CLI error: every line that says anything
+    (the echoed command aside) carries one of the platform's failure indicators (a marker
+    found anywhere in the line, or at its start when written with a leading `^`; letter case
+    aside, since releases differ: PAN-OS `Invalid syntax.` / `Invalid Syntax.`)."""
+    markers = tuple(marker.casefold() for marker in indicators)
+    if not markers:
+        return None
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not _NO_WORDS.match(line)]
+    if lines and command and lines[0].endswith(command.strip()):
+        lines = lines[1:]  # the command as the device echoed it, with its prompt
+
+    def refused(line: str) -> bool:
+        folded = line.casefold()
+        return any(
+            folded.startswith(marker[1:]) if marker.startswith("^") else marker in folded
+            for marker in markers
+        )
+
+    if lines and all(refused(line) for line in lines):
+        return lines[0]
+    return None
 
 
 # --- one peer -------------------------------------------------------------------------------
@@ -233,6 +378,12 @@ def parse_text(
     key = template_key(pattern)
     fn = find_parser(platform, key)
     parser_id = f"{platform}/{key}"
+    refused = cli_failure(text, spec.failure_indicators, command)
+    if refused is not None:
+        # the device refused the command: its words are the reason, no parser runs
+        return ParseResult(
+            command, file, ParseStatus.FAILED, parser_id, f"`{command}` failed: {refused}", text
+        ), Fragment()
     if fn is None:
         return ParseResult(
             command,
@@ -331,7 +482,7 @@ def parse_peer(capture: PeerCapture) -> PeerModel:
         collection_error=capture.error,
         notes=tuple(merged.notes),
     )
-    _load_parser_modules()
+    _load_platform_parsers(capture.platform)
     finish = _FINISHERS.get(capture.platform)
     return finish(model) if finish else model
 
@@ -419,21 +570,33 @@ def _same_ike_sa(have: IkeSa, other: IkeSa) -> bool:
 
 def _merge_children(have: tuple[ChildSa, ...], more: tuple[ChildSa, ...]) -> tuple[ChildSa, ...]:
     children = list(have)
+    # the first child of each SPI pair, found by the pair: a hub's SA has thousands
+    first: dict[tuple[str | None, str | None], int] = {}
+    for index, known in enumerate(children):
+        first.setdefault((known.spi_in, known.spi_out), index)
     for child in more:
         key = (child.spi_in, child.spi_out)
-        index = next(
-            (
-                i
-                for i, known in enumerate(children)
-                if (known.spi_in, known.spi_out) == key and (key != (None, None))
-            ),
-            None,
-        )
-        if index is None:
+        same = first.get(key) if key != (None, None) else None
+        if same is None:
+            first.setdefault(key, len(children))
             children.append(child)
         else:
-            children[index] = replace(children[index], **_fill(children[index], child))
+            children[same] = replace(children[same], **_fill(children[same], child))
     return tuple(children)
+
+
+def _candidates(
+    sa: IkeSa,
+    earlier: list[IkeSa],
+    by_addr: dict[str, list[int]],
+    by_name: dict[str, list[int]],
+) -> list[int]:
+    """The indexes of `earlier` that may be the same IKE SA as `sa` (by `_same_ike_sa`),
+    looked up by remote address and name instead of compared with every SA."""
+    found = [i for i in by_addr.get(sa.remote_addr or "", ()) if _same_ike_sa(earlier[i], sa)]
+    if sa.name:
+        found += [i for i in by_name.get(sa.name, ()) if _same_ike_sa(earlier[i], sa)]
+    return sorted(set(found))
 
 
 def merge_ike_sas(earlier: list[IkeSa], later: list[IkeSa]) -> list[IkeSa]:
@@ -442,10 +605,16 @@ def merge_ike_sas(earlier: list[IkeSa], later: list[IkeSa]) -> list[IkeSa]:
     child SAs (a child with the same SPI pair is filled, not repeated); the rest is added."""
     merged = list(earlier)
     taken: set[int] = set()
+    by_addr: dict[str, list[int]] = {}
+    by_name: dict[str, list[int]] = {}
+    for i, have in enumerate(earlier):
+        if have.remote_addr:
+            by_addr.setdefault(have.remote_addr, []).append(i)
+        if have.name:
+            by_name.setdefault(have.name, []).append(i)
     for sa in later:
         index = next(
-            (i for i, have in enumerate(earlier) if i not in taken and _same_ike_sa(have, sa)),
-            None,
+            (i for i in _candidates(sa, earlier, by_addr, by_name) if i not in taken), None
         )
         if index is None:
             merged.append(sa)
@@ -456,3 +625,45 @@ def merge_ike_sas(earlier: list[IkeSa], later: list[IkeSa]) -> list[IkeSa]:
             have, **_fill(have, sa), child_sas=_merge_children(have.child_sas, sa.child_sas)
         )
     return merged
+
+
+# --- shared parser plumbing: lines nobody read, children under their parents --------------
+
+_P = TypeVar("_P")
+_C = TypeVar("_C")
+
+
+def leave_unmatched(
+    fragment: Fragment, text: str, items: Iterable[Mapping[str, Any]], reason: str
+) -> None:
+    """Every non-blank line of `text` whose number no item carries becomes unplaced: for
+    templates that match every line they understand (with a `known` pattern for lines that
+    carry nothing, such as column headers), whatever is left is a line not understood."""
+    read = {item.get("line") for item in items}
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip() and number not in read:
+            fragment.leave_unplaced(number, line, reason)
+
+
+def attach(
+    parents: Sequence[_P],
+    children: Iterable[_C],
+    parent_keys: Callable[[_P], Iterable[Hashable]],
+    child_keys: Callable[[_C], Iterable[Hashable]],
+) -> tuple[list[list[_C]], list[_C]]:
+    """Children under their parents, in one pass: a child goes to the first parent holding
+    the first of its keys (most specific first) that any parent holds. Returns the children
+    of each parent, in the parents' order, and the children no parent holds a key of."""
+    owner: dict[Hashable, int] = {}
+    for index, parent in enumerate(parents):
+        for key in parent_keys(parent):
+            owner.setdefault(key, index)
+    placed: list[list[_C]] = [[] for _ in parents]
+    orphans: list[_C] = []
+    for child in children:
+        found = next((owner[key] for key in child_keys(child) if key in owner), None)
+        if found is None:
+            orphans.append(child)
+        else:
+            placed[found].append(child)
+    return placed, orphans

@@ -28,7 +28,7 @@ from ipsec_tui.domain.model import (
     Route,
     SourceRef,
 )
-from ipsec_tui.parsers.base import ParseContext, ParseError, finisher, run_ttp
+from ipsec_tui.parsers.base import ParseContext, ParseError, finisher, group_items, run_ttp
 from ipsec_tui.parsers.log_signatures import match_causes
 
 # --- text ----------------------------------------------------------------------------------
@@ -81,16 +81,7 @@ def records(platform: str, key: str, text: str) -> list[dict[str, Any]]:
     return run_ttp(platform, key, numbered_dedented(text))
 
 
-def items(results: Iterable[Mapping[str, Any]], name: str) -> list[dict[str, Any]]:
-    """The items of a TTP group across results (a dict for one match, a list for several)."""
-    found: list[dict[str, Any]] = []
-    for result in results:
-        value = result.get(name)
-        if isinstance(value, dict):
-            found.append(value)
-        elif isinstance(value, list):
-            found.extend(item for item in value if isinstance(item, dict))
-    return found
+items = group_items  # the items of a TTP group across results (one dict or a list of them)
 
 
 def line_records(platform: str, key: str, text: str, group: str = "lines") -> list[dict[str, Any]]:
@@ -570,6 +561,13 @@ def _mode(settings: str) -> str | None:
     return None
 
 
+def _settings_pfs(settings: str) -> str | None:
+    """ASA 'in use settings ={L2L, Tunnel, PFS Group 2, IKEv2, }' -> 'modp1024' (the ASA
+    prints no `PFS (Y/N)` line: the group is only in the settings)."""
+    found = re.search(r"\bPFS Group (\d+)", settings, re.IGNORECASE)
+    return pfs_group("Y", f"group{found.group(1)}") if found else None
+
+
 def _child_state(status: str) -> str | None:
     """IOS 'ACTIVE(ACTIVE)', ASA 'SA State: active' -> INSTALLED; others as printed."""
     text = status.strip().upper()
@@ -644,7 +642,7 @@ def _ident_children(ident: _Ident, ctx: ParseContext, last: int) -> list[ChildSa
                 spi_out=sa_out.spi if sa_out else None,
                 encryption=encryption,
                 integrity=integrity,
-                pfs_group=pfs_group(ident.pfs_flag, ident.pfs_dh),
+                pfs_group=pfs_group(ident.pfs_flag, ident.pfs_dh) or _settings_pfs(settings),
                 packets_in=ident.decaps if rank == 0 else None,
                 packets_out=ident.encaps if rank == 0 else None,
                 errors_in=ident.errors_in if rank == 0 and ident.errors_seen else None,
@@ -921,16 +919,51 @@ def join_connections(connections: Iterable[Connection], notes: Iterable[str]) ->
     return result if result else globals_
 
 
+def own_addresses(model: PeerModel) -> set[str]:
+    """The device's own addresses as far as the capture shows them: its interface addresses
+    (from the routing table's local routes) and the local end of any SA a command printed
+    by side (`show crypto isakmp sa detail`, `show crypto ipsec sa`, `show crypto session`)."""
+    own: set[str] = set()
+    for cidr in model.addresses:
+        try:
+            own.add(str(ipaddress.ip_interface(cidr).ip))
+        except ValueError:
+            continue
+    own.update(sa.local_addr for sa in model.ike_sas if sa.local_addr)
+    return own
+
+
+def orient(ike_sas: Iterable[IkeSa], own: set[str]) -> list[IkeSa]:
+    """IKE SAs printed with their ends by role (IOS `show crypto isakmp sa`: dst/src) get
+    local/remote and `initiator` where one end is the device's own; the others stay as
+    printed (nothing is guessed)."""
+    oriented = []
+    for sa in ike_sas:
+        ends = (sa.initiator_addr, sa.responder_addr)
+        if sa.local_addr is None and sa.remote_addr is None and all(ends):
+            if sa.responder_addr in own and sa.initiator_addr not in own:
+                sa = replace(
+                    sa, local_addr=sa.responder_addr, remote_addr=sa.initiator_addr, initiator=False
+                )
+            elif sa.initiator_addr in own and sa.responder_addr not in own:
+                sa = replace(
+                    sa, local_addr=sa.initiator_addr, remote_addr=sa.responder_addr, initiator=True
+                )
+        oriented.append(sa)
+    return oriented
+
+
 @finisher("cisco_ios", "cisco_asa")
 def join_peer_model(model: PeerModel) -> PeerModel:
-    """One Cisco peer's model with the facts of its several commands joined (see
+    """One Cisco peer's model with the facts of its several commands joined (see `orient`,
     `join_ike_sas` and `join_connections`). Pure: the same model in, a new one out; a model
     of another platform comes back unchanged."""
     if not model.platform.startswith("cisco"):
         return model
+    oriented = orient(model.ike_sas, own_addresses(model))
     return replace(
         model,
-        ike_sas=tuple(join_ike_sas(model.ike_sas)),
+        ike_sas=tuple(join_ike_sas(oriented)),
         connections=tuple(join_connections(model.connections, model.notes)),
     )
 

@@ -100,26 +100,68 @@ _ISAKMP_DETAIL = re.compile(
 )
 
 
+# a line of an SA the template did not read: a table row (two addresses and a main,
+# aggressive or quick mode state) or a line of the IPv6 layout
+_ISAKMP_ROW = re.compile(
+    r"^\s*(?:\S+\s+\S+\s+[A-Z]{2}_[A-Z0-9_]+\s|(?:dst|src):\s*\S+\s*$|state:\s+[A-Z]{2}_)"
+)
+
+
+def _isakmp_brief(
+    row: dict[str, Any], dst: Any, src: Any, first: int, last: int, ctx: ParseContext
+) -> IkeSa:
+    """One brief ISAKMP SA (either layout): its ends by role, state from state + status."""
+    status = str(row.get("status") or "")
+    raw = str(row.get("state") or "")
+    return IkeSa(
+        unique_id=str(row.get("conn_id")),
+        state="DELETING" if "deleted" in status else cc.ikev1_state(raw),
+        version=1,
+        initiator_addr=cc.address(src),
+        responder_addr=cc.address(dst),
+        source=cc.source(ctx, first, last),
+    )
+
+
 @parser(PLATFORM, "show-crypto-isakmp-sa")
 @parser(PLATFORM, "show-crypto-isakmp-sa-detail")
 def parse_isakmp_sa(text: str, ctx: ParseContext) -> Fragment:
     """ike_sas (version 1). Detail rows: unique_id (C-id), local/remote address, vrf
     (I-VRF), canonical encryption, integrity (and the PRF IKEv1 derives from it), auth
     method, dh_group, lifetime_s (remaining), nat_t (N capability); their state is left
-    unknown (detail prints ACTIVE for SAs still in main mode too). Brief rows: unique_id
-    (conn-id) and state (QM_IDLE -> ESTABLISHED, MM_*/AG_* -> CONNECTING, "(deleted)" ->
-    DELETING); their dst/src columns follow the exchange's initiator, not this side, so they
-    are kept in a note and `join_peer_model` gives the state to the detail row of the same
-    conn-id. Both layouts are read whichever command printed them."""
+    unknown (detail prints ACTIVE for SAs still in main mode too). Brief rows (the IPv4
+    table with or without the slot column, and the IPv6 layout of `dst:`/`src:`/`state:`
+    lines): unique_id (conn-id), state (QM_IDLE -> ESTABLISHED, MM_*/AG_* -> CONNECTING,
+    "(deleted)" -> DELETING) and both ends as initiator_addr (src) and responder_addr (dst):
+    which end is this device's is not printed, so `join_peer_model` sets local/remote from
+    the device's own addresses and gives the state to the detail row of the same conn-id.
+    Both layouts are read whichever command printed them; a row or an IPv6 SA's line the
+    grammar cannot place is left unplaced."""
     _require(text, ctx, _ISAKMP_MARKERS, "`show crypto isakmp sa`")
     lines = cc.lines_of(text)
-    rows = cc.line_records(PLATFORM, "show-crypto-isakmp-sa", text)
+    results = cc.records(PLATFORM, "show-crypto-isakmp-sa", text)
+    rows = [r for r in cc.items(results, "lines") if cc.to_int(r.get("line"))]
+    rows.sort(key=lambda record: cc.to_int(record.get("line")) or 0)
     starts = [cc.to_int(row.get("line")) or 0 for row in rows if row.get("cid") or row.get("dst")]
     titles = [cc.to_int(row.get("line")) or 0 for row in rows if row.get("title")]
     ends = cc.block_ends(starts, lines)
-    ike_sas: list[IkeSa] = []
-    notes: list[str] = []
-    states: list[tuple[str, str | None]] = []
+    fragment = Fragment()
+    placed = {cc.to_int(row.get("line")) or 0 for row in rows}
+    printed: dict[int, str] = {}  # a brief SA's state and status as printed
+    # the IPv6 layout: one template item per SA, its three lines in l_* variables
+    for item in cc.items(results, "ipv6"):
+        first = cc.to_int(item.get("line")) or 0
+        numbers = [cc.to_int(item.get(key)) for key in ("line", "l_src", "l_state")]
+        placed.update(n for n in numbers if n)
+        if not (item.get("src") and item.get("state")):
+            for number in sorted(n for n in numbers if n):
+                fragment.leave_unplaced(
+                    number, lines[number - 1].strip(), "IPv6 ISAKMP SA without its src/state line"
+                )
+            continue
+        sa = _isakmp_brief(item, item["dst"], item["src"], first, max(n or 0 for n in numbers), ctx)
+        fragment.ike_sas.append(sa)
+        printed[id(sa)] = f"{item['state']} {item.get('status') or ''}".strip()
     index = 0
     for row in rows:
         if not (row.get("cid") or row.get("dst")):
@@ -129,29 +171,20 @@ def parse_isakmp_sa(text: str, ctx: ParseContext) -> Fragment:
         index += 1
         if row.get("dst"):
             status = str(row.get("status") or "")
-            raw = str(row.get("state") or "")
-            state = "DELETING" if "deleted" in status else cc.ikev1_state(raw)
-            states.append((f"{raw} {status}".strip(), state))
-            notes.append(
-                f"ISAKMP SA conn-id {row.get('conn_id')}: dst {row.get('dst')} src "
-                f"{row.get('src')} {raw} {status}".strip()
+            fragment.ike_sas.append(
+                _isakmp_brief(row, row["dst"], row.get("src"), first, last, ctx)
             )
-            ike_sas.append(
-                IkeSa(
-                    unique_id=str(row.get("conn_id")),
-                    state=state,
-                    version=1,
-                    source=cc.source(ctx, first, last),
-                )
-            )
+            printed[id(fragment.ike_sas[-1])] = f"{row.get('state')} {status}".strip()
             continue
         detail = _ISAKMP_DETAIL.match(str(row.get("row") or "").strip())
         if detail is None:
-            notes.append(f"ISAKMP SA {row.get('cid')}: row not understood: {row.get('row')}")
+            fragment.leave_unplaced(
+                first, lines[first - 1].strip(), "ISAKMP SA detail row in an unknown layout"
+            )
             continue
         integrity = algorithms.integrity(detail["hash"])
         cap = detail["cap"] or ""
-        ike_sas.append(
+        fragment.ike_sas.append(
             IkeSa(
                 unique_id=str(row["cid"]),
                 version=1,
@@ -173,9 +206,17 @@ def parse_isakmp_sa(text: str, ctx: ParseContext) -> Fragment:
             )
         )
         if detail["status"] != "ACTIVE":
-            notes.append(f"ISAKMP SA {row['cid']}: status {detail['status']}")
+            fragment.notes.append(f"ISAKMP SA {row['cid']}: status {detail['status']}")
+    for number, text_line in enumerate(lines, start=1):
+        if number not in placed and _ISAKMP_ROW.match(text_line):
+            fragment.leave_unplaced(number, text_line.strip(), "ISAKMP SA row in an unknown layout")
+    # in output order: the IPv6 layout's SAs were read apart from the table rows
+    fragment.ike_sas.sort(key=lambda sa: sa.source.line_start if sa.source else 0)
+    states = [(printed[id(sa)], sa.state) for sa in fragment.ike_sas if id(sa) in printed]
     note = cc.state_note("ISAKMP", states)
-    return Fragment(ike_sas=ike_sas, notes=[note, *notes] if note else notes)
+    if note:
+        fragment.notes.insert(0, note)
+    return fragment
 
 
 # --- show crypto session [detail] -----------------------------------------------------------

@@ -15,26 +15,18 @@ from typing import Any
 
 from ipsec_tui.domain import algorithms
 from ipsec_tui.domain.model import ChildConfig, ChildSa, Connection, IkeSa, Proposal, Route
-from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser
-from ipsec_tui.parsers.linux import group_items, numbered, source_ref, to_int, ttp_records
-
-PLATFORM = "fortinet"
-
-# What FortiOS prints instead of the output when the command is not one it knows
-_CLI_ERROR = re.compile(
-    r"^(?:Unknown action \d+|Command fail\. Return code -?\d+|command parse error)"
+from ipsec_tui.parsers.base import (
+    Fragment,
+    ParseContext,
+    group_items,
+    numbered_items,
+    parser,
+    source_ref,
+    to_int,
+    ttp_records,
 )
 
-
-def _cli_failure(text: str, ctx: ParseContext) -> None:
-    for line in text.splitlines():
-        if _CLI_ERROR.match(line.strip()):
-            raise ParseError(f"`{ctx.command}` failed: {line.strip()}")
-
-
-def _lines(key: str, text: str) -> list[dict[str, Any]]:
-    items = group_items(ttp_records(PLATFORM, key, numbered(text)), "lines")
-    return sorted(items, key=lambda item: to_int(item.get("line")) or 0)
+PLATFORM = "fortinet"
 
 
 def _first(values: tuple[str, ...]) -> str | None:
@@ -56,15 +48,19 @@ def parse_ike_gateway_list(text: str, ctx: ParseContext) -> Fragment:
     encryption/integrity/prf from the proposal, nat_t (`nat: me|peer` or port 4500),
     lifetime_s, rekey_in_s, established_s; each with its line range. A gateway without an
     IKE SA is a note. DH groups and identities are not printed by these commands."""
-    _cli_failure(text, ctx)
+    fragment = Fragment()
+    lines = text.splitlines()
     gateways: list[dict[str, Any]] = []
-    for item in _lines("diagnose-vpn-ike-gateway-list", text):
+    for item in numbered_items(PLATFORM, "diagnose-vpn-ike-gateway-list", text):
         if "vd" in item or ("name" in item and (not gateways or "name" in gateways[-1])):
-            gateways.append({"first": to_int(item["line"]), "sas": []})
+            gateways.append({"first": item["line"], "sas": []})
         if not gateways:
+            fragment.leave_unplaced(
+                item["line"], lines[item["line"] - 1], "a gateway line before any gateway's name"
+            )
             continue
         gateway = gateways[-1]
-        gateway["last"] = to_int(item["line"])
+        gateway["last"] = item["line"]
         if "serial" in item:
             gateway["sas"].append(dict(item))
         elif gateway["sas"] and any(
@@ -73,8 +69,7 @@ def parse_ike_gateway_list(text: str, ctx: ParseContext) -> Fragment:
             gateway["sas"][-1].update(item)
         else:
             gateway.update({k: v for k, v in item.items() if k != "line"})
-    ike_sas: list[IkeSa] = []
-    notes: list[str] = []
+    ike_sas, notes = fragment.ike_sas, fragment.notes
     for gateway in gateways:
         if not gateway["sas"]:
             notes.append(
@@ -126,7 +121,7 @@ def parse_ike_gateway_list(text: str, ctx: ParseContext) -> Fragment:
                 notes.append(
                     f"{ctx.file}: IKE SA {sa.get('serial')} status {sa.get('status')!r} not mapped"
                 )
-    return Fragment(ike_sas=ike_sas, notes=notes)
+    return fragment
 
 
 # --- diagnose vpn tunnel list -----------------------------------------------------------------
@@ -178,14 +173,16 @@ def parse_tunnel_list(text: str, ctx: ParseContext) -> Fragment:
     (ah), packet and byte counters, lifetime_s (life timeout left), rekey_in_s (SA expire),
     encap, interface (the tunnel); a proxyid without SA (`sa=0`) is a note. The IKE state
     comes from `diagnose vpn ike gateway list`: this command does not print it."""
-    _cli_failure(text, ctx)
+    fragment = Fragment()
+    lines = text.splitlines()
     tunnels: list[dict[str, Any]] = []
-    for item in _lines("diagnose-vpn-tunnel-list", text):
-        line = to_int(item.get("line"))
+    for item in numbered_items(PLATFORM, "diagnose-vpn-tunnel-list", text):
+        line = item["line"]
         if "name" in item:
             tunnels.append({"item": item, "first": line, "last": line, "proxies": []})
             continue
         if not tunnels:
+            fragment.leave_unplaced(line, lines[line - 1], "a tunnel line before any `name=`")
             continue
         tunnel = tunnels[-1]
         tunnel["last"] = line
@@ -208,8 +205,7 @@ def parse_tunnel_list(text: str, ctx: ParseContext) -> Fragment:
                 proxy["sas"][-1][slot] = item["ah"]
             else:
                 proxy["sas"][-1].update({k: v for k, v in item.items() if k != "line"})
-    ike_sas: list[IkeSa] = []
-    notes: list[str] = []
+    ike_sas, notes = fragment.ike_sas, fragment.notes
     for tunnel in tunnels:
         header = f"{tunnel['item'].get('name')} {tunnel['item'].get('header') or ''}"
         ends = re.search(r"\s(\S+):(\d+)->(\S+):(\d+)(?:\s|$)", header)
@@ -273,7 +269,7 @@ def parse_tunnel_list(text: str, ctx: ParseContext) -> Fragment:
                 source=source_ref(ctx, tunnel["first"], tunnel["last"]),
             )
         )
-    return Fragment(ike_sas=ike_sas, notes=notes)
+    return fragment
 
 
 # --- show vpn ipsec phase1-interface / phase2-interface --------------------------------------
@@ -282,8 +278,8 @@ def parse_tunnel_list(text: str, ctx: ParseContext) -> Fragment:
 def _edits(text: str) -> list[dict[str, Any]]:
     """One dict per `edit "NAME"` block: name, first/last line, and its `set` values."""
     entries: list[dict[str, Any]] = []
-    for item in _lines("show-vpn-ipsec-phase1-interface", text):
-        line = to_int(item.get("line"))
+    for item in numbered_items(PLATFORM, "show-vpn-ipsec-phase1-interface", text):
+        line = item["line"]
         if "edit" in item:
             entries.append(
                 {
@@ -327,7 +323,6 @@ def parse_phase1_interface(text: str, ctx: ParseContext) -> Fragment:
     FortiOS' default), remote address, local/remote identities (localid / peerid when set),
     auth (psk unless `authmethod signature`), IKE proposals (canonical, DH groups from
     `dhgrp`), life_time_s (`keylife`); each with its line range. Secrets are never read."""
-    _cli_failure(text, ctx)
     connections = []
     for entry in _edits(text):
         values = entry["set"]
@@ -358,7 +353,6 @@ def parse_phase2_interface(text: str, ctx: ParseContext) -> Fragment:
     `src-name`/`dst-name` are kept by name in a note), mode (tunnel), ESP proposals
     (canonical, PFS groups from `dhgrp`, `pfs disable` -> none), life_time_s
     (`keylifeseconds`), start_action (auto-negotiate -> start); each with its line range."""
-    _cli_failure(text, ctx)
     by_phase1: dict[str, list[ChildConfig]] = {}
     notes: list[str] = []
     for entry in _edits(text):
@@ -408,7 +402,6 @@ def parse_routing_table(text: str, ctx: ParseContext) -> Fragment:
     (connected, static, ospf, bgp... from the code letters); ECMP continuation lines are
     routes of their own with the destination above them. FortiOS has one table per VRF
     (`Routing table for VRF=N`): the table is that VRF number."""
-    _cli_failure(text, ctx)
     kinds = {
         "C": "connected",
         "S": "static",
@@ -419,20 +412,12 @@ def parse_routing_table(text: str, ctx: ParseContext) -> Fragment:
         "i": "isis",
     }
     vrf = "main"
-    vrfs = {int(m.start()): m.group(1) for m in re.finditer(r"Routing table for VRF=(\d+)", text)}
     routes: list[Route] = []
     last: Route | None = None
-    line_starts = [0]
-    for line in text.splitlines(keepends=True):
-        line_starts.append(line_starts[-1] + len(line))
-    for item in group_items(
-        ttp_records(PLATFORM, "get-router-info-routing-table-all", numbered(text)), "routes"
-    ):
-        number = to_int(item.get("line")) or 0
-        offset = line_starts[number - 1] if 0 < number <= len(line_starts) else 0
-        vrf = next(
-            (v for start, v in sorted(vrfs.items(), reverse=True) if start <= offset), "main"
-        )
+    for item in numbered_items(PLATFORM, "get-router-info-routing-table-all", text, "routes"):
+        if item.get("vrf") is not None:
+            vrf = str(item["vrf"])
+            continue
         rest = str(item.get("rest") or item.get("cont") or "")
         tunnel = re.match(r"(?:\[\d+/\d+\] )?via (\S+) tunnel ([^,\s]+)", rest)
         via = re.match(r"(?:\[\d+/\d+\] )?via ([^,\s]+),? ([^,\s]+)", rest)
@@ -464,7 +449,6 @@ def parse_routing_table(text: str, ctx: ParseContext) -> Fragment:
 def parse_system_status(text: str, ctx: ParseContext) -> Fragment:
     """software (the Version line), and notes: hostname, the device clock (`System time`,
     to line up timestamps of both peers), HA mode."""
-    _cli_failure(text, ctx)
     for item in group_items(ttp_records(PLATFORM, "get-system-status", text), "status"):
         notes = [
             f"{label}: {item[key]}"

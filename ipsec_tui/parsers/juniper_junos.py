@@ -8,6 +8,7 @@ clusters print `node0:` / `node1:` headers: the lines below them parse like any 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -44,6 +45,22 @@ def _endpoint(text: Any) -> tuple[str | None, int | None]:
     )
 
 
+def _hex(value: Any) -> str | None:
+    """An SPI or cookie as the other platforms print it: lowercase, no `0x` (newer Junos
+    releases print `0x93be8146`, older ones `93be8146`)."""
+    text = str(value or "").strip().lower()
+    text = text[2:] if text.startswith("0x") else text
+    return text or None
+
+
+def _unplaced_rows(fragment: Fragment, text: str, placed: set[int], row: re.Pattern[str]) -> None:
+    """Leave unplaced every line that looks like a table row of this command (`row`) but
+    that no template line read: a column layout or value the grammar does not know yet."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if number not in placed and row.match(line):
+            fragment.leave_unplaced(number, line.strip(), "table row in an unknown layout")
+
+
 def _ike_version(mode: Any) -> int | None:
     text = str(mode or "").lower()
     if text == "ikev2":
@@ -73,24 +90,27 @@ def parse_ike_sas(text: str, ctx: ParseContext) -> Fragment:
     version (IKEv2 -> 2, Main/Aggressive -> 1), initiator (role), IKE SPIs (the cookies),
     remote address (and local address, ports, auth method, remote_id from `Peer ike-id`,
     canonical encryption/integrity/prf/dh_group and lifetime_s in detail); each with its
-    line range. A phase-2 negotiation block's Local/Remote lines are not the IKE SA's."""
+    line range. A phase-2 negotiation block's Local/Remote lines are not the IKE SA's (the
+    template nests them apart). Brief rows in either column order; a row neither order
+    reads is left unplaced."""
     _cli_failure(text, ctx)
+    results = ttp_records(PLATFORM, "show-security-ike-security-associations", numbered(text))
+    placed: set[int] = set()
     blocks: list[dict[str, Any]] = []
-    in_negotiation = False
-    for item in _lines("show-security-ike-security-associations", text):
-        line = to_int(item.get("line"))
-        if "peer" in item or ("remote_addr" in item and "mode" in item):
-            blocks.append({**item, "first": line, "last": line})
-            in_negotiation = False
-            continue
-        if not blocks:
-            continue
-        if "negotiation" in item:
-            in_negotiation = True
-        if in_negotiation:
-            continue
-        blocks[-1].update({k: v for k, v in item.items() if k != "line"})
-        blocks[-1]["last"] = line
+    for item in [*group_items(results, "rows"), *group_items(results, "peers")]:
+        # the SA's range is its own lines; a phase-2 negotiation block's lines are read too
+        # (so not unplaced) but are not the IKE SA's
+        numbers = [to_int(v) for k, v in item.items() if k == "line" or k.startswith("l_")]
+        own = [n for n in numbers if n is not None]
+        placed.update(own)
+        for negotiation in group_items([item], "negotiations"):
+            placed.update(
+                n
+                for k, v in negotiation.items()
+                if (k == "line" or k.startswith("l_")) and (n := to_int(v)) is not None
+            )
+        blocks.append({**item, "first": min(own), "last": max(own)})
+    blocks.sort(key=lambda block: block["first"])
     ike_sas: list[IkeSa] = []
     notes: list[str] = []
     for block in blocks:
@@ -118,35 +138,66 @@ def parse_ike_sas(text: str, ctx: ParseContext) -> Fragment:
                 dh_group=algorithms.dh_group(block.get("dh_group")),
                 auth_method=_auth(block.get("auth")),
                 nat_t=True if 4500 in ports else False if ports == (500, 500) else None,
-                spi_i=str(block["spi_i"]).lower() if block.get("spi_i") else None,
-                spi_r=str(block["spi_r"]).lower() if block.get("spi_r") else None,
+                spi_i=_hex(block.get("spi_i")),
+                spi_r=_hex(block.get("spi_r")),
                 lifetime_s=to_int(block.get("lifetime")),
                 source=source_ref(ctx, block["first"], block["last"]),
             )
         )
-    return Fragment(ike_sas=ike_sas, notes=notes)
+    fragment = Fragment(ike_sas=ike_sas, notes=notes)
+    _unplaced_rows(fragment, text, placed, _IKE_ROW)
+    return fragment
+
+
+# a brief IKE SA row: an index, then somewhere the two 16-digit cookies
+_IKE_ROW = re.compile(r"^\s*\d+\s.*\b(?:0x)?[0-9a-fA-F]{16}\b")
+# a brief IPsec SA row: direction and tunnel ID
+_IPSEC_ROW = re.compile(r"^\s*[<>]\d+\s")
 
 
 # --- show security ipsec security-associations [detail] --------------------------------------
 
+# kmd prints `ipv4_subnet(any:0,[0..7]=10.0.0.0/20)` (protocol, port, prefix); iked (newer
+# releases) prints `ipv4(0.0.0.0-255.255.255.255)` (an address range, any protocol and port)
 _IDENTITY = re.compile(
-    r"ipv[46](?:_subnet|_range)?\((?P<proto>[^:,()]+):(?P<port>[0-9-]+),\[[^\]]*\]=(?P<net>[^)]+)\)"
+    r"ipv[46](?:_subnet|_range)?\("
+    r"(?:(?P<proto>[^:,()]+):(?P<port>[0-9-]+),\[[^\]]*\]=(?P<net>[^)]+)|(?P<bare>[0-9a-fA-F.:/-]+))"
+    r"\)"
 )
 
 
-def _proxy_ids(text: Any) -> tuple[str, ...]:
-    """`ipv4_subnet(any:0,[0..7]=10.0.0.0/20)` (or a `list(...)` of them) -> CIDRs, with
-    `[proto/port]` when not any; a host `ipv4(any:0,[0..3]=10.1.1.1)` gets /32 (/128)."""
-    found = []
+def _range_selector(text: str) -> tuple[str, bool]:
+    """`10.1.0.0-10.1.0.255` -> ('10.1.0.0/24', True); a range that is not one prefix (or
+    not addresses) stays as printed -> (text, False); a host gets /32 (/128)."""
+    first, dash, last = text.partition("-")
+    try:
+        low = ipaddress.ip_address(first.strip())
+        high = ipaddress.ip_address(last.strip()) if dash else low
+        networks = list(ipaddress.summarize_address_range(low, high))
+    except (ValueError, TypeError):
+        return text, "/" in text and not dash
+    if len(networks) == 1:
+        return str(networks[0]), True
+    return text, False
+
+
+def _proxy_ids(text: Any) -> tuple[tuple[str, ...], list[str]]:
+    """`ipv4_subnet(any:0,[0..7]=10.0.0.0/20)` (or a `list(...)` of them) and
+    `ipv4(10.1.0.0-10.1.0.255)` -> (CIDRs, notes): `[proto/port]` is added when not any;
+    a host gets /32 (/128); a range that is no single prefix is kept as printed, noted."""
+    found: list[str] = []
+    notes: list[str] = []
     for match in _IDENTITY.finditer(str(text or "")):
-        net = match.group("net")
-        if "/" not in net and "-" not in net:
-            net += "/128" if ":" in net else "/32"
-        proto, port = match.group("proto"), match.group("port")
+        net = match.group("net") or match.group("bare")
+        if "/" not in net:
+            net, exact = _range_selector(net)
+            if not exact:
+                notes.append(f"identity {match.group(0)}: range {net} is not one prefix")
+        proto, port = match.group("proto") or "any", match.group("port") or "0"
         if proto != "any" or port not in ("0", "0-65535"):
             net += f"[{proto}/{'any' if port in ('0', '0-65535') else port}]"
         found.append(net)
-    return tuple(found)
+    return tuple(found), notes
 
 
 def _brief_algorithm(text: Any) -> tuple[str | None, str | None, str | None]:
@@ -162,83 +213,97 @@ def parse_ipsec_sas(text: str, ctx: ParseContext) -> Fragment:
     """ike_sas (the IKE SA side is in `show security ike ...`: joined by remote address),
     each carrying its child_sas: name (VPN name, detail), state (installed -> INSTALLED),
     mode, protocol, encap (port 4500), local/remote traffic selectors (the proxy
-    identities, detail), SPIs (inbound = in), canonical encryption/integrity, lifetime_s
-    (hard lifetime, or the brief `sec` column), rekey_in_s (soft lifetime), interface
-    (bind interface); each with its line range."""
+    identities, detail; address ranges read as prefixes), SPIs (inbound = in, `0x`
+    dropped), canonical encryption/integrity, lifetime_s (hard lifetime, or the brief `sec`
+    column), rekey_in_s (soft lifetime), interface (bind interface); each with its line
+    range. Brief rows in either column order; a row neither order reads is left unplaced."""
     _cli_failure(text, ctx)
-    tunnels: dict[str, dict[str, Any]] = {}
-    current: dict[str, Any] | None = None
-    for item in _lines("show-security-ipsec-security-associations", text):
-        line = to_int(item.get("line"))
-        if "algorithm" in item:  # a brief row, one per direction
-            tunnel = tunnels.setdefault(f"brief-{item['id']}", {"first": line, "dirs": {}})
-            tunnel.update(gateway=item.get("gateway"), port=item.get("port"), last=line)
-            tunnel["dirs"]["inbound" if item["direction"] == "<" else "outbound"] = item
-            continue
-        if "vpn" in item:
-            current = tunnels.setdefault(f"detail-{item['id']}", {"first": line, "dirs": {}})
-            current.update(item)
-        if current is None:
-            continue
-        current["last"] = line
-        if "spi" in item:
-            current["dirs"][str(item["direction"])] = dict(item)
-            current["direction"] = str(item["direction"])
-        elif current.get("direction") and any(
-            key in item for key in ("hard", "soft", "mode", "protocol")
-        ):
-            current["dirs"][current["direction"]].update(item)
-        else:
-            current.update({k: v for k, v in item.items() if k != "line"})
+    results = ttp_records(PLATFORM, "show-security-ipsec-security-associations", numbered(text))
+    rows = group_items(results, "rows")
+    blocks = group_items(results, "tunnels")
+    placed: set[int] = set()
+    # brief rows: one per direction, the two of a tunnel ID make one child SA
+    brief: dict[str, dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda item: to_int(item.get("line")) or 0):
+        line = to_int(row.get("line")) or 0
+        placed.add(line)
+        tunnel = brief.setdefault(str(row["id"]), {"first": line, "dirs": {}})
+        tunnel.update(gateway=row.get("gateway"), port=row.get("port"), last=line)
+        tunnel["dirs"]["inbound" if row["direction"] == "<" else "outbound"] = row
     ike_sas: list[IkeSa] = []
-    for tunnel in tunnels.values():
+    notes: list[str] = []
+    for tunnel in brief.values():
         inbound, outbound = tunnel["dirs"].get("inbound", {}), tunnel["dirs"].get("outbound", {})
-        either = inbound or outbound
-        if "algorithm" in either:
-            protocol, encryption, integrity = _brief_algorithm(either.get("algorithm"))
-            life = re.match(r"(\d+)/", str(either.get("life") or ""))
-            lifetime, rekey, mode, state = (
-                (to_int(life.group(1)) if life else None),
-                None,
-                None,
-                None,
-            )
-        else:
-            protocol = either.get("protocol")
-            encryption = algorithms.encryption(either.get("encryption"))
-            integrity = algorithms.integrity(either.get("integrity"))
-            lifetime, rekey = to_int(either.get("hard")), to_int(either.get("soft"))
-            mode = str(either["mode"]).lower() if either.get("mode") else None
-            state = "INSTALLED" if either.get("sa_state") == "installed" else None
+        protocol, encryption, integrity = _brief_algorithm((inbound or outbound).get("algorithm"))
+        life = re.match(r"(\d+)/", str((inbound or outbound).get("life") or ""))
         port = to_int(tunnel.get("port"))
+        source = source_ref(ctx, tunnel["first"], tunnel["last"])
         child = ChildSa(
-            name=tunnel.get("vpn"),
-            state=state,
-            mode=mode,
             protocol=protocol,
             encap=port == 4500 if port else None,
-            local_ts=_proxy_ids(tunnel.get("local_identity")),
-            remote_ts=_proxy_ids(tunnel.get("remote_identity")),
-            spi_in=str(inbound["spi"]).lower() if inbound.get("spi") else None,
-            spi_out=str(outbound["spi"]).lower() if outbound.get("spi") else None,
+            spi_in=_hex(inbound.get("spi")),
+            spi_out=_hex(outbound.get("spi")),
             encryption=encryption,
             integrity=integrity,
-            lifetime_s=lifetime,
-            rekey_in_s=rekey,
-            interface=tunnel.get("bind"),
-            source=source_ref(ctx, tunnel["first"], tunnel.get("last")),
+            lifetime_s=to_int(life.group(1)) if life else None,
+            source=source,
         )
         ike_sas.append(
             IkeSa(
-                version=_ike_version(tunnel.get("version")),
-                local_addr=tunnel.get("local_gw"),
-                remote_addr=tunnel.get("remote_gw") or tunnel.get("gateway"),
+                remote_addr=tunnel.get("gateway"),
                 nat_t=child.encap,
                 child_sas=(child,),
-                source=source_ref(ctx, tunnel["first"], tunnel.get("last")),
+                source=source,
             )
         )
-    return Fragment(ike_sas=ike_sas)
+    # detail blocks: the template nests each direction's block under its tunnel's
+    for block in blocks:
+        directions = {str(d.get("direction")): d for d in group_items([block], "dirs")}
+        numbers = [
+            to_int(value)
+            for item in (block, *directions.values())
+            for key, value in item.items()
+            if key == "line" or key.startswith("l_")
+        ]
+        lines_read = [n for n in numbers if n is not None]
+        placed.update(lines_read)
+        inbound, outbound = directions.get("inbound", {}), directions.get("outbound", {})
+        either = inbound or outbound
+        port = to_int(block.get("port"))
+        local_ts, local_notes = _proxy_ids(block.get("local_identity"))
+        remote_ts, remote_notes = _proxy_ids(block.get("remote_identity"))
+        notes += [f"{ctx.file}: VPN {block.get('vpn')}: {n}" for n in local_notes + remote_notes]
+        source = source_ref(ctx, min(lines_read), max(lines_read))
+        child = ChildSa(
+            name=block.get("vpn"),
+            state="INSTALLED" if either.get("sa_state") == "installed" else None,
+            mode=str(either["mode"]).lower() if either.get("mode") else None,
+            protocol=either.get("protocol"),
+            encap=port == 4500 if port else None,
+            local_ts=local_ts,
+            remote_ts=remote_ts,
+            spi_in=_hex(inbound.get("spi")),
+            spi_out=_hex(outbound.get("spi")),
+            encryption=algorithms.encryption(either.get("encryption")),
+            integrity=algorithms.integrity(either.get("integrity")),
+            lifetime_s=to_int(either.get("hard")),
+            rekey_in_s=to_int(either.get("soft")),
+            interface=block.get("bind"),
+            source=source,
+        )
+        ike_sas.append(
+            IkeSa(
+                version=_ike_version(block.get("version")),
+                local_addr=block.get("local_gw"),
+                remote_addr=block.get("remote_gw"),
+                nat_t=child.encap,
+                child_sas=(child,),
+                source=source,
+            )
+        )
+    fragment = Fragment(ike_sas=ike_sas, notes=notes)
+    _unplaced_rows(fragment, text, placed, _IPSEC_ROW)
+    return fragment
 
 
 # --- show route -------------------------------------------------------------------------------

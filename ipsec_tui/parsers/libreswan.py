@@ -1,6 +1,12 @@
 """Libreswan (pluto) parsers: `ipsec status`, `ipsec trafficstatus`, `ipsec globalstatus`,
 `ipsec --version`, pluto's log and ipsec.conf, into the vendor-neutral model.
 
+Libreswan 3.x, 4.x and 5.x: the generations word the same facts differently (3.x-4.x state
+names such as STATE_V2_ESTABLISHED_CHILD_SA, 5.1-5.3 without STATE_, 5.4 on only the state's
+story "established Child SA"; 5.x connection lines such as "host:", "routing:",
+"encapsulation:"); each template names the wordings it reads, with its sources. A line of a
+recognised output that none of them places is left unplaced (a PARTIAL result), never dropped.
+
 Each template (templates/libreswan/<key>.ttp) finds the lines; the normalisers here turn the
 fields into model objects with canonical names (`ipsec_tui.domain.algorithms`) and cause
 tokens (`ipsec_tui.domain.causes`). Every text goes to TTP with its lines numbered
@@ -31,7 +37,14 @@ from ipsec_tui.domain.model import (
     Proposal,
     SourceRef,
 )
-from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser, run_ttp
+from ipsec_tui.parsers.base import (
+    Fragment,
+    ParseContext,
+    ParseError,
+    group_items,
+    parser,
+    run_ttp,
+)
 from ipsec_tui.parsers.log_signatures import match_causes
 
 PLATFORM = "libreswan"
@@ -58,16 +71,7 @@ def _numbered(text: str, *, strip_whack_codes: bool = False) -> str:
     return "\n".join(f"{number} {line}" for number, line in enumerate(lines, 1))
 
 
-def _rows(results: list[dict[str, Any]], group: str) -> list[dict[str, Any]]:
-    """The matches of one template group, whether TTP gave one dict or a list of them."""
-    rows: list[dict[str, Any]] = []
-    for result in results:
-        found = result.get(group)
-        if isinstance(found, dict):
-            rows.append(found)
-        elif isinstance(found, list):
-            rows.extend(item for item in found if isinstance(item, dict))
-    return rows
+_rows = group_items  # the matches of one template group (one dict or a list of them)
 
 
 def _reject_foreign(text: str, what: str) -> None:
@@ -127,7 +131,8 @@ def normalise_id(raw: str | None, idtype: str | None = None) -> str | None:
     value = raw.strip().strip('"').strip()
     if value in ("", "(none)", "%none", "%fromcert"):
         return None
-    is_fqdn = idtype in (None, "ID_FQDN") and re.fullmatch(r"@[^@#~\[\s][^\s]*", value)
+    # 5.x prints the ID type without its ID_ prefix ("our idtype: FQDN")
+    is_fqdn = idtype in (None, "ID_FQDN", "FQDN") and re.fullmatch(r"@[^@#~\[\s][^\s]*", value)
     if is_fqdn:
         return value[1:]
     return value
@@ -157,10 +162,22 @@ _AUTH = {
 
 
 def _auth(raw: str | None) -> str | None:
-    """'secret' -> 'psk', 'rsasig'/'ecdsa' -> 'pubkey', 'null', 'eaponly' -> 'eap'."""
+    """'secret' -> 'psk', 'rsasig'/'ecdsa' -> 'pubkey', 'null', 'eaponly' -> 'eap'.
+
+    5.x adds the signature methods it accepts: 'rsasig(RSASIG+RSASIG_v1_5)' for this end,
+    'RSASIG+ECDSA+RSASIG_v1_5' for the peer; every one of them is a public-key signature.
+    """
     if raw is None:
         return None
-    return _AUTH.get(raw.strip().lower())
+    value = raw.strip().lower()
+    if value in _AUTH:
+        return _AUTH[value]
+    methods = {
+        "pubkey" if re.match(r"rsa|ecdsa|eddsa", token) else _AUTH.get(token)
+        for token in re.split(r"[+()]", value)
+        if token
+    }
+    return methods.pop() if len(methods) == 1 else None
 
 
 # --- algorithms ------------------------------------------------------------------------------
@@ -376,16 +393,94 @@ _CHILD_STATES: dict[str, str] = {
 _IKEV1_PREFIXES = ("MAIN_", "AGGR_", "QUICK_", "XAUTH_", "MODE_CFG_", "INFO")
 
 
-def _state_name(raw: str) -> str:
-    return raw.removeprefix("STATE_")
-
-
 def _state_version(name: str) -> int | None:
     if name.startswith(_IKEV1_PREFIXES):
         return 1
     if name.startswith(("V2_", "PARENT_", "IKESA_", "CHILDSA_", "ESTABLISHED_")):
         return 2
     return None
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What a state line says: an IKE SA or an IPsec (child) SA, its canonical state, who
+    initiated it (None: not said) and the IKE version (None: not said)."""
+
+    sa: str  # "ike" | "child"
+    state: str
+    initiator: bool | None
+    version: int | None
+
+
+# pluto's story of a state: the words in brackets after the state name up to 5.3, the only
+# words from 5.4 on (programs/pluto/ikev1_states.c S(...), ikev2_states.c and the
+# ikev2_*.c V2_STATE(...) of each release; 3.x "PARENT SA established", "sent v2I1").
+_STORIES: tuple[tuple[re.Pattern[str], str, str, int | None], ...] = (
+    (re.compile(r"established IKE SA|PARENT SA established"), "ike", "ESTABLISHED", 2),
+    # IKEv1: 4.x words it "IKE SA established", 3.x and 5.x "ISAKMP SA established"
+    (re.compile(r"ISAKMP SA established|IKE SA established"), "ike", "ESTABLISHED", 1),
+    (re.compile(r"established Child SA"), "child", "INSTALLED", 2),
+    # IKEv1 Quick Mode, and 3.x's IKEv2 STATE_V2_IPSEC_I/R
+    (re.compile(r"IPsec SA established"), "child", "INSTALLED", None),
+    (re.compile(r"Quick Mode|\bQ[IR]\d\b"), "child", "INSTALLING", 1),
+    (re.compile(r"CREATE_CHILD_SA.*rekey IKE SA"), "ike", "REKEYING", 2),
+    (re.compile(r"CREATE_CHILD_SA.*rekey (?:Child|IPsec) SA"), "child", "REKEYING", 2),
+    (re.compile(r"CREATE_CHILD_SA|creating child"), "child", "INSTALLING", 2),
+    (re.compile(r"XAUTH|ModeCfg|MODE_CFG"), "ike", "ESTABLISHED", 1),
+    (re.compile(r"Main Mode|Aggressive Mode|\b[MA][IR]\d\b"), "ike", "CONNECTING", 1),
+    (
+        re.compile(
+            r"IKE_SA_INIT|IKE_AUTH|IKE_INTERMEDIATE|IKE_SESSION_RESUME|waiting for KE"
+            r"|\bv2[IR]\d\b|larval"
+        ),
+        "ike",
+        "CONNECTING",
+        2,
+    ),
+    (re.compile(r"deleted state|deleting"), "ike", "DELETING", None),
+)
+# how a state names its IKE SA: 5.x "IKE SA #1" / "ISAKMP SA #1", 4.x "IKE SA #1", 3.x
+# "isakmp#1"
+_PARENT = re.compile(r"(?:\b(?P<v2>IKE) SA #|\b(?P<v1>ISAKMP) SA #|\bisakmp#)(?P<serial>\d+)")
+
+
+def _story_initiator(story: str) -> bool | None:
+    """Who initiated, as the story tells it: "sent IKE_SA_INIT request" (initiator), "sent
+    IKE_SA_INIT response", "expecting Main Mode request" (responder)."""
+    lowered = story.lower()
+    if re.search(r"\binitiator\b", lowered):
+        return True
+    if re.search(r"\bresponder\b", lowered):
+        return False
+    m = re.match(r"sent .*?\b(request|response|reply)\b", lowered)
+    if m:
+        return m.group(1) == "request"
+    if lowered.startswith("expecting "):
+        return False
+    return None
+
+
+def _classify(state_raw: str | None, story: str, rest: str) -> _Kind | None:
+    """A state line's kind from its state name (3.x to 5.3) or else its story (5.4 on);
+    None when neither is known."""
+    name = state_raw.removeprefix("STATE_") if state_raw else None
+    parent = _PARENT.search(rest)
+    if name in _IKE_STATES:
+        canonical, initiator = _IKE_STATES[name]
+        if initiator is None:
+            initiator = _story_initiator(story)
+        return _Kind("ike", canonical, initiator, _state_version(name))
+    if name in _CHILD_STATES:
+        return _Kind("child", _CHILD_STATES[name], None, _state_version(name))
+    found = next((entry for entry in _STORIES if entry[0].search(story)), None)
+    if found is None:
+        return None
+    _, sa, state, version = found
+    if sa == "ike" and state == "DELETING" and parent:
+        sa = "child"
+    if parent and version is None:
+        version = 2 if parent.group("v2") else 1
+    return _Kind(sa, state, _story_initiator(story) if sa == "ike" else None, version)
 
 
 @dataclass
@@ -513,11 +608,16 @@ def _conn_from_status(conn: _Conn, ctx: ParseContext) -> Connection:
     child_proposals = suite_proposals(child_suites, child_kind) if child_suites else ()
     child_proposals = _with_pfs(child_proposals, pfs, ike)
     lifetimes = f.get("lifetimes", {})
-    dpd = f.get("dpd", {})
-    encaps = f.get("nat", {}).get("encaps")
+    dpd_settings = f.get("dpd", {}).get("settings", "")
+    dpd = {
+        "dpdaction": _setting(dpd_settings, r"(?:dpd)?action"),
+        "dpddelay": _setting(dpd_settings, r"(?:dpd)?delay"),
+    }
+    # 4.x "nat-traversal: encaps:yes", 5.x "encapsulation:auto", 3.x on the dpd line
+    encaps = _setting(f.get("nat", {}).get("settings", ""), r"encaps(?:ulation)?")
     if encaps is None:
         # 3.x: "dpd: action:hold; delay:0; timeout:0; nat-t: encaps:auto; ..."
-        m = re.search(r"\b(force_encaps|encaps):(\w+)", dpd.get("rest", ""))
+        m = re.search(r"\b(force_encaps|encaps):(\w+)", dpd_settings)
         if m and m.group(1) == "encaps":
             encaps = m.group(2)
         elif m:
@@ -555,6 +655,13 @@ def _conn_from_status(conn: _Conn, ctx: ParseContext) -> Connection:
         children=(child,),
         source=source,
     )
+
+
+def _setting(settings: str, key: str) -> str | None:
+    """The value of `key:value` in a status line's settings ("passive; dpdaction:hold;
+    dpddelay:0s"), key a regular expression; None when absent."""
+    m = re.search(rf"(?:^|[;,]\s*|\s)(?:{key}):\s*([^;,\s]+)", settings)
+    return m.group(1) if m else None
 
 
 def _fragmentation(tokens: set[str]) -> str | None:
@@ -611,7 +718,9 @@ def _parse_saids(text: str, local_hosts: tuple[str, ...], remote_hosts: tuple[st
     protocol = None
     spi_in = spi_out = None
     seen: list[tuple[str, str, str]] = []
-    for m in re.finditer(r"\b(esp|ah|comp)\.([0-9a-fA-F]+)@(\S+)", saids_part):
+    # an SPI that is not hex is one the output hides (Libreswan's test suite prints
+    # esp.ESPSPIi@...): the SA and its direction are known, its SPI is not
+    for m in re.finditer(r"\b(esp|ah|comp)\.([0-9A-Za-z]+)@(\S+)", saids_part):
         seen.append((m.group(1), m.group(2), m.group(3)))
     for index, (proto, spi, dest) in enumerate(seen):
         if proto == "comp":
@@ -620,12 +729,13 @@ def _parse_saids(text: str, local_hosts: tuple[str, ...], remote_hosts: tuple[st
             protocol = proto.upper()
         if proto.upper() != protocol:
             continue
+        value = _spi(spi) if re.fullmatch(r"(?:0x)?[0-9a-fA-F]+", spi) else None
         if dest in local_hosts:
-            spi_in = _spi(spi)
-        elif dest in remote_hosts or (spi_out is None and index == 0):
-            spi_out = _spi(spi)
-        elif spi_in is None:
-            spi_in = _spi(spi)
+            spi_in = value
+        elif dest in remote_hosts or index == 0:
+            spi_out = value
+        else:
+            spi_in = value
     counters = dict(re.findall(r"\b([A-Z]+(?:in|out|max))=(\S+)", traffic))
     prefix = protocol or "ESP"
     return _Saids(
@@ -638,7 +748,7 @@ def _parse_saids(text: str, local_hosts: tuple[str, ...], remote_hosts: tuple[st
     )
 
 
-_WHERE = re.compile(r"(?:\[\d+\])?(?: (?:\.\.\.)?(?P<addr>\S+?))?:(?P<port>\d+)(?:\(tcp\))?")
+_WHERE = re.compile(r"(?:\[\d+\])*(?: (?:\.\.\.)?(?P<addr>\S+?))?:(?P<port>\d+)(?:\(tcp\))?")
 
 
 def _instance_peer(where: str) -> tuple[str | None, int | None]:
@@ -655,9 +765,13 @@ def _instance_peer(where: str) -> tuple[str | None, int | None]:
 @parser(PLATFORM, "ipsec-briefstatus")
 @parser(PLATFORM, "ipsec-whack-briefstatus")
 @parser(PLATFORM, "ipsec-showstates")
+@parser(PLATFORM, "ipsec-whack-showstates")
+@parser(PLATFORM, "ipsec-connectionstatus")
+@parser(PLATFORM, "ipsec-whack-connectionstatus")
 def parse_status(text: str, ctx: ParseContext) -> Fragment:
     """`ipsec status`: the connection list -> Connection + ChildConfig, the state list ->
-    IkeSa with their ChildSa."""
+    IkeSa with their ChildSa. `ipsec showstates` (the state list), `ipsec connectionstatus`
+    (5.x, the connection list) and `ipsec briefstatus` print parts of it."""
     _reject_foreign(text, "`ipsec status`")
     results = run_ttp(PLATFORM, "ipsec-status", _numbered(text, strip_whack_codes=True))
     markers = _rows(results, "markers")
@@ -689,7 +803,7 @@ def parse_status(text: str, ctx: ParseContext) -> Fragment:
         else:
             conn.ah_suites = re.sub(r";\s*pfsgroup=.*$", "", row["suites"])
     for row in _rows(results, "newest_algorithms"):
-        if row["kind"] in ("IKEv2", "IKE"):
+        if row["kind"] in ("IKEv2", "IKEv1", "IKE"):
             conn_of(row).newest_ike_suite = row["suite"]
         else:
             conn_of(row).newest_child_suite = (row["kind"].lower(), row["suite"])
@@ -708,9 +822,54 @@ def parse_status(text: str, ctx: ParseContext) -> Fragment:
                 " this host; its left end was taken as local"
             )
     fragment.connections.extend(connections.values())
+    for row in markers:
+        loaded = re.match(r"\s*loaded (\d+)", row.get("rest", ""))
+        if row["marker"] == "Total IPsec connections:" and loaded and loaded.group(1) == "0":
+            # a fact, not an empty output: pluto runs and holds no connection at all
+            fragment.notes.append("ipsec status: pluto has no connection loaded")
+            fragment.understood = True
 
-    fragment.ike_sas.extend(_sas_from_states(results, conns, connections, ctx, fragment))
+    text_lines = [_WHACK_CODE.sub("", line) for line in re.split(r"\r?\n", text)]
+    fragment.ike_sas.extend(
+        _sas_from_states(results, conns, connections, ctx, fragment, text_lines)
+    )
+    for row in _rows(results, "pending"):
+        fragment.notes.append(
+            f"ipsec status: #{row['serial']} {row['what']} for {row['name']!r}: waiting for"
+            " its IKE SA"
+        )
+    _unplaced_states(text_lines, results, fragment)
     return fragment
+
+
+def _unplaced_states(
+    text_lines: list[str], results: list[dict[str, Any]], fragment: Fragment
+) -> None:
+    """Every "#serial: ..." line of the state list that no template line matched: unplaced
+    (the rest of `ipsec status` - interfaces, algorithms, options - is not SA state)."""
+    placed = {
+        _line(row) for group in ("states", "saids", "pending") for row in _rows(results, group)
+    }
+    for number, line in enumerate(text_lines, 1):
+        if number not in placed and re.match(r"#\d+: ", line):
+            fragment.leave_unplaced(number, line, "ipsec status: state line not understood")
+
+
+def _newest_serials(conn: _Conn) -> tuple[str | None, str | None]:
+    """(newest IKE SA, newest IPsec SA) serials of a connection: 3.x/4.x "newest ISAKMP SA:
+    #1; newest IPsec SA: #2;", 5.x "established IKE SA: #1; established Child SA: #2;" on its
+    routing: (and host:) line; None for none (#0 or not listed)."""
+    newest = conn.fields.get("newest", {})
+    ike = newest.get("newest_ike")
+    ipsec = newest.get("newest_ipsec")
+    later = " ".join(
+        conn.fields.get(group, {}).get("rest", "") for group in ("orientation", "newest")
+    )
+    m = re.search(r"established (?:IKE|ISAKMP) SA: #(\d+)", later)
+    ike = ike or (m.group(1) if m else None)
+    m = re.search(r"established (?:Child|IPsec) SA: #(\d+)", later)
+    ipsec = ipsec or (m.group(1) if m else None)
+    return (None if ike == "0" else ike), (None if ipsec == "0" else ipsec)
 
 
 def _sas_from_states(
@@ -719,71 +878,79 @@ def _sas_from_states(
     connections: dict[str, Connection],
     ctx: ParseContext,
     fragment: Fragment,
+    text_lines: list[str],
 ) -> list[IkeSa]:
+    """The state list -> IkeSa with their ChildSa, joined by the IKE SA serial a child
+    names; text_lines are the output's lines (for the ones left unplaced)."""
     saids_by_serial = {row["serial"]: row for row in _rows(results, "saids")}
     # "IKEv2 algorithm newest:" / "ESP algorithm newest:" describe the connection's newest
     # IKE SA / IPsec SA only (newest IKE SA: #3; newest IPsec SA: #4)
     newest_suite: dict[str, Proposal] = {}
     for info in conns.values():
-        newest = info.fields.get("newest", {})
-        if newest.get("newest_ike", "0") != "0" and info.newest_ike_suite:
-            newest_suite[newest["newest_ike"]] = suite_proposal(info.newest_ike_suite, "ike")
-        if newest.get("newest_ipsec", "0") != "0" and info.newest_child_suite:
-            kind, child_suite = info.newest_child_suite
-            newest_suite[newest["newest_ipsec"]] = suite_proposal(child_suite, kind)
+        newest_ike, newest_ipsec = _newest_serials(info)
+        if newest_ike and info.newest_ike_suite:
+            newest_suite[newest_ike] = suite_proposal(info.newest_ike_suite, "ike")
+        if newest_ipsec and info.newest_child_suite:
+            child_kind, child_suite = info.newest_child_suite
+            newest_suite[newest_ipsec] = suite_proposal(child_suite, child_kind)
 
     ike_sas: dict[str, IkeSa] = {}
-    children: list[tuple[str | None, ChildSa, str]] = []  # (parent serial, child, conn name)
+    # (parent serial, child, conn name, the state line's number)
+    children: list[tuple[str | None, ChildSa, str, int]] = []
     for row in _rows(results, "states"):
         name = row["name"]
-        state = _state_name(row["state"])
         serial = row["serial"]
+        rest = row.get("rest", "")
+        kind = _classify(row.get("state"), row.get("story", ""), rest)
         conn = connections.get(name)
         instance_addr, remote_port = _instance_peer(row["where"])
         lines = [_line(row)]
         saids_row = saids_by_serial.get(serial)
         if saids_row:
             lines.append(_line(saids_row))
-        rekey, lifetime = _timers(row.get("rest", ""))
-        parent = re.search(r"(?:IKE SA #|isakmp#)(\d+)", row.get("rest", ""))
-        if state in _CHILD_STATES or (saids_row is not None and state not in _IKE_STATES):
+        rekey, lifetime = _timers(rest)
+        parent = _PARENT.search(rest)
+        parent_serial = parent.group("serial") if parent else None
+        # 3.x printed some IPsec SAs with the IKE SA's state name; the SA line tells
+        is_child = (kind is not None and kind.sa == "child") or (
+            saids_row is not None and (kind is None or parent_serial not in (None, "0", serial))
+        )
+        if is_child:
             child = _child_from_state(
-                row, state, saids_row, conn, instance_addr, newest_suite.get(serial), ctx, lines
+                row,
+                kind.state if kind and kind.sa == "child" else None,
+                saids_row,
+                conn,
+                instance_addr,
+                newest_suite.get(serial),
+                ctx,
+                lines,
             )
-            children.append((parent.group(1) if parent else None, child, name))
+            children.append((parent_serial, child, name, _line(row)))
             continue
-        if saids_row is not None and parent and parent.group(1) not in ("0", serial):
-            # 3.x printed some IPsec SAs with the IKE SA's state name; the SA line tells
-            child = _child_from_state(
-                row, state, saids_row, conn, instance_addr, newest_suite.get(serial), ctx, lines
+        if kind is None:
+            if (row.get("state") or "").removeprefix("STATE_").startswith("INFO"):
+                # an IKEv1 informational exchange in flight: no SA of its own
+                fragment.notes.append(f"ipsec status: #{serial} is an informational exchange")
+                continue
+            fragment.leave_unplaced(
+                _line(row),
+                text_lines[_line(row) - 1],
+                "ipsec status: a state this parser does not know",
             )
-            children.append((parent.group(1), child, name))
             continue
-        if state not in _IKE_STATES:
-            if not state.startswith("INFO"):
-                fragment.notes.append(
-                    f"ipsec status: #{serial} {row['state']} is a state this parser does not"
-                    " know; left out"
-                )
-            continue
-        canonical, initiator = _IKE_STATES[state]
-        story = row.get("story", "").lower()
-        if initiator is None and re.search(r"\binitiator\b", story):
-            initiator = True
-        elif initiator is None and re.search(r"\bresponder\b", story):
-            initiator = False
         suite = newest_suite.get(serial)
         ike_sas[serial] = IkeSa(
             name=name,
             unique_id=f"#{serial}",
-            state=canonical,
-            version=_state_version(state),
+            state=kind.state,
+            version=kind.version,
             local_addr=_first(conn.local_addrs) if conn else None,
             remote_addr=instance_addr or (_first(conn.remote_addrs) if conn else None),
             remote_port=remote_port,
             local_id=conn.local_id if conn else None,
             remote_id=conn.remote_id if conn else None,
-            initiator=initiator,
+            initiator=kind.initiator,
             encryption=_only(suite.encryption) if suite else None,
             integrity=_only(suite.integrity) if suite else None,
             prf=_only(suite.prf) if suite else None,
@@ -794,15 +961,32 @@ def _sas_from_states(
             source=_source(ctx, lines),
         )
     orphans: dict[str, list[ChildSa]] = {}
-    for parent_serial, child, name in children:
+    established: dict[str | None, list[str]] = {}
+    for serial, ike in ike_sas.items():
+        if ike.state == "ESTABLISHED":
+            established.setdefault(ike.name, []).append(serial)
+    for parent_serial, child, name, line in children:
+        if parent_serial is None:
+            # pluto names the IKE SA only once the child is established; one in negotiation
+            # ("sent CREATE_CHILD_SA request") goes over its connection's established IKE
+            # SA, which is known when the connection has exactly one
+            candidates = established.get(name, [])
+            parent_serial = candidates[0] if len(candidates) == 1 else None
         if parent_serial and parent_serial in ike_sas:
             ike = ike_sas[parent_serial]
             ike_sas[parent_serial] = replace(ike, child_sas=(*ike.child_sas, child))
-        else:
-            orphans.setdefault(name, []).append(child)
+            continue
+        orphans.setdefault(name, []).append(child)
+        # kept under a stand-in IKE SA below, and said: its IKE SA is gone (IKEv1 after the
+        # ISAKMP SA expired), not listed, or not named on the line
+        fragment.leave_unplaced(
+            line,
+            text_lines[line - 1],
+            "ipsec status: IPsec SA whose IKE SA is not listed"
+            + (f" (#{parent_serial})" if parent_serial else ""),
+        )
     out = list(ike_sas.values())
     for name, orphan_children in orphans.items():
-        # an IPsec SA whose IKE SA is gone (IKEv1 after the ISAKMP SA expired) or not listed
         conn = connections.get(name)
         out.append(
             IkeSa(
@@ -811,10 +995,6 @@ def _sas_from_states(
                 remote_addr=_first(conn.remote_addrs) if conn else None,
                 child_sas=tuple(orphan_children),
             )
-        )
-        fragment.notes.append(
-            f"ipsec status: IPsec SA(s) of {name!r} without a listed IKE SA:"
-            f" {', '.join(c.name or '?' for c in orphan_children)}"
         )
     return out
 
@@ -830,7 +1010,7 @@ def _only(values: tuple[str, ...]) -> str | None:
 
 def _child_from_state(
     row: dict[str, str],
-    state: str,
+    state: str | None,
     saids_row: dict[str, str] | None,
     conn: Connection | None,
     instance_addr: str | None,
@@ -844,10 +1024,10 @@ def _child_from_state(
     if instance_addr:
         remote_hosts = (*remote_hosts, instance_addr)
     saids = _parse_saids(saids_row["saids"], local_hosts, remote_hosts) if saids_row else None
-    canonical = _CHILD_STATES.get(state, "INSTALLED" if saids_row else None)
     return ChildSa(
         name=row["name"],
-        state=canonical,
+        unique_id=f"#{row['serial']}",
+        state=state or ("INSTALLED" if saids_row else None),
         mode=("tunnel" if saids.tunnel else "transport") if saids else None,
         protocol=saids.protocol if saids else None,
         encryption=_only(suite.encryption) if suite else None,
@@ -882,10 +1062,12 @@ def parse_trafficstatus(text: str, ctx: ParseContext) -> Fragment:
     if not rows:
         raise ParseError(f"not `ipsec trafficstatus` output: {_first_line(text)[:200]}")
     fragment = Fragment()
+    _unplaced_lines(text, rows, fragment, "ipsec trafficstatus: not an IPsec SA line")
     for row in rows:
         attributes = _attributes(row["attributes"])
         child = ChildSa(
             name=row["name"],
+            unique_id=f"#{row['serial']}",
             # trafficstatus lists the IPsec SAs that are established (Read-status-output.md)
             state="INSTALLED",
             protocol=attributes.get("type"),
@@ -896,6 +1078,9 @@ def parse_trafficstatus(text: str, ctx: ParseContext) -> Fragment:
         fragment.ike_sas.append(
             IkeSa(
                 name=row["name"],
+                # an instance of a template connection names its peer: '[1] 192.1.3.209',
+                # '[1] ...192.1.2.23'
+                remote_addr=_instance_addr(row.get("instance", "")),
                 remote_id=normalise_id(attributes.get("id")),
                 child_sas=(child,),
                 source=_source(ctx, [_line(row)]),
@@ -907,6 +1092,19 @@ def parse_trafficstatus(text: str, ctx: ParseContext) -> Fragment:
         + " listed without their IKE SA; the IKE SAs come from `ipsec status`"
     )
     return fragment
+
+
+def _instance_addr(instance: str) -> str | None:
+    m = re.fullmatch(r"\s*(?:\[\d+\])*\s*(?:\.\.\.)?([0-9A-Fa-f.:]+)\s*", instance)
+    return m.group(1) if m and re.search(r"[.:]", m.group(1)) else None
+
+
+def _unplaced_lines(text: str, rows: list[dict[str, Any]], fragment: Fragment, reason: str) -> None:
+    """Every non-blank line of a one-line-per-fact output that no row came from."""
+    placed = {_line(row) for row in rows}
+    for number, line in enumerate(re.split(r"\r?\n", text), 1):
+        if number not in placed and _WHACK_CODE.sub("", line).strip():
+            fragment.leave_unplaced(number, line, reason)
 
 
 def _int(text: str | None) -> int | None:
@@ -926,6 +1124,8 @@ def parse_globalstatus(text: str, ctx: ParseContext) -> Fragment:
     if not rows:
         raise ParseError(f"not `ipsec globalstatus` output: {_first_line(text)[:200]}")
     counters = {row["key"]: row["value"].strip() for row in rows}
+    fragment = Fragment(understood=True)
+    _unplaced_lines(text, rows, fragment, "ipsec globalstatus: not a key=value counter")
     wanted = (
         ("current.states.ike", "IKE SAs now"),
         ("current.states.ipsec", "IPsec SAs now"),
@@ -941,7 +1141,6 @@ def parse_globalstatus(text: str, ctx: ParseContext) -> Fragment:
         ("total.ipsec.traffic.out", "IPsec bytes out"),
     )
     shown = [f"{label} {counters[key]}" for key, label in wanted if key in counters]
-    fragment = Fragment(understood=True)
     if shown:
         fragment.notes.append("ipsec globalstatus: " + "; ".join(shown))
     return fragment
@@ -964,7 +1163,7 @@ def parse_version(text: str, ctx: ParseContext) -> Fragment:
 
 _LEVEL = re.compile(r"^(?P<level>ERROR|WARNING|EXPECTATION FAILED|ASSERTION FAILED|FATAL ERROR): ")
 _SA_PREFIX = re.compile(
-    r'^"(?P<name>[^"]+)"(?:\[\d+\])?(?: (?:\.\.\.)?[0-9A-Fa-f.:]+)?'
+    r'^"(?P<name>[^"]+)"(?:\[\d+\])*(?: (?:\.\.\.)?[0-9A-Fa-f.:]+)?'
     r"(?: #(?P<serial>\d+))?: (?P<rest>.*)$"
 )
 _FOREIGN_SYSLOG = re.compile(
@@ -980,6 +1179,10 @@ _SENT_NOTIFY = (
         r" (?:un)?encrypted notification (?:v2N_)?(?P<notify>\w+)"
     ),
     re.compile(r"responder SA processing returned (?:v2N_)?(?P<notify>\w+)"),
+    # 5.x: "sending notification AUTHENTICATION_FAILED to 192.1.2.23:500", "Child SA's Traffic
+    # Selector request {...} does not match ...; responding with TS_UNACCEPTABLE"
+    re.compile(r"\bsending (?:\w+ )?notification (?:v2N_)?(?P<notify>[A-Z_]+) to "),
+    re.compile(r"; responding with (?:v2N_)?(?P<notify>[A-Z_]+)$"),
 )
 _RECEIVED_NOTIFY = (
     re.compile(r"IKE SA authentication request rejected by peer: (?:v2N_)?(?P<notify>\w+)"),
@@ -988,6 +1191,22 @@ _RECEIVED_NOTIFY = (
         r" '?(?:v2N_)?(?P<notify>\w+)"
     ),
     re.compile(r"received unauthenticated (?:v2N_)?(?P<notify>\w+)"),
+    # 5.x words the peer's refusal of a Child SA in three ways (libreswan's test suite, v5.4:
+    # ikev2-35-mismatched-child, ikev2-child-restart-mismatch, ikev2-allow-narrow-02)
+    re.compile(r"IKE_AUTH response rejected Child SA with (?:v2N_)?(?P<notify>\w+)"),
+    re.compile(r"CREATE_CHILD_SA failed with error notification (?:v2N_)?(?P<notify>\w+)"),
+    re.compile(r"response for Child SA #\d+ was rejected with (?:v2N_)?(?P<notify>\w+)"),
+    # 5.x initiator: the responder answered IKE_SA_INIT with a notify only
+    # (auto-keep-02-revival-through-nat-cleanfail-ikev2, v5.4)
+    re.compile(
+        r"ignoring (?P<exchange>IKE_SA_INIT) response containing (?:v2N_)?(?P<notify>\w+)"
+        r" notification"
+    ),
+)
+
+
+_RESPONSE_PAYLOADS = re.compile(
+    r"\bprocess(?:ing|ed) \w+ response from \S+ containing (?P<payloads>\S*\{[^}]*\})"
 )
 
 
@@ -1003,11 +1222,22 @@ def log_causes(message: str) -> tuple[tuple[str, ...], str | None]:
             exchange = m.groupdict().get("exchange")
             if exchange == "IKE_SA_INIT" and m.group("notify") == "NO_PROPOSAL_CHOSEN":
                 _add(causes, "ike_proposal_mismatch")
+    # 4.x/5.x list a response's payloads: "processing IKE_AUTH response from 192.1.2.23:UDP/500
+    # containing SK{IDr,AUTH,N(TS_UNACCEPTABLE)}"
+    m = _RESPONSE_PAYLOADS.search(message)
+    if m:
+        for notify in re.findall(r"\bN\((?:v2N_)?([A-Z_]+)\)", m.group("payloads")):
+            if notify in NOTIFY_ERRORS:
+                direction = "received"
+                _add(causes, notify)
     for pattern in _RECEIVED_NOTIFY:
         m = pattern.search(message)
         if m and m.group("notify") in NOTIFY_ERRORS:
             direction = "received"
             _add(causes, m.group("notify"))
+            exchange = m.groupdict().get("exchange")
+            if exchange == "IKE_SA_INIT" and m.group("notify") == "NO_PROPOSAL_CHOSEN":
+                _add(causes, "ike_proposal_mismatch")
     return tuple(causes), direction
 
 
@@ -1051,6 +1281,12 @@ def parse_log(text: str, ctx: ParseContext) -> Fragment:
         m = _SA_PREFIX.match(body)
         if m:
             sa_name, rest = m.group("name"), m.group("rest")
+            marker = _LEVEL.match(rest)
+            if marker and level is None:
+                # '"lab" #1: WARNING: ...': the marker after the SA's prefix (4.x, 5.x)
+                level = marker.group("level").lower()
+                rest = rest[marker.end() :]
+                body = body[: m.start("rest")] + rest
         causes, direction = log_causes(rest)
         events.append(
             LogEvent(
@@ -1160,6 +1396,9 @@ def parse_conn_file(text: str, ctx: ParseContext) -> Fragment:
             )
             continue
         fragment.connections.append(_conn_from_config(name, settings, _source(ctx, lines[name])))
+    # understood even when every conn is auto=ignore or only `config setup` is there: the
+    # notes say what the file holds
+    fragment.understood = not fragment.connections
     return fragment
 
 

@@ -9,78 +9,32 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ipsec_tui.domain.model import (
-    FirewallRule,
-    NatRule,
-    Route,
-    SourceRef,
-    XfrmPolicy,
-    XfrmState,
+from ipsec_tui.domain.model import FirewallRule, NatRule, Route, XfrmPolicy, XfrmState
+from ipsec_tui.parsers.base import (
+    Fragment,
+    ParseContext,
+    cli_failure,
+    group_items,
+    numbered,
+    parser,
+    source_ref,
+    to_int,
+    ttp_records,
 )
-from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser, run_ttp
 
-# --- helpers shared by the Linux platforms' parsers ------------------------------------------
-
-
-def ttp_records(platform: str, key: str, text: str) -> list[dict[str, Any]]:
-    """Run a template; the text always ends with a newline, since TTP only matches lines that
-    end with one and captures often lack the last one."""
-    return run_ttp(platform, key, text if text.endswith("\n") else text + "\n")
-
-
-def group_items(results: Iterable[Mapping[str, Any]], name: str) -> list[dict[str, Any]]:
-    """The items of a TTP group across results: TTP gives a dict for one match, a list for
-    several (unless the group name ends in `*`)."""
-    items: list[dict[str, Any]] = []
-    for result in results:
-        value = result.get(name)
-        if isinstance(value, dict):
-            items.append(value)
-        elif isinstance(value, list):
-            items.extend(item for item in value if isinstance(item, dict))
-    return items
-
-
-def numbered(text: str) -> str:
-    """Every line prefixed with its 1-based number and a TAB: TTP does not report where a
-    match was, and some facts (log events, config sections) must point at their line."""
-    return "".join(f"{number}\t{line}\n" for number, line in enumerate(text.splitlines(), 1))
-
-
-def source_ref(ctx: ParseContext, line_start: int, line_end: int | None = None) -> SourceRef:
-    return SourceRef(ctx.peer, ctx.file, line_start, line_end if line_end else line_start)
-
-
-def to_int(value: Any) -> int | None:
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-# What a shell or a tool prints instead of the output when the command itself failed.
-_COMMAND_FAILURE = re.compile(
-    r"command not found|: not found$|No such file or directory|Permission denied"
-    r"|Operation not permitted|^RTNETLINK answers: |^(?:netlink: )?Error: |^error: "
-)
+# The shared plumbing lives in base; these names stay importable from here for the parsers
+# that took them from this module.
+__all__ = ["command_failure", "group_items", "numbered", "source_ref", "to_int", "ttp_records"]
 
 
 def command_failure(text: str) -> str | None:
-    """The error line when the whole output is a shell or tool error (nothing else printed)."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if lines and all(_COMMAND_FAILURE.search(line) for line in lines):
-        return lines[0]
-    return None
+    """The error line when the whole output is a shell or tool error (nothing else printed):
+    the Linux platforms' `failure_indicators`, for parsers that first drop their own noise."""
+    from ipsec_tui.platforms import load_platform
 
-
-def raise_on_command_failure(text: str, command: str) -> None:
-    failure = command_failure(text)
-    if failure:
-        raise ParseError(f"`{command}` failed: {failure}")
+    return cli_failure(text, load_platform("strongswan").failure_indicators)
 
 
 def _line_number(lines: list[str], predicate: Any, start: int = 0) -> int | None:
@@ -97,7 +51,6 @@ def _line_number(lines: list[str], predicate: Any, start: int = 0) -> int | None
 @parser("linux", "ip-br-addr")
 def parse_ip_br_addr(text: str, ctx: ParseContext) -> Fragment:
     """addresses: every CIDR on every interface, in the order printed."""
-    raise_on_command_failure(text, ctx.command)
     addresses: list[str] = []
     for item in group_items(ttp_records("linux", "ip-br-addr", text), "interfaces"):
         for token in str(item.get("addresses") or "").split():
@@ -141,7 +94,6 @@ def _attributes(text: str) -> dict[str, str]:
 def parse_ip_route(text: str, ctx: ParseContext) -> Fragment:
     """routes: destination ('default' or CIDR), device, gateway, table (as printed: main,
     local, 220...), source address and route type (unicast when iproute2 prints none)."""
-    raise_on_command_failure(text, ctx.command)
     # iproute2 prints `table X` only for tables other than main, and not at all when the
     # command asked for one table: then every route is in that table.
     asked = re.search(r"\btable\s+(\S+)", ctx.command)
@@ -176,7 +128,6 @@ def parse_ip_route(text: str, ctx: ParseContext) -> Fragment:
 def parse_ip_rule(text: str, ctx: ParseContext) -> Fragment:
     """notes only: the model has no place for policy routing rules yet (`ip rule 220: from
     all lookup 220`), so they are kept readable in the peer's notes."""
-    raise_on_command_failure(text, ctx.command)
     notes = [
         f"ip rule {item['priority']}: {str(item.get('rule') or '').strip()}"
         for item in group_items(ttp_records("linux", "ip-rule", text), "rules")
@@ -197,7 +148,6 @@ def _spi(value: Any) -> str:
 @parser("linux", "ip-s-xfrm-state")
 def parse_ip_xfrm_state(text: str, ctx: ParseContext) -> Fragment:
     """xfrm_states: src, dst, proto, spi (lowercase hex), mode, encap type (espinudp)."""
-    raise_on_command_failure(text, ctx.command)
     states = [
         XfrmState(
             src=str(item["src"]),
@@ -219,7 +169,6 @@ def parse_ip_xfrm_policy(text: str, ctx: ParseContext) -> Fragment:
     """xfrm_policies: src, dst, direction (in, out, fwd; per-socket bypass policies as
     socket-in/socket-out), action (allow unless iproute2 printed another), template
     endpoints."""
-    raise_on_command_failure(text, ctx.command)
     policies: list[XfrmPolicy] = []
     for item in group_items(ttp_records("linux", "ip-xfrm-policy", text), "policies"):
         if not item.get("src") or not item.get("dst") or not item.get("direction"):
@@ -326,7 +275,6 @@ def parse_nft_list_ruleset(text: str, ctx: ParseContext) -> Fragment:
     each with table ('inet filter'), chain, hook, action, protocol, ports and rule text.
     nat_rules: the rules of NAT chains that translate (masquerade, snat, dnat) or end the
     chain (accept, return), in order, with the addresses and IPsec condition they match."""
-    raise_on_command_failure(text, ctx.command)
     lines = text.splitlines()
     cursor = 0
     rules: list[FirewallRule] = []
@@ -411,7 +359,6 @@ def parse_nft_list_ruleset(text: str, ctx: ParseContext) -> Fragment:
 @parser("linux", "sysctl-net.ipv4.ip-forward")
 def parse_ip_forward(text: str, ctx: ParseContext) -> Fragment:
     """forwarding: True when net.ipv4.ip_forward is 1."""
-    raise_on_command_failure(text, ctx.command)
     for item in group_items(ttp_records("linux", "sysctl-net.ipv4.ip-forward", text), "forwarding"):
         value = to_int(item.get("value"))
         if value is not None:
@@ -428,7 +375,6 @@ def parse_ip_forward(text: str, ctx: ParseContext) -> Fragment:
 def parse_date(text: str, ctx: ParseContext) -> Fragment:
     """understood: the device's time as printed (the offset itself is computed at collection
     and kept in the capture's peer.yml)."""
-    raise_on_command_failure(text, ctx.command)
     for item in group_items(ttp_records("linux", "date", text), "clock"):
         if item.get("device_time"):
             return Fragment(notes=[f"device clock: {item['device_time']}"], understood=True)

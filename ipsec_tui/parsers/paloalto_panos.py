@@ -15,18 +15,20 @@ from typing import Any
 
 from ipsec_tui.domain import algorithms
 from ipsec_tui.domain.model import ChildConfig, ChildSa, Connection, IkeSa, Proposal, Route
-from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser
-from ipsec_tui.parsers.linux import group_items, numbered, source_ref, to_int, ttp_records
+from ipsec_tui.parsers.base import (
+    Fragment,
+    ParseContext,
+    attach,
+    group_items,
+    leave_unmatched,
+    numbered_items,
+    parser,
+    source_ref,
+    to_int,
+    ttp_records,
+)
 
 PLATFORM = "paloalto_panos"
-
-_CLI_ERROR = re.compile(r"^(?:Invalid syntax\.|Unknown command: .+|Server error ?: .+)$")
-
-
-def _cli_failure(text: str, ctx: ParseContext) -> None:
-    for line in text.splitlines():
-        if _CLI_ERROR.match(line.strip()):
-            raise ParseError(f"`{ctx.command}` failed: {line.strip()}")
 
 
 def _first(values: tuple[str, ...]) -> str | None:
@@ -72,13 +74,14 @@ def parse_ike_sa(text: str, ctx: ParseContext) -> Fragment:
     id), version, state (IKEv2 `Established` -> ESTABLISHED; IKEv1 prints a numeric state
     code, kept None with a note), initiator (Init/Resp), remote address, canonical
     encryption/integrity/dh_group and auth method from the algorithm column; with
-    child_sas from the IKEv1 phase-2 / IKEv2 child rows of the same gateway: name (tunnel),
-    SPIs (lowercase), state (`Mature` -> INSTALLED). `There is no ... SA found.` is empty."""
-    _cli_failure(text, ctx)
-    items = sorted(
-        group_items(ttp_records(PLATFORM, "show-vpn-ike-sa", numbered(text)), "lines"),
-        key=lambda item: to_int(item.get("line")) or 0,
-    )
+    child_sas from the IKEv1 phase-2 / IKEv2 child rows: name (tunnel), SPIs (lowercase),
+    state (`Mature` -> INSTALLED). A child row belongs to one SA: IKEv2 by its gateway and
+    parent SN, IKEv1 by its gateway and gateway id, else the gateway's first SA; a child
+    row without its SA's row, and any line not understood, is left unplaced.
+    `There is no ... SA found.` alone is empty."""
+    items = numbered_items(PLATFORM, "show-vpn-ike-sa", text)
+    fragment = Fragment()
+    leave_unmatched(fragment, text, items, "a line of `show vpn ike-sa` not understood")
     section = ""
     sas: list[dict[str, Any]] = []
     children: list[dict[str, Any]] = []
@@ -86,29 +89,40 @@ def parse_ike_sa(text: str, ctx: ParseContext) -> Fragment:
         if "section" in item:
             section = str(item["section"])
         elif "spi_in" in item:
-            children.append({**item, "section": section})
+            children.append(item)
         elif "gwid" in item:
-            sas.append({**item, "section": section})
-    by_gateway: dict[Any, list[dict[str, Any]]] = {}
-    for child in children:
-        by_gateway.setdefault(child.get("gateway"), []).append(child)
-    notes: list[str] = []
-    ike_sas: list[IkeSa] = []
-    for sa in sas:
+            sas.append({**item, "version": 2 if section.startswith("IKEv2") else 1})
+
+    def sa_keys(sa: dict[str, Any]) -> tuple[Any, ...]:
+        number = sa.get("sn") if sa["version"] == 2 else sa.get("gwid")
+        return (("sa", sa["version"], sa.get("gateway"), number), ("gw", sa.get("gateway")))
+
+    def child_keys(child: dict[str, Any]) -> tuple[Any, ...]:
+        version = 2 if "parent" in child else 1
+        number = child.get("parent") if version == 2 else child.get("child_gw")
+        return (("sa", version, child.get("gateway"), number), ("gw", child.get("gateway")))
+
+    placed, orphans = attach(sas, children, sa_keys, child_keys)
+    lines = text.splitlines()
+    for child in orphans:
+        fragment.leave_unplaced(
+            child["line"],
+            lines[child["line"] - 1],
+            f"child SA of gateway {child.get('gateway')} without its IKE SA row",
+        )
+    for sa, mine in zip(sas, placed, strict=True):
         proposal, auth = _suite(sa.get("algorithm"))
-        version = 2 if sa["section"].startswith("IKEv2") else 1
         state = str(sa.get("st") or "")
-        if version == 1:
-            notes.append(
+        if sa["version"] == 1:
+            fragment.notes.append(
                 f"{ctx.file}: IKEv1 SA of {sa.get('gateway')}: state code {state} (not mapped)"
             )
-        mine = by_gateway.get(sa.get("gateway"), [])
-        ike_sas.append(
+        fragment.ike_sas.append(
             IkeSa(
                 name=sa.get("gateway"),
                 unique_id=sa.get("gwid"),
                 state="ESTABLISHED" if state == "Established" else None,
-                version=version,
+                version=sa["version"],
                 remote_addr=sa.get("peer"),
                 initiator={"Init": True, "Resp": False}.get(str(sa.get("role"))),
                 encryption=_first(proposal.encryption),
@@ -121,14 +135,14 @@ def parse_ike_sa(text: str, ctx: ParseContext) -> Fragment:
                         state="INSTALLED" if child.get("st") == "Mature" else None,
                         spi_in=str(child["spi_in"]).lower(),
                         spi_out=str(child["spi_out"]).lower(),
-                        source=source_ref(ctx, to_int(child.get("line")) or 0),
+                        source=source_ref(ctx, child["line"]),
                     )
                     for child in mine
                 ),
-                source=source_ref(ctx, to_int(sa.get("line")) or 0),
+                source=source_ref(ctx, sa["line"]),
             )
         )
-    return Fragment(ike_sas=ike_sas, notes=notes)
+    return fragment
 
 
 # --- show vpn ipsec-sa ------------------------------------------------------------------------
@@ -139,7 +153,6 @@ def parse_ipsec_sa(text: str, ctx: ParseContext) -> Fragment:
     """ike_sas (named after the gateway in `tunnel(gateway)`, joined with `show vpn ike-sa`)
     carrying one child SA per row: name (tunnel), protocol, SPIs (lowercase), canonical
     encryption/integrity, lifetime_s (the remain-time column, when printed)."""
-    _cli_failure(text, ctx)
     ike_sas = []
     for row in group_items(ttp_records(PLATFORM, "show-vpn-ipsec-sa", text), "sas"):
         tunnel, _, gateway = str(row.get("tunnel_gateway") or "").rstrip(")").partition("(")
@@ -165,7 +178,6 @@ def parse_ipsec_sa(text: str, ctx: ParseContext) -> Fragment:
 def parse_vpn_flow(text: str, ctx: ParseContext) -> Fragment:
     """ike_sas with the local address of each tunnel's peer (joined by peer address with
     the SAs of `show vpn ike-sa`), and notes: tunnel id, name, state, monitor, interface."""
-    _cli_failure(text, ctx)
     ike_sas, notes = [], []
     for row in group_items(ttp_records(PLATFORM, "show-vpn-flow", text), "tunnels"):
         ike_sas.append(IkeSa(local_addr=row.get("local_ip"), remote_addr=row.get("peer_ip")))
@@ -180,7 +192,6 @@ def parse_vpn_flow(text: str, ctx: ParseContext) -> Fragment:
 def parse_vpn_gateway(text: str, ctx: ParseContext) -> Fragment:
     """connections: one per gateway: name, version (IKEv1/IKEv2),
     remote and local address, local_id (when printed whole), auth, the IKE proposal."""
-    _cli_failure(text, ctx)
     connections = []
     for row in group_items(ttp_records(PLATFORM, "show-vpn-gateway", text), "gateways"):
         # `[PSK][DH2][AES128][SHA1]360-sec`: what follows the brackets is not an algorithm
@@ -217,7 +228,6 @@ def parse_vpn_tunnel(text: str, ctx: ParseContext) -> Fragment:
     """connections (named after the gateway) with children: one per tunnel: name, local and
     remote proxy IDs, mode (tunnel), the ESP proposal (PFS group from `[DHn]`),
     life_time_s."""
-    _cli_failure(text, ctx)
     by_gateway: dict[str, list[ChildConfig]] = {}
     for row in group_items(ttp_records(PLATFORM, "show-vpn-tunnel", text), "tunnels"):
         tunnel, _, gateway = str(row.get("name_gateway") or "").rstrip(")").partition("(")
@@ -245,11 +255,9 @@ def parse_routing_route(text: str, ctx: ParseContext) -> Fragment:
     """routes: destination, gateway (the next hop, unless 0.0.0.0 or `discard`), device (the
     interface column), table (the virtual router), kind (local for host `H` routes,
     blackhole for `discard`, else unicast)."""
-    _cli_failure(text, ctx)
     routes: list[Route] = []
     table = "default"
-    items = group_items(ttp_records(PLATFORM, "show-routing-route", numbered(text)), "lines")
-    for item in sorted(items, key=lambda item: to_int(item.get("line")) or 0):
+    for item in numbered_items(PLATFORM, "show-routing-route", text):
         if item.get("vr"):
             table = str(item["vr"])
             continue
@@ -281,7 +289,6 @@ def parse_routing_route(text: str, ctx: ParseContext) -> Fragment:
 @parser(PLATFORM, "show-system-info")
 def parse_system_info(text: str, ctx: ParseContext) -> Fragment:
     """software ("PAN-OS 7.0.1 (PA-VM)"), and notes: hostname, the device clock."""
-    _cli_failure(text, ctx)
     for item in group_items(ttp_records(PLATFORM, "show-system-info", text), "info"):
         if item.get("sw_version"):
             model = f" ({item['model']})" if item.get("model") else ""

@@ -118,6 +118,64 @@ def _ike_spi(token: Any) -> tuple[str | None, bool]:
     return (spi if spi.strip("0") else None), bool(match.group(2))
 
 
+def _ike_spis(token: Any) -> tuple[tuple[str | None, bool], tuple[str | None, bool]]:
+    """The SPI pair of an IKE SA header, with this side's initiator/responder mark:
+    'd4f4..._i* 8184..._r' (5.5.0 on) or 'adbf8bd39b23fd5b:cf503a5ea2e22817' (up to 5.4.x,
+    which prints no mark)."""
+    text = str(token or "").strip()
+    old = re.fullmatch(r"([0-9a-fA-F]+):([0-9a-fA-F]+)", text)
+    if old:
+        # zeros: the responder has not answered yet
+        spi_i, spi_r = (spi.lower() if spi.strip("0") else None for spi in old.groups())
+        return (spi_i, False), (spi_r, False)
+    first, _, second = text.partition(" ")
+    return _ike_spi(first), _ike_spi(second.strip())
+
+
+_WHERE = re.compile(r"(?P<host>[^\s\[]+)(?:\[(?P<port>\d+)\])?(?P<rest>.*)")
+
+
+def _where(token: Any) -> tuple[str | None, int | None]:
+    """'203.0.113.1[4500] [10.3.0.1]' -> ('203.0.113.1', 4500); up to 5.3.x swanctl prints
+    the address alone ('172.17.0.2'), and then the port is not known."""
+    match = _WHERE.fullmatch(str(token or "").strip())
+    if not match:
+        return None, None
+    return match.group("host"), to_int(match.group("port"))
+
+
+# Every line swanctl --list-sas prints (src/swanctl/commands/list_sas.c, 5.0 to 6.x), by
+# indentation: a line that matches none of them inside the listing is left unplaced.
+_LIST_SAS_LINES = (
+    re.compile(r"\S[^:]*: #\d+, \S+, IKEv\d, "),
+    re.compile(r"  (local  |remote )'"),
+    re.compile(r"  [A-Z][A-Z0-9_]*(?:-\d+)?(?:/[A-Z0-9_()]+(?:-\d+)?)*$"),
+    re.compile(r"  established \d+s ago"),
+    re.compile(r"  (queued|active|passive): "),
+    re.compile(r"  \S[^:]*: #\d+, reqid \d+, "),
+    re.compile(r"    installed \d+s ago"),
+    re.compile(r"    (in  |out )[0-9a-fA-F]+"),
+    re.compile(r"    (local  |remote |label  )\S"),
+)
+_CHILD_LINE = re.compile(r"  \S")
+
+
+def _unplaced_list_sas(lines: list[str], fragment: Fragment) -> None:
+    """Leave every line of the listing that no known line form matches, and child SA lines
+    printed before any IKE SA header, unplaced."""
+    seen_header = False
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or _PLUGIN_NOISE.match(line):
+            continue
+        if _LIST_SAS_LINES[0].match(line):
+            seen_header = True
+            continue
+        if not any(pattern.match(line) for pattern in _LIST_SAS_LINES[1:]):
+            fragment.leave_unplaced(number, line, "swanctl --list-sas line not understood")
+        elif not seen_header and _CHILD_LINE.match(line):
+            fragment.leave_unplaced(number, line, "line before any IKE SA header")
+
+
 def _counters(rest: Any) -> tuple[int | None, int | None]:
     """', 504 bytes, 6 packets, 0s ago' -> (504, 6)."""
     match = re.search(r"(\d+) bytes, +(\d+) packets", str(rest or ""))
@@ -205,10 +263,10 @@ def parse_list_sas(text: str, ctx: ParseContext) -> Fragment:
             _child_sa(child, ctx, where)
             for child, where in zip(child_items, child_ranges, strict=True)
         ]
-        spi_i, initiator_mark = _ike_spi(item.get("spi_i"))
-        spi_r, responder_mark = _ike_spi(item.get("spi_r"))
+        (spi_i, initiator_mark), (spi_r, responder_mark) = _ike_spis(item.get("spis"))
         algos = algorithms.proposal_from_suite(str(item.get("suite") or ""))
-        local_port, remote_port = to_int(item.get("local_port")), to_int(item.get("remote_port"))
+        local_host, local_port = _where(item.get("local_where"))
+        remote_host, remote_port = _where(item.get("remote_where"))
         timers = str(item.get("timers") or "")
         ike_sas.append(
             IkeSa(
@@ -216,9 +274,9 @@ def parse_list_sas(text: str, ctx: ParseContext) -> Fragment:
                 unique_id=item.get("unique_id"),
                 state=item.get("state"),
                 version=to_int(item.get("version")),
-                local_addr=item.get("local_host"),
+                local_addr=local_host,
                 local_port=local_port,
-                remote_addr=item.get("remote_host"),
+                remote_addr=remote_host,
                 remote_port=remote_port,
                 local_id=item.get("local_id"),
                 remote_id=item.get("remote_id"),
@@ -237,7 +295,9 @@ def parse_list_sas(text: str, ctx: ParseContext) -> Fragment:
                 source=source_ref(ctx, first, last) if first else None,
             )
         )
-    return Fragment(ike_sas=ike_sas)
+    fragment = Fragment(ike_sas=ike_sas)
+    _unplaced_list_sas(lines, fragment)
+    return fragment
 
 
 # --- swanctl --list-conns ---------------------------------------------------------------------
@@ -347,6 +407,411 @@ def parse_list_conns(text: str, ctx: ParseContext) -> Fragment:
             )
         )
     return Fragment(connections=connections)
+
+
+# --- ipsec statusall (the legacy stroke interface) -------------------------------------------
+
+_STROKE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def _stroke_duration(pattern: str, text: str) -> int | None:
+    """Seconds of a stroke duration after `pattern` ('rekeying in 23 hours' -> 82800): charon
+    prints them rounded to the largest unit, so they are as precise as the device said."""
+    match = re.search(rf"{pattern} (\d+) (second|minute|hour|day)s?\b", text)
+    return int(match.group(1)) * _STROKE_UNITS[match.group(2)] if match else None
+
+
+_STROKE_ENDS = re.compile(r"(?: (?P<ago>\d+ \w+) ago)?, (?P<local>.*?)\.\.\.(?P<remote>.*)")
+_STROKE_END = re.compile(r"(?P<host>[^\[\s]+)(?:\[(?P<port>\d+)\])?\[(?P<id>.*)\]")
+_STROKE_CHILD_SPIS = re.compile(
+    r", (?P<protocol>ESP|AH)(?P<udp> in UDP)? SPIs: "
+    r"(?P<spi_in>[0-9a-f]+)_i (?P<spi_out>[0-9a-f]+)_o"
+)
+_STROKE_TRAFFIC = re.compile(
+    r"(?P<bytes>\d+) bytes_(?P<dir>[io])(?: \((?P<packets>\d+) pkts?, \d+s ago\))?"
+)
+
+
+def _stroke_key(key: Any) -> tuple[str, str]:
+    """'  lab[12]' or 'lab{3}' -> ('lab', '12')."""
+    match = re.fullmatch(r"\s*(.*?)[\[{](\d+)[\]}]", str(key or ""))
+    return (match.group(1), match.group(2)) if match else (str(key or "").strip(), "")
+
+
+def _stroke_end(text: str) -> tuple[str | None, int | None, str | None]:
+    match = _STROKE_END.fullmatch(text.strip())
+    if not match:
+        return None, None, None
+    return match.group("host"), to_int(match.group("port")), match.group("id")
+
+
+@dataclass
+class _StrokeIke:
+    """The lines of one `name[N]` IKE SA and its `name{M}` child SAs, as the records came."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def _stroke_child(
+    name: str, unique_id: str, records: list[dict[str, Any]], ctx: ParseContext
+) -> ChildSa:
+    values: dict[str, Any] = {}
+    for record in records:
+        values.update({k: v for k, v in record.items() if k != "line"})
+    rest = str(values.get("rest") or "")
+    spis = _STROKE_CHILD_SPIS.search(rest)
+    algos = algorithms.proposal_from_suite(str(values.get("suite") or ""), kind="esp")
+    counters = str(values.get("counters") or "")
+    traffic = {m.group("dir"): m for m in _STROKE_TRAFFIC.finditer(counters)}
+    reqid = re.search(r", reqid (\d+)", rest)
+    lines = [int(r["line"]) for r in records]
+    mode = str(values.get("mode") or "").removesuffix("_PROXY").lower() or None
+
+    def count(direction: str, group: str) -> int | None:
+        found = traffic.get(direction)
+        return to_int(found.group(group)) if found else None
+
+    return ChildSa(
+        name=name,
+        unique_id=unique_id or None,
+        state=values.get("state"),
+        mode=mode,
+        protocol=spis.group("protocol") if spis else None,
+        encap=bool(spis.group("udp")) if spis else None,
+        local_ts=tuple(str(values.get("local_ts") or "").split()),
+        remote_ts=tuple(str(values.get("remote_ts") or "").split()),
+        spi_in=spis.group("spi_in") if spis else None,
+        spi_out=spis.group("spi_out") if spis else None,
+        encryption=_first(algos.encryption),
+        integrity=_first(algos.integrity),
+        pfs_group=_first(algos.dh_groups),
+        bytes_in=count("i", "bytes"),
+        bytes_out=count("o", "bytes"),
+        packets_in=count("i", "packets"),
+        packets_out=count("o", "packets"),
+        rekey_in_s=_stroke_duration("rekeying in", counters),
+        lifetime_s=_stroke_duration("expires in", rest),
+        reqid=to_int(reqid.group(1)) if reqid else None,
+        source=source_ref(ctx, min(lines), max(lines)),
+    )
+
+
+def _stroke_ike(key: str, block: _StrokeIke, ctx: ParseContext) -> IkeSa:
+    name, unique_id = _stroke_key(key)
+    values: dict[str, Any] = {}
+    for record in block.records:
+        values.update({k: v for k, v in record.items() if k != "line"})
+    children = [
+        _stroke_child(*_stroke_key(child_key), records, ctx)
+        for child_key, records in block.children.items()
+    ]
+    ends = _STROKE_ENDS.fullmatch(str(values.get("rest") or "")) if "state" in values else None
+    local = _stroke_end(ends.group("local")) if ends else (None, None, None)
+    remote = _stroke_end(ends.group("remote")) if ends else (None, None, None)
+    spi_text = str(values.get("spis") or "")
+    spi_pair, _, timers = spi_text.partition(",")
+    (spi_i, initiator_mark), (spi_r, responder_mark) = _ike_spis(spi_pair)
+    algos = algorithms.proposal_from_suite(str(values.get("suite") or ""))
+    ports = (local[1], remote[1])
+    lines = [int(r["line"]) for r in block.records] + [
+        int(r["line"]) for records in block.children.values() for r in records
+    ]
+    return IkeSa(
+        name=name,
+        unique_id=unique_id or None,
+        state=values.get("state"),
+        version=to_int(values.get("version")),
+        local_addr=local[0],
+        local_port=local[1],
+        remote_addr=remote[0],
+        remote_port=remote[1],
+        local_id=local[2],
+        remote_id=remote[2],
+        initiator=True if initiator_mark else False if responder_mark else None,
+        encryption=_first(algos.encryption),
+        integrity=_first(algos.integrity),
+        prf=_first(algos.prf),
+        dh_group=_first(algos.dh_groups),
+        nat_t=_nat_t(values.get("state"), ports, children),
+        spi_i=spi_i,
+        spi_r=spi_r,
+        rekey_in_s=_stroke_duration("rekeying in", timers),
+        established_s=_stroke_duration("", f" {ends.group('ago')}")
+        if ends and ends.group("ago")
+        else None,
+        child_sas=tuple(children),
+        source=source_ref(ctx, min(lines), max(lines)),
+    )
+
+
+def _stroke_auth(text: str) -> tuple[str | None, str | None]:
+    """'[moon.strongswan.org] uses public key authentication' -> (id, 'pubkey')."""
+    match = re.fullmatch(r"(?:\[(?P<id>.*?)\] )?uses (?P<auth>.+?) authentication(?:\W.*)?", text)
+    if not match:
+        return None, None
+    return match.group("id"), _auth(match.group("auth"))
+
+
+@dataclass
+class _StrokeConn:
+    """One `name:  left...right  IKEv2` connection with its auth and child lines."""
+
+    record: dict[str, Any]
+    auths: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    children: list[dict[str, Any]] = field(default_factory=list)
+    last: int = 0
+
+
+def _stroke_connection(conn: _StrokeConn, ctx: ParseContext) -> Connection:
+    record = conn.record
+    rest = str(record.get("rest") or "")
+    dpd = re.search(r"dpddelay=(\d+)s", rest)
+    children = []
+    for child in conn.children:
+        action = re.search(r"dpdaction=(\S+)", str(child.get("rest") or ""))
+        mode = str(child.get("mode") or "").removesuffix("_PROXY").lower() or None
+        children.append(
+            ChildConfig(
+                name=str(child.get("conn_child") or "").strip(),
+                local_ts=tuple(str(child.get("local_ts") or "").split()),
+                remote_ts=tuple(str(child.get("remote_ts") or "").split()),
+                mode=mode,
+                dpd_action=action.group(1) if action else None,
+                source=source_ref(ctx, int(child["line"])),
+            )
+        )
+    local_id, local_auth = conn.auths.get("local", (None, None))
+    remote_id, remote_auth = conn.auths.get("remote", (None, None))
+    return Connection(
+        name=str(record.get("conn") or "").strip(),
+        version=_ike_version(record.get("version")),
+        local_addrs=tuple(part for part in str(record.get("local") or "").split(",") if part),
+        remote_addrs=tuple(part for part in str(record.get("remote") or "").split(",") if part),
+        local_id=local_id,
+        remote_id=remote_id,
+        local_auth=local_auth,
+        remote_auth=remote_auth,
+        dpd_delay_s=int(dpd.group(1)) if dpd else None,
+        aggressive=True if "Aggressive" in rest else None,
+        children=tuple(children),
+        source=source_ref(ctx, int(record["line"]), conn.last),
+    )
+
+
+_IKE_KEYS = ("ike_key", "spis_key", "proposal_key", "tasks_key", "identity_key")
+_CHILD_KEYS = ("child_key", "traffic_key", "ts_key")
+
+
+@parser("strongswan", "ipsec-statusall")
+def parse_statusall(text: str, ctx: ParseContext) -> Fragment:
+    """The stroke interface's status (strongSwan 5.x `ipsec statusall` or `ipsec status`):
+    ike_sas with their child_sas from `Security Associations`, as swanctl --list-sas gives
+    them (durations are as precise as charon printed them: '2 minutes' -> 120), and
+    connections with their children from `Connections:`; each with its line range. Lines
+    the template knows but that cannot be attached (a child SA line before any IKE SA of its
+    section) and lines it does not know inside the listing are left unplaced."""
+    records = group_items(ttp_records("strongswan", "ipsec-statusall", numbered(text)), "lines")
+    if not records:
+        failure = command_failure(text)
+        if failure:
+            raise ParseError(f"`{ctx.command}` failed: {failure}")
+        return Fragment()
+    fragment = Fragment(understood=True)
+    section = ""
+    ike_blocks: dict[str, _StrokeIke] = {}
+    current_ike: _StrokeIke | None = None
+    connections: list[_StrokeConn] = []
+    lines = text.splitlines()
+    for record in records:
+        line = int(record["line"])
+        if "daemon" in record:
+            version = re.match(r"strongSwan [0-9][^,]*", str(record["daemon"]))
+            fragment.notes.append(f"charon: {record['daemon']}")
+            if version:
+                fragment.software = f"{version.group(0)} (stroke)"
+            continue
+        if "section" in record:
+            section = str(record["section"]).split(" (")[0]
+            continue
+        ike_key = next((str(record[k]).strip() for k in _IKE_KEYS if k in record), None)
+        child_key = next((str(record[k]).strip() for k in _CHILD_KEYS if k in record), None)
+        if section == "Security Associations" and ike_key is not None:
+            current_ike = ike_blocks.setdefault(ike_key, _StrokeIke())
+            current_ike.records.append(record)
+        elif section == "Security Associations" and child_key is not None:
+            if current_ike is None:
+                fragment.leave_unplaced(line, lines[line - 1], "child SA before any IKE SA")
+            else:
+                current_ike.children.setdefault(child_key, []).append(record)
+        elif section == "Connections" and "conn" in record:
+            connections.append(_StrokeConn(record, last=line))
+        elif (
+            section == "Connections"
+            and connections
+            and ("conn_auth" in record or "conn_child" in record or "conn_cert" in record)
+        ):
+            conn = connections[-1]
+            conn.last = line
+            if "conn_auth" in record:
+                side = str(record.get("side"))
+                conn.auths.setdefault(side, _stroke_auth(str(record.get("auth") or "")))
+            elif "conn_child" in record:
+                conn.children.append(record)
+        elif section in ("Routed Connections", "Shunted Connections", "Listening IP addresses"):
+            continue  # installed policies and addresses: not SAs, and the model has no place
+        elif "detail" in record or "address" in record:
+            continue
+        else:
+            fragment.leave_unplaced(
+                line, lines[line - 1], f"not expected in {section or 'the header'}"
+            )
+    fragment.ike_sas = [_stroke_ike(key, block, ctx) for key, block in ike_blocks.items()]
+    fragment.connections = [_stroke_connection(conn, ctx) for conn in connections]
+    matched = {int(record["line"]) for record in records}
+    for number, line_text in enumerate(lines, 1):
+        if line_text.strip() and number not in matched and not _PLUGIN_NOISE.match(line_text):
+            fragment.leave_unplaced(number, line_text, "ipsec statusall line not understood")
+    return fragment
+
+
+# --- ipsec.conf (the legacy stroke interface's configuration) ---------------------------------
+
+# ipsec.conf(5) keywords -> what the model calls them
+_IPSEC_CONF_AUTH = {
+    "secret": "psk",
+    "psk": "psk",
+    "rsasig": "pubkey",
+    "pubkey": "pubkey",
+    "ecdsasig": "pubkey",
+    "xauthpsk": "psk",
+    "xauthrsasig": "pubkey",
+}
+_IPSEC_CONF_VERSION = {"ikev1": 1, "ikev2": 2, "ike": 0}
+
+
+def _ipsec_conf_sections(
+    records: list[dict[str, Any]], fragment: Fragment, file: str
+) -> dict[str, tuple[int, int, dict[str, str]]]:
+    """conn name -> (first line, last line, settings as written, in order)."""
+    conns: dict[str, tuple[int, int, dict[str, str]]] = {}
+    current: str | None = None
+    for record in records:
+        line = int(record["line"])
+        if record.get("section"):
+            kind, name = str(record["section"]), str(record.get("section_name") or "").strip()
+            current = name if kind == "conn" else None
+            if current is not None:
+                conns[current] = (line, line, {})
+        elif record.get("key") and current is not None:
+            first, _, settings = conns[current]
+            # as starter does, a key given twice keeps the last value
+            settings[str(record["key"]).strip()] = _value(str(record.get("value") or ""))
+            conns[current] = (first, line, settings)
+        elif record.get("include"):
+            fragment.notes.append(f"{file}:{line}: include {record['include']} not followed")
+    return conns
+
+
+def _ipsec_conf_settings(
+    name: str, conns: dict[str, tuple[int, int, dict[str, str]]], notes: list[str]
+) -> dict[str, str]:
+    """A conn's settings with `conn %default` beneath and every `also=` section merged in
+    (ipsec.conf(5): the conn's own settings win)."""
+    merged = dict(conns.get("%default", (0, 0, {}))[2])
+    seen: set[str] = set()
+
+    def add(section: str) -> None:
+        if section in seen:
+            return
+        seen.add(section)
+        settings = conns.get(section, (0, 0, {}))[2]
+        if section not in conns:
+            notes.append(f"conn {name}: also={section} names no conn")
+        for also in settings.get("also", "").split():
+            add(also)
+        merged.update({k: v for k, v in settings.items() if k != "also"})
+
+    add(name)
+    return merged
+
+
+def _ipsec_conf_proposals(
+    value: str | None, kind: str, what: str, notes: list[str]
+) -> tuple[Proposal, ...]:
+    # ipsec.conf proposals end in `!` when strict; the algorithms are the same keywords
+    text = ",".join(part.strip().rstrip("!") for part in (value or "").split(","))
+    return _proposals(text if value else None, kind, what, notes)
+
+
+def _ipsec_conf_duration(value: str | None, what: str, notes: list[str]) -> int | None:
+    return _duration(value, what, notes) if value else None
+
+
+@parser("strongswan", "cat-ipsec-conf")
+def parse_ipsec_conf(text: str, ctx: ParseContext) -> Fragment:
+    """connections from ipsec.conf's `conn` sections (with %default and also= applied):
+    name, version (keyexchange: 1, 2, 0 = ike), left/right as local/remote addresses,
+    leftid/rightid, auth (authby or leftauth/rightauth: psk, pubkey...), IKE proposals
+    (ike=), life_time_s (ikelifetime), encap (forceencaps), fragmentation, dpd_delay_s,
+    aggressive, and one child per conn: leftsubnet/rightsubnet, mode (type, tunnel when
+    unset), ESP proposals (esp=), life_time_s (lifetime/keylife), start_action (auto),
+    dpd_action; each with its line range. `auto=ignore` conns are left out."""
+    fragment = Fragment()
+    records = group_items(ttp_records("strongswan", "cat-ipsec-conf", numbered(text)), "lines")
+    if not records:
+        failure = command_failure(text)
+        if failure:
+            raise ParseError(f"`{ctx.command}` failed: {failure}")
+        return fragment
+    fragment.understood = True
+    conns = _ipsec_conf_sections(records, fragment, ctx.file)
+    for name, (first, last, _) in conns.items():
+        if name == "%default":
+            continue
+        conf = _ipsec_conf_settings(name, conns, fragment.notes)
+        if conf.get("auto") == "ignore":
+            continue
+        what = f"{ctx.file}:{first} conn {name}"
+        # ipsec.conf(5): authby defaults to pubkey
+        authby = _IPSEC_CONF_AUTH.get((conf.get("authby") or "pubkey").lower())
+        dpd_action = conf.get("dpdaction")
+        dpd_delay = _ipsec_conf_duration(conf.get("dpddelay") or "30s", what, fragment.notes)
+        child = ChildConfig(
+            name=name,
+            local_ts=_list(conf.get("leftsubnet")),
+            remote_ts=_list(conf.get("rightsubnet")),
+            mode=(conf.get("type") or "tunnel").lower(),
+            proposals=_ipsec_conf_proposals(conf.get("esp"), "esp", what, fragment.notes),
+            life_time_s=_ipsec_conf_duration(
+                conf.get("lifetime") or conf.get("keylife"), what, fragment.notes
+            ),
+            start_action=conf.get("auto"),
+            dpd_action=dpd_action,
+            source=source_ref(ctx, first, last),
+        )
+        fragment.connections.append(
+            Connection(
+                name=name,
+                version=_IPSEC_CONF_VERSION.get(conf.get("keyexchange", "").lower()),
+                local_addrs=_list(conf.get("left")),
+                remote_addrs=_list(conf.get("right")),
+                local_id=conf.get("leftid"),
+                remote_id=conf.get("rightid"),
+                local_auth=_IPSEC_CONF_AUTH.get(conf.get("leftauth", "").lower(), authby),
+                remote_auth=_IPSEC_CONF_AUTH.get(conf.get("rightauth", "").lower(), authby),
+                proposals=_ipsec_conf_proposals(conf.get("ike"), "ike", what, fragment.notes),
+                life_time_s=_ipsec_conf_duration(conf.get("ikelifetime"), what, fragment.notes),
+                encap=_yes_no(conf.get("forceencaps")),
+                fragmentation=conf.get("fragmentation"),
+                # ipsec.conf(5): DPD runs only with a dpdaction other than none
+                dpd_delay_s=dpd_delay if dpd_action not in (None, "none") else 0,
+                aggressive=_yes_no(conf.get("aggressive") or "no"),
+                children=(child,),
+                source=source_ref(ctx, first, last),
+            )
+        )
+    return fragment
 
 
 # --- swanctl --stats, swanctl --version -------------------------------------------------------

@@ -9,7 +9,9 @@ Command notation (borrowed from ntc-templates' index): a word may be written ``s
 meaning the required part ``sh`` plus an optional completion ``ow``, so ``sh``, ``sho`` and
 ``show`` all match it. Words without ``[[...]]`` must match exactly. ``{name}`` words are
 per-peer variables (``log_file``...), filled from the platform's defaults and the
-inventory's ``overrides``.
+inventory's ``overrides``. A fact's command may name a ``fallback`` and ``when`` it runs
+(:class:`Fallback`: strongSwan's stroke ``ipsec statusall`` where ``swanctl`` is missing or
+lists nothing); fallback commands must be on the allowlist like any other.
 
 Read-only by construction: :meth:`PlatformSpec.check_allowed` is the only way a command
 reaches a device (collectors call it for every command), and it refuses, in this order,
@@ -30,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import PurePosixPath
 from types import MappingProxyType
@@ -43,10 +46,12 @@ __all__ = [
     "DENY_NAMES",
     "DENY_PATHS",
     "DENY_WORDS",
+    "FALLBACK_WHEN",
     "SHELL_METACHARACTERS",
     "SHELL_WORDS",
     "CommandPattern",
     "CommandRefused",
+    "Fallback",
     "Pager",
     "PlatformSpec",
     "available_platforms",
@@ -172,7 +177,8 @@ class CommandPattern:
         if self.args is not None:
             re.compile(self.args)
 
-    @property
+    # computed once per pattern: every command parsed or checked walks the allowlist
+    @cached_property
     def words(self) -> tuple[tuple[str, str], ...]:
         """(required, optional completion) per word; plain words have no completion."""
         parsed: list[tuple[str, str]] = []
@@ -184,7 +190,7 @@ class CommandPattern:
                 parsed.append((word, ""))
         return tuple(parsed)
 
-    @property
+    @cached_property
     def variables(self) -> tuple[str, ...]:
         """Names of the ``{variable}`` words, in order."""
         names = (_VARIABLE_WORD.match(required) for required, _ in self.words)
@@ -287,6 +293,50 @@ class Pager:
             raise ValueError("pager needs a non-blank prompt and a one-character continue")
 
 
+# When a fallback runs: the device has no such program (`missing`), or it printed nothing
+# (`empty`: `swanctl --list-conns` on a box whose connections come from ipsec.conf).
+FALLBACK_WHEN = ("missing", "empty")
+
+# What POSIX shells print for a program they cannot find, `{program}` the program's name:
+# bash `-bash: swanctl: command not found` (`bash: line 1: ...` when not interactive), dash
+# `sh: 1: swanctl: not found`, busybox ash `-sh: swanctl: not found`, zsh
+# `zsh: command not found: swanctl`. The exit status (127) never reaches us: Netmiko reads
+# only what the shell prints.
+_NOT_FOUND = (
+    r"(?m)^\S*(?:: (?:line )?\d+)?: {program}: (?:command )?not found\s*$"
+    r"|^\S+: command not found: {program}\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """Commands that stand in for a fact's command where it does not answer (the legacy
+    interface of a daemon whose new tool is absent or empty), each still allowlisted."""
+
+    command: CommandPattern  # the command whose answer decides
+    run: tuple[CommandPattern, ...]  # what runs instead, in this order
+    when: tuple[str, ...] = FALLBACK_WHEN
+
+    def __post_init__(self) -> None:
+        unknown = [condition for condition in self.when if condition not in FALLBACK_WHEN]
+        if unknown or not self.when:
+            raise ValueError(
+                f"fallback of {self.command.text!r}: `when` must list some of "
+                f"{', '.join(FALLBACK_WHEN)}, not {list(self.when)!r}"
+            )
+        if not self.run:
+            raise ValueError(f"fallback of {self.command.text!r} runs nothing")
+
+    def condition(self, output: str) -> str | None:
+        """Which of this fallback's conditions ``output`` of its command meets, or None."""
+        program = re.escape(self.command.words[0][0])
+        if "missing" in self.when and re.search(_NOT_FOUND.format(program=program), output):
+            return "missing"
+        if "empty" in self.when and not output.strip():
+            return "empty"
+        return None
+
+
 @dataclass(frozen=True)
 class PlatformSpec:
     """What ipsec-tui knows about one platform: how to log in and what it may run.
@@ -320,8 +370,17 @@ class PlatformSpec:
         default_factory=lambda: MappingProxyType({})
     )
     deny_paths: tuple[str, ...] = ()
+    # What the device prints instead of an output when it refuses a command (scrapli's
+    # ``failed_when_contains``): an output whose every line carries one is a CLI error. A
+    # marker found anywhere in a line, or only at its start when written with a leading ``^``.
+    failure_indicators: tuple[str, ...] = ()
+    # Commands run instead of a fact's command that does not answer (see :class:`Fallback`).
+    fallbacks: tuple[Fallback, ...] = ()
 
     def __post_init__(self) -> None:
+        for indicator in self.failure_indicators:
+            if not indicator.removeprefix("^").strip():
+                raise ValueError(f"failure indicator {indicator!r} is empty")
         for path_variable in self.readable_files:
             if path_variable not in self.variables:
                 raise ValueError(f"readable file {path_variable!r} is not a variable")
@@ -343,6 +402,10 @@ class PlatformSpec:
         # when it is loaded, not halfway through a collection.
         for command in self.commands():
             self.check_allowed(command)
+        # a fallback goes through the allowlist like every command: it is no way around it
+        for fallback in self.fallbacks:
+            for pattern in fallback.run:
+                self.check_allowed(pattern.canonical(self.variables))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "<platform>") -> PlatformSpec:
@@ -352,7 +415,7 @@ class PlatformSpec:
         except (KeyError, TypeError, ValueError, re.error, UserError) as exc:
             raise UserError(f"{source}: invalid platform definition: {exc}") from exc
 
-    @property
+    @cached_property
     def allowlist(self) -> tuple[CommandPattern, ...]:
         """Every allowed command: the facts' commands first, then the extra entries."""
         seen: dict[tuple[str, str | None], CommandPattern] = {}
@@ -410,6 +473,31 @@ class PlatformSpec:
                 ordered.setdefault(pattern.canonical(variables), None)
         return tuple(ordered)
 
+    def fallback_commands(
+        self, command: str, overrides: Mapping[str, str] | None = None
+    ) -> tuple[str, ...]:
+        """The canonical commands that may run instead of ``command`` (a canonical command)."""
+        variables = self.resolve_variables(overrides)
+        found: dict[str, None] = {}
+        for fallback in self.fallbacks:
+            if fallback.command.canonical(variables) == command:
+                found.update(dict.fromkeys(p.canonical(variables) for p in fallback.run))
+        return tuple(found)
+
+    def fallback_for(
+        self, command: str, output: str, overrides: Mapping[str, str] | None = None
+    ) -> tuple[tuple[str, ...], str] | None:
+        """What to run instead of ``command`` (canonical) after it printed ``output``, with
+        the condition met (missing, empty); None when it answered."""
+        variables = self.resolve_variables(overrides)
+        for fallback in self.fallbacks:
+            if fallback.command.canonical(variables) != command:
+                continue
+            condition = fallback.condition(output)
+            if condition is not None:
+                return tuple(p.canonical(variables) for p in fallback.run), condition
+        return None
+
     def facts_of(self, command: str, overrides: Mapping[str, str] | None = None) -> tuple[str, ...]:
         """The facts a canonical command shows (a command may serve several facts)."""
         variables = self.resolve_variables(overrides)
@@ -435,7 +523,20 @@ class PlatformSpec:
                 return canonical
         return None
 
+    @cached_property
+    def _patterns_of(self) -> dict[str, str | None]:
+        return {}
+
     def pattern_of(self, command_text: str) -> str | None:
+        """The pattern a collected command came from (remembered: every parse asks)."""
+        known = self._patterns_of
+        if command_text not in known:
+            if len(known) >= 4096:  # bounded: commands with arguments are many
+                known.clear()
+            known[command_text] = self._pattern_of(command_text)
+        return known[command_text]
+
+    def _pattern_of(self, command_text: str) -> str | None:
         """The pattern a collected command came from, written out in full with its
         ``{variables}`` kept (``cat {log_file}``, ``show crypto ikev2 sa``): what chooses the
         parser. Variables match whatever the capture holds, since a reader does not know the
@@ -553,7 +654,7 @@ def _patterns(entries: Iterable[Any]) -> tuple[CommandPattern, ...]:
 def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
     known = {"name", "description", "device_type", "shell", "login_commands", "variables",
              "readable_files", "facts", "allow", "driver_skips", "pager", "override_paths",
-             "deny_paths"}  # fmt: skip
+             "deny_paths", "failure_indicators"}  # fmt: skip
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
@@ -566,10 +667,11 @@ def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
     facts_data = data.get("facts") or {}
     if not isinstance(facts_data, Mapping):
         raise TypeError("facts must be a mapping of fact -> list of commands")
-    facts = {
-        str(fact): _patterns([commands] if isinstance(commands, str) else commands)
-        for fact, commands in facts_data.items()
-    }
+    facts: dict[str, tuple[CommandPattern, ...]] = {}
+    fallbacks: list[Fallback] = []
+    for fact, commands in facts_data.items():
+        entries = [commands] if isinstance(commands, str) else commands
+        facts[str(fact)] = _patterns(_without_fallback(entry, fallbacks) for entry in entries)
     variables = {str(key): str(value) for key, value in (data.get("variables") or {}).items()}
     return PlatformSpec(
         name=name,
@@ -585,14 +687,37 @@ def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
         pager=_pager(data.get("pager")),
         override_paths=MappingProxyType(_override_paths(data.get("override_paths"))),
         deny_paths=_texts(data.get("deny_paths"), "deny_paths"),
+        failure_indicators=_texts(data.get("failure_indicators"), "failure_indicators"),
+        fallbacks=tuple(fallbacks),
     )
+
+
+def _without_fallback(entry: Any, fallbacks: list[Fallback]) -> Any:
+    """A fact's command entry with its ``fallback``/``when`` keys taken into ``fallbacks``."""
+    if not isinstance(entry, Mapping) or "fallback" not in entry:
+        if isinstance(entry, Mapping) and "when" in entry:
+            raise ValueError(f"{entry.get('command')!r}: `when` without a `fallback`")
+        return entry
+    command = {key: value for key, value in entry.items() if key not in ("fallback", "when")}
+    (pattern,) = _patterns([command])
+    when = entry.get("when", list(FALLBACK_WHEN))
+    fallbacks.append(
+        Fallback(
+            command=pattern,
+            run=_patterns(
+                [entry["fallback"]] if isinstance(entry["fallback"], str) else entry["fallback"]
+            ),
+            when=tuple(str(condition) for condition in ([when] if isinstance(when, str) else when)),
+        )
+    )
+    return command
 
 
 def _texts(data: Any, what: str) -> tuple[str, ...]:
     if data is None:
         return ()
     if isinstance(data, str) or not isinstance(data, Iterable):
-        raise TypeError(f"{what} must be a list of path patterns")
+        raise TypeError(f"{what} must be a list of texts")
     return tuple(str(item) for item in data)
 
 
@@ -624,6 +749,9 @@ def available_platforms() -> tuple[str, ...]:
 
 _PACKAGE = "ipsec_tui.platforms"
 _CACHE: dict[str, PlatformSpec] = {}
+# libyaml's safe loader where PyYAML was built with it (ten times faster on these files,
+# which every command line run reads); the pure-Python one otherwise.
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_platform(name: str) -> PlatformSpec:
@@ -636,7 +764,7 @@ def load_platform(name: str) -> PlatformSpec:
     resource = resources.files(_PACKAGE).joinpath("data", f"{name}.yml")
     source = f"ipsec_tui/platforms/data/{name}.yml"
     try:
-        data = yaml.safe_load(resource.read_text(encoding="utf-8"))
+        data = yaml.load(resource.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise UserError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(data, Mapping):

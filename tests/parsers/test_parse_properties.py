@@ -34,7 +34,7 @@ STRICT_PLATFORMS = ("strongswan", "linux")  # ours: a crash is a bug, not just a
 
 
 def registered() -> list[tuple[str, str]]:
-    base.find_parser("strongswan", "swanctl-list-sas")  # importing the modules registers
+    base.load_parsers()  # importing the modules registers their parsers
     return sorted(base._REGISTRY)
 
 
@@ -102,11 +102,22 @@ def check(platform: str, key: str, text: str) -> None:
         return
     parse_platform, command = found
     result, fragment = base.parse_text(parse_platform, command, text, peer="p", file="f.txt")
-    assert result.status in (ParseStatus.OK, ParseStatus.EMPTY, ParseStatus.FAILED)
+    assert result.status in (
+        ParseStatus.OK,
+        ParseStatus.PARTIAL,
+        ParseStatus.EMPTY,
+        ParseStatus.FAILED,
+    )
     assert result.parser == f"{parse_platform}/{key}"
     if result.status == ParseStatus.OK:
         assert not fragment.is_empty()
         assert result.raw is None
+    elif result.status == ParseStatus.PARTIAL:
+        # what was placed is kept; every line that was not is in raw, numbered, with why
+        assert fragment.unplaced and result.reason and result.raw
+        assert len(result.raw.splitlines()) == len(fragment.unplaced)
+        for unplaced in fragment.unplaced:
+            assert unplaced.text in text, "an unplaced line must be a line of the output"
     else:
         assert result.raw == text, "output that was not parsed must be kept whole"
         assert result.reason

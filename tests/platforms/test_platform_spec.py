@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -414,3 +417,95 @@ def test_any_accepted_log_override_is_a_plain_path_below_var_log(value: str) -> 
     parts = value.split("/")
     assert value.startswith("/var/log/") and ".." not in parts and "." not in parts
     assert "" not in parts[1:] and not set(value) & SHELL_METACHARACTERS
+
+
+# --- fallbacks: the legacy interface where the new tool does not answer ----------------------
+
+
+def test_strongswan_falls_back_to_stroke_where_swanctl_lists_nothing() -> None:
+    spec = load_platform("strongswan")
+    (fallback,) = spec.fallbacks
+    assert fallback.command.text == "swanctl --list-conns"
+    assert fallback.when == ("missing", "empty")
+    # run only when needed: not among the commands every collection sends
+    assert "ipsec statusall" not in spec.commands()
+    assert spec.fallback_commands("swanctl --list-conns") == (
+        "ipsec statusall",
+        "cat /etc/ipsec.conf",
+    )
+    assert spec.fallback_commands("swanctl --list-sas") == ()
+    assert spec.fallback_for("swanctl --list-conns", " \n") == (
+        ("ipsec statusall", "cat /etc/ipsec.conf"),
+        "empty",
+    )
+    # an inventory's override of the configuration path reaches the fallback
+    moved = {"ipsec_conf": "/etc/strongswan/ipsec.conf"}
+    assert spec.fallback_commands("swanctl --list-conns", moved)[-1] == (
+        "cat /etc/strongswan/ipsec.conf"
+    )
+
+
+def _not_found(*shell: str) -> str:
+    """What a real shell prints when it cannot find `swanctl` (nothing on its PATH)."""
+    run = subprocess.run(
+        ["/usr/bin/env", "-i", "PATH=/nonexistent", *shell, "swanctl --list-conns"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 127  # the shell's own "not found" status
+    return run.stderr
+
+
+@pytest.mark.parametrize(
+    "shell", [["/bin/bash", "-c"], ["/bin/bash", "--norc", "-i", "-c"], ["/bin/dash", "-c"]]
+)
+def test_a_shell_saying_swanctl_is_not_found_means_missing(shell: list[str]) -> None:
+    if not os.path.exists(shell[0]):
+        pytest.skip(f"{shell[0]} is not installed")
+    said = _not_found(*shell)
+    assert "swanctl" in said
+    assert STRONGSWAN.fallback_for("swanctl --list-conns", said) == (
+        ("ipsec statusall", "cat /etc/ipsec.conf"),
+        "missing",
+    )
+
+
+def test_an_answer_is_no_reason_to_fall_back() -> None:
+    # the lab's swanctl (strongSwan 5.9.8): lines of plugins "not found", then the answer
+    recorded = Path(__file__).parents[1] / "parsers" / "strongswan"
+    for case in ("swanctl-list-conns", "swanctl-version"):
+        text = (recorded / case / "baseline-siteA.txt").read_text()
+        assert "not found" in text
+        assert STRONGSWAN.fallback_for("swanctl --list-conns", text) is None
+    # another program missing is not swanctl missing
+    assert (
+        STRONGSWAN.fallback_for("swanctl --list-conns", "-bash: ipsec: command not found") is None
+    )
+
+
+def _with_fallback(**fallback: Any) -> dict[str, Any]:
+    return {
+        "name": "t",
+        "device_type": "linux",
+        "shell": "posix",
+        "facts": {"connections": [{"command": "swanctl --list-conns", **fallback}]},
+        "allow": ["ipsec statusall"],
+    }
+
+
+def test_fallbacks_are_checked_when_the_platform_loads() -> None:
+    ok = PlatformSpec.from_dict(_with_fallback(fallback="ipsec statusall", when="missing"))
+    assert ok.fallbacks[0].when == ("missing",)
+    assert ok.facts["connections"][0].text == "swanctl --list-conns"
+    # a fallback is no way around the allowlist
+    with pytest.raises(UserError, match=r"ipsec restart.*(deny|allowlist|restart)"):
+        PlatformSpec.from_dict(_with_fallback(fallback=["ipsec statusall", "ipsec restart"]))
+    with pytest.raises(UserError, match="not in the read-only allowlist"):
+        PlatformSpec.from_dict(_with_fallback(fallback="ipsec status"))
+    with pytest.raises(UserError, match="`when` must list some of missing, empty"):
+        PlatformSpec.from_dict(_with_fallback(fallback="ipsec statusall", when=["slow"]))
+    with pytest.raises(UserError, match="`when` without a `fallback`"):
+        PlatformSpec.from_dict(_with_fallback(when="missing"))
+    with pytest.raises(UserError, match="runs nothing"):
+        PlatformSpec.from_dict(_with_fallback(fallback=[]))

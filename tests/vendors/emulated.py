@@ -113,6 +113,7 @@ CHOSEN: Mapping[str, Mapping[str, str]] = {
     },
     "cisco_asa": {
         "show vpn-sessiondb detail l2l": "ntc-1",
+        "show crypto ipsec sa": "ntc",
         "show running-config crypto": "forum-ikev2-l2l",
         "show running-config tunnel-group": "forum-ikev2-l2l",
         "show logging": "ikev2-failure-lines",
