@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -213,16 +214,24 @@ def output_evidence(peer: PeerModel, command_prefix: str, text: str = "") -> Evi
 
 
 def networks(selectors: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The networks of traffic selectors (ports and protocols dropped; `dynamic` skipped)."""
     nets = []
     for ts in selectors:
-        text = ts.split("[", 1)[0].strip()
-        if text in ("dynamic", "%any", ""):
-            continue
-        try:
-            nets.append(ipaddress.ip_network(text, strict=False))
-        except ValueError:
-            continue
+        net = _network(ts.split("[", 1)[0].strip())
+        if net is not None:
+            nets.append(net)
     return nets
+
+
+@functools.lru_cache(maxsize=65536)
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """One selector's network, parsed once (a hub's checks ask for the same ones often)."""
+    if text in ("dynamic", "%any", ""):
+        return None
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
 
 
 def covers(outer: Iterable[str], inner: Iterable[str]) -> bool:

@@ -8,6 +8,7 @@ Every function returns None for text it does not recognise (never a guess).
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ipsec_tui.domain.model import Proposal
@@ -275,6 +276,7 @@ def proposal_from_keywords(text: str, kind: str = "ike") -> Proposal:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a hub prints the same few suites thousands of times
 def proposal_from_suite(text: str, kind: str = "ike") -> Proposal:
     """A negotiated or listed suite: 'AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048'
     (strongSwan), 'IKE:AES_CBC_256/...'; each token is classified by its own name."""

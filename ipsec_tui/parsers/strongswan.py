@@ -8,6 +8,7 @@ its output; the templates match nothing there, so they simply fall away.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
 import os
@@ -73,29 +74,28 @@ def _ranges(lines: list[str], starts: list[int | None], end: int) -> list[tuple[
     """(first, last) 1-based line numbers of consecutive blocks that start at `starts`
     (0-based indexes, None when not found) and end before the next block or at `end`;
     trailing blank lines are not part of a block."""
-    known = [start for start in starts if start is not None]
+    known = sorted({start for start in starts if start is not None})
     ranges: list[tuple[int, int]] = []
     for start in starts:
         if start is None:
             ranges.append((0, 0))
             continue
-        later = [other for other in known if other > start]
-        last = (min(later) if later else end) - 1
+        following = bisect.bisect_right(known, start)  # the next block's start, if any
+        last = (known[following] if following < len(known) else end) - 1
         while last > start and not lines[last].strip():
             last -= 1
         ranges.append((start + 1, last + 1))
     return ranges
 
 
-def _find_lines(
-    lines: list[str], patterns: Iterable[re.Pattern[str]], start: int
-) -> list[int | None]:
-    """The 0-based index of each pattern's first match, searching on from the previous one."""
+def _find_lines(lines: list[str], prefixes: Iterable[str], start: int) -> list[int | None]:
+    """The 0-based index of the first line starting with each prefix, searching on from the
+    previous one (plain prefixes: no regex to compile per SA at hub scale)."""
     found: list[int | None] = []
     cursor = start
-    for pattern in patterns:
+    for prefix in prefixes:
         index = next(
-            (i for i in range(cursor, len(lines)) if pattern.match(lines[i])),
+            (i for i in range(cursor, len(lines)) if lines[i].startswith(prefix)),
             None,
         )
         found.append(index)
@@ -240,10 +240,7 @@ def parse_list_sas(text: str, ctx: ParseContext) -> Fragment:
     items = group_items(ttp_records("strongswan", "swanctl-list-sas", text), "ike_sas")
     headers = _find_lines(
         lines,
-        (
-            re.compile(rf"{re.escape(str(item.get('name')))}: #{item.get('unique_id')}, ")
-            for item in items
-        ),
+        (f"{item.get('name')}: #{item.get('unique_id')}, " for item in items),
         0,
     )
     ike_ranges = _ranges(lines, headers, len(lines))
@@ -252,10 +249,7 @@ def parse_list_sas(text: str, ctx: ParseContext) -> Fragment:
         child_items = group_items([item], "child_sas")
         child_starts = _find_lines(
             lines,
-            (
-                re.compile(rf"  {re.escape(str(child.get('name')))}: #{child.get('unique_id')}, ")
-                for child in child_items
-            ),
+            (f"  {child.get('name')}: #{child.get('unique_id')}, " for child in child_items),
             max(first - 1, 0),
         )
         child_ranges = _ranges(lines, child_starts, last if first else len(lines))
@@ -354,7 +348,7 @@ def parse_list_conns(text: str, ctx: ParseContext) -> Fragment:
     items = group_items(ttp_records("strongswan", "swanctl-list-conns", text), "connections")
     starts = _find_lines(
         lines,
-        (re.compile(rf"{re.escape(str(item.get('name')))}: IKE") for item in items),
+        (f"{item.get('name')}: IKE" for item in items),
         0,
     )
     connections: list[Connection] = []
@@ -367,10 +361,7 @@ def parse_list_conns(text: str, ctx: ParseContext) -> Fragment:
         child_items = group_items([item], "children")
         child_starts = _find_lines(
             lines,
-            (
-                re.compile(rf"  {re.escape(str(c.get('name')))}: {re.escape(str(c.get('mode')))},")
-                for c in child_items
-            ),
+            (f"  {c.get('name')}: {c.get('mode')}," for c in child_items),
             max(first - 1, 0),
         )
         children = []
