@@ -667,3 +667,9 @@ def attach(
         else:
             placed[found].append(child)
     return placed, orphans
+
+
+def first_of(values: Sequence[_P]) -> _P | None:
+    """The first of a tuple of values (addresses, selectors) read from one output; None when
+    there are none."""
+    return values[0] if values else None

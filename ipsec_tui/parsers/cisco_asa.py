@@ -27,7 +27,6 @@ def _text(value: Any) -> str:
 
 def _require(text: str, ctx: ParseContext, markers: re.Pattern[str], what: str) -> None:
     """ParseError unless the text is this command's output."""
-    cc.raise_on_cli_error(text, ctx)
     if not markers.search(text):
         first = next((line.strip() for line in cc.lines_of(text) if line.strip()), "")
         raise ParseError(f"`{ctx.command}`: not {what} output (starts {first[:60]!r})")
@@ -658,7 +657,6 @@ def parse_logging(text: str, ctx: ParseContext) -> Fragment:
     psk_mismatch, "There was no IPSEC policy found for received TS" -> ts_mismatch, 713902
     "All IPSec SA proposals found unacceptable" -> child_proposal_mismatch...) and the
     direction of notifies. The logging settings header is counted in a note."""
-    cc.raise_on_cli_error(text, ctx)
     events, other = cc.log_events_of(PLATFORM, "show-logging", text)
     notes = (
         [f"{ctx.file}: {other} line(s) are not syslog messages (logging settings)"] if other else []
@@ -669,7 +667,6 @@ def parse_logging(text: str, ctx: ParseContext) -> Fragment:
 @parser(PLATFORM, "show-clock")
 def parse_clock(text: str, ctx: ParseContext) -> Fragment:
     """notes only: the device clock as printed."""
-    cc.raise_on_cli_error(text, ctx)
     for row in cc.line_records(PLATFORM, "show-clock", text):
         mark = str(row.get("mark") or "")
         state = {"*": " (not synchronised)", ".": " (synchronisation lost)"}.get(mark, "")
@@ -683,7 +680,6 @@ def parse_clock(text: str, ctx: ParseContext) -> Fragment:
 @parser(PLATFORM, "show-version")
 def parse_version(text: str, ctx: ParseContext) -> Fragment:
     """software: 'Cisco Adaptive Security Appliance Software 9.4(4)5'; the uptime in a note."""
-    cc.raise_on_cli_error(text, ctx)
     software = None
     notes: list[str] = []
     for row in cc.line_records(PLATFORM, "show-version", text):

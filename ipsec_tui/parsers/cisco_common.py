@@ -2,7 +2,7 @@
 
 Both platforms print the same IKEv2 stack (`Encr: AES-CBC, keysize: 256, PRF: SHA256...`),
 the same `show crypto ipsec sa` layout and the same syslog shape, so the readers of those
-live here: running the templates on dedented, numbered text, CLI error detection, SPIs,
+live here: running the templates on dedented, numbered text, SPIs,
 selectors, state names, log lines and their cause tokens, and `join_peer_model`, which
 joins the facts one Cisco box prints in several commands (IKE SAs in one, their IPsec SAs in
 another; profiles referring to proposals) into the one-peer model the checks read.
@@ -28,41 +28,21 @@ from ipsec_tui.domain.model import (
     Route,
     SourceRef,
 )
-from ipsec_tui.parsers.base import ParseContext, ParseError, finisher, group_items, run_ttp
+from ipsec_tui.parsers.base import (
+    ParseContext,
+    finisher,
+    group_items,
+    run_ttp,
+    source_ref,
+)
 from ipsec_tui.parsers.log_signatures import match_causes
 
 # --- text ----------------------------------------------------------------------------------
-
-# What IOS and the ASA print instead of an output when the command is wrong or unsupported
-# ("% Invalid input detected at '^' marker.", ASA "ERROR: % Incomplete command").
-_CLI_ERROR = re.compile(
-    r"^(?:ERROR:\s*)?%\s*(?:Invalid input detected|Incomplete command|Ambiguous command"
-    r"|Unrecognized command|Unknown command|Invalid command)|^ERROR:\s",
-    re.IGNORECASE,
-)
-_CARET = re.compile(r"^\s*\^\s*$")
 
 
 def lines_of(text: str) -> list[str]:
     """The output's lines without line ends (CR LF, CR and LF alike)."""
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-
-
-def cli_error(text: str) -> str | None:
-    """The error line when the device refused the command instead of answering it."""
-    for line in lines_of(text)[:6]:
-        stripped = line.strip()
-        if not stripped or _CARET.match(line):
-            continue
-        if _CLI_ERROR.match(stripped):
-            return stripped
-    return None
-
-
-def raise_on_cli_error(text: str, ctx: ParseContext) -> None:
-    error = cli_error(text)
-    if error:
-        raise ParseError(f"`{ctx.command}` failed: {error}")
 
 
 def numbered_dedented(text: str) -> str:
@@ -81,19 +61,18 @@ def records(platform: str, key: str, text: str) -> list[dict[str, Any]]:
     return run_ttp(platform, key, numbered_dedented(text))
 
 
-items = group_items  # the items of a TTP group across results (one dict or a list of them)
-
-
 def line_records(platform: str, key: str, text: str, group: str = "lines") -> list[dict[str, Any]]:
     """The records of a line-per-record template (method="table"), in output order."""
     # a record without its line number is not a matched line (TTP fills unmatched
     # variables with defaults in some cases): drop it
-    found = [r for r in items(records(platform, key, text), group) if to_int(r.get("line"))]
+    found = [r for r in group_items(records(platform, key, text), group) if to_int(r.get("line"))]
     found.sort(key=lambda record: to_int(record.get("line")) or 0)
     return found
 
 
 def to_int(value: Any) -> int | None:
+    """A whole number read from a template value, thousands commas allowed (ASA and IOS
+    counters print `1,234`); None when it is not one."""
     if isinstance(value, int):
         return value
     if isinstance(value, str):
@@ -104,9 +83,11 @@ def to_int(value: Any) -> int | None:
 
 
 def source(ctx: ParseContext, first: int | None, last: int | None = None) -> SourceRef | None:
+    """Where a record was read; None when its line is unknown (a last line before the first
+    is taken as none)."""
     if not first:
         return None
-    return SourceRef(ctx.peer, ctx.file, first, last if last and last >= first else first)
+    return source_ref(ctx, first, last if last and last >= first else None)
 
 
 def last_line(lines: list[str], first: int, limit: int) -> int:
@@ -1178,7 +1159,7 @@ def log_events_of(platform: str, key: str, text: str) -> tuple[list[LogEvent], i
     message from %FACILITY-SEVERITY-MNEMONIC on, with wrapped continuation lines appended,
     cause tokens and notify direction (log_causes). Returns the events and the number of
     other non-blank lines (the settings header, debug output)."""
-    found = items(run_ttp(platform, key, numbered_raw(text)), "lines")
+    found = group_items(run_ttp(platform, key, numbered_raw(text)), "lines")
     rows = [row for row in found if to_int(row.get("line"))]
     rows.sort(key=lambda row: to_int(row.get("line")) or 0)
     events: list[LogEvent] = []

@@ -24,15 +24,14 @@ from ipsec_tui.domain.model import (
     SourceRef,
 )
 from ipsec_tui.parsers import cisco_common as cc
-from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser
+from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, group_items, parser
 
 PLATFORM = "cisco_ios"
 
 
 def _require(text: str, ctx: ParseContext, markers: re.Pattern[str], what: str) -> None:
-    """ParseError unless the text is this command's output (a CLI error, or no line that
-    only this command prints)."""
-    cc.raise_on_cli_error(text, ctx)
+    """ParseError unless the text is this command's output (no line that only this command
+    prints); CLI errors are caught before any parser runs, by the platform's indicators."""
     if not markers.search(text):
         first = next((line.strip() for line in cc.lines_of(text) if line.strip()), "")
         raise ParseError(f"`{ctx.command}`: not {what} output (starts {first[:60]!r})")
@@ -140,7 +139,7 @@ def parse_isakmp_sa(text: str, ctx: ParseContext) -> Fragment:
     _require(text, ctx, _ISAKMP_MARKERS, "`show crypto isakmp sa`")
     lines = cc.lines_of(text)
     results = cc.records(PLATFORM, "show-crypto-isakmp-sa", text)
-    rows = [r for r in cc.items(results, "lines") if cc.to_int(r.get("line"))]
+    rows = [r for r in group_items(results, "lines") if cc.to_int(r.get("line"))]
     rows.sort(key=lambda record: cc.to_int(record.get("line")) or 0)
     starts = [cc.to_int(row.get("line")) or 0 for row in rows if row.get("cid") or row.get("dst")]
     titles = [cc.to_int(row.get("line")) or 0 for row in rows if row.get("title")]
@@ -149,7 +148,7 @@ def parse_isakmp_sa(text: str, ctx: ParseContext) -> Fragment:
     placed = {cc.to_int(row.get("line")) or 0 for row in rows}
     printed: dict[int, str] = {}  # a brief SA's state and status as printed
     # the IPv6 layout: one template item per SA, its three lines in l_* variables
-    for item in cc.items(results, "ipv6"):
+    for item in group_items(results, "ipv6"):
         first = cc.to_int(item.get("line")) or 0
         numbers = [cc.to_int(item.get(key)) for key in ("line", "l_src", "l_state")]
         placed.update(n for n in numbers if n)
@@ -896,7 +895,6 @@ def parse_logging(text: str, ctx: ParseContext) -> Fragment:
     %FACILITY-SEVERITY-MNEMONIC code on, cause tokens (psk_mismatch for "failed its sanity
     check or is malformed", ts_mismatch for "proxy identities not supported"...) and the
     direction of notifies. The logging settings header is counted in a note."""
-    cc.raise_on_cli_error(text, ctx)
     events, other = cc.log_events_of(PLATFORM, "show-logging", text)
     notes = (
         [f"{ctx.file}: {other} line(s) are not syslog messages (settings, debug output)"]
@@ -910,7 +908,6 @@ def parse_logging(text: str, ctx: ParseContext) -> Fragment:
 def parse_clock(text: str, ctx: ParseContext) -> Fragment:
     """notes only: the device clock as printed, and whether it is synchronised ('*' means
     not: log times may be off)."""
-    cc.raise_on_cli_error(text, ctx)
     for row in cc.line_records(PLATFORM, "show-clock", text):
         mark = str(row.get("mark") or "")
         clock = f"{row['time']} {row['zone']} {str(row.get('date') or '').strip()}"
@@ -923,7 +920,6 @@ def parse_clock(text: str, ctx: ParseContext) -> Fragment:
 def parse_version(text: str, ctx: ParseContext) -> Fragment:
     """software: 'Cisco IOS XE Software 17.03.04a' or 'Cisco IOS Software 15.8(3)M3b' (the
     product and its version); the uptime in a note."""
-    cc.raise_on_cli_error(text, ctx)
     rows = cc.line_records(PLATFORM, "show-version", text)
     software = None
     notes = []

@@ -18,6 +18,7 @@ from ipsec_tui.domain.model import ChildConfig, ChildSa, Connection, IkeSa, Prop
 from ipsec_tui.parsers.base import (
     Fragment,
     ParseContext,
+    first_of,
     group_items,
     numbered_items,
     parser,
@@ -27,10 +28,6 @@ from ipsec_tui.parsers.base import (
 )
 
 PLATFORM = "fortinet"
-
-
-def _first(values: tuple[str, ...]) -> str | None:
-    return values[0] if values else None
 
 
 # --- diagnose vpn ike gateway list / get vpn ike gateway -----------------------------------
@@ -104,9 +101,9 @@ def parse_ike_gateway_list(text: str, ctx: ParseContext) -> Fragment:
                     remote_addr=gateway.get("remote_addr"),
                     remote_port=remote_port,
                     initiator={"initiator": True, "responder": False}.get(str(direction)),
-                    encryption=_first(proposal.encryption),
-                    integrity=_first(proposal.integrity),
-                    prf=_first(proposal.prf),
+                    encryption=first_of(proposal.encryption),
+                    integrity=first_of(proposal.integrity),
+                    prf=first_of(proposal.prf),
                     nat_t=nat_t,
                     spi_i=str(sa["spi_i"]).lower(),
                     spi_r=str(sa["spi_r"]).lower(),

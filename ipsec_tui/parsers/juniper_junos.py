@@ -14,27 +14,19 @@ from typing import Any
 
 from ipsec_tui.domain import algorithms
 from ipsec_tui.domain.model import ChildSa, IkeSa, LogEvent, Route
-from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser
-from ipsec_tui.parsers.linux import group_items, numbered, source_ref, to_int, ttp_records
+from ipsec_tui.parsers.base import (
+    Fragment,
+    ParseContext,
+    group_items,
+    numbered,
+    numbered_items,
+    parser,
+    source_ref,
+    to_int,
+    ttp_records,
+)
 
 PLATFORM = "juniper_junos"
-
-# What the Junos CLI prints instead of the output
-_CLI_ERROR = re.compile(r"^(?:error: .+|syntax error.*|unknown command\.?)$")
-
-
-def _cli_failure(text: str, ctx: ParseContext) -> None:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if _CLI_ERROR.match(line)]
-    if errors and len(errors) == len(
-        [line for line in lines if not line.startswith(("node", "---"))]
-    ):
-        raise ParseError(f"`{ctx.command}` failed: {errors[0]}")
-
-
-def _lines(key: str, text: str) -> list[dict[str, Any]]:
-    items = group_items(ttp_records(PLATFORM, key, numbered(text)), "lines")
-    return sorted(items, key=lambda item: to_int(item.get("line")) or 0)
 
 
 def _endpoint(text: Any) -> tuple[str | None, int | None]:
@@ -93,7 +85,6 @@ def parse_ike_sas(text: str, ctx: ParseContext) -> Fragment:
     line range. A phase-2 negotiation block's Local/Remote lines are not the IKE SA's (the
     template nests them apart). Brief rows in either column order; a row neither order
     reads is left unplaced."""
-    _cli_failure(text, ctx)
     results = ttp_records(PLATFORM, "show-security-ike-security-associations", numbered(text))
     placed: set[int] = set()
     blocks: list[dict[str, Any]] = []
@@ -217,7 +208,6 @@ def parse_ipsec_sas(text: str, ctx: ParseContext) -> Fragment:
     dropped), canonical encryption/integrity, lifetime_s (hard lifetime, or the brief `sec`
     column), rekey_in_s (soft lifetime), interface (bind interface); each with its line
     range. Brief rows in either column order; a row neither order reads is left unplaced."""
-    _cli_failure(text, ctx)
     results = ttp_records(PLATFORM, "show-security-ipsec-security-associations", numbered(text))
     rows = group_items(results, "rows")
     blocks = group_items(results, "tunnels")
@@ -315,7 +305,6 @@ def parse_show_route(text: str, ctx: ParseContext) -> Fragment:
     destination, table (as printed: inet.0, a VRF's table...), device and gateway of the
     selected next hop (`>`), kind (local for Local routes, blackhole/unreachable for
     Discard/Reject, else unicast)."""
-    _cli_failure(text, ctx)
     routes: list[Route] = []
     table = "inet.0"
     prefix: str | None = None
@@ -335,7 +324,7 @@ def parse_show_route(text: str, ctx: ParseContext) -> Fragment:
             )
         pending = None
 
-    for item in _lines("show-route", text):
+    for item in numbered_items(PLATFORM, "show-route", text):
         if "table" in item:
             flush()
             table, prefix = str(item["table"]), None
@@ -393,7 +382,6 @@ def parse_kmd_log(text: str, ctx: ParseContext) -> Fragment:
     """log: one LogEvent per kmd/iked syslog line: line number, time as printed, subsystem
     (the KMD_* tag when the line has one), sa_name (`VPN NAME` / `vpn name:`), the message
     and cause tokens. Lines of other programs are counted in a note."""
-    _cli_failure(text, ctx)
     events: list[LogEvent] = []
     other = 0
     for item in group_items(ttp_records(PLATFORM, "show-log", numbered(text)), "events"):
@@ -426,7 +414,6 @@ def parse_kmd_log(text: str, ctx: ParseContext) -> Fragment:
 @parser(PLATFORM, "show-version")
 def parse_show_version(text: str, ctx: ParseContext) -> Fragment:
     """software ("Junos 19.4R3-S1.3 (srx1500)") and a note with the hostname."""
-    _cli_failure(text, ctx)
     for item in group_items(ttp_records(PLATFORM, "show-version", text), "version"):
         if item.get("junos"):
             software = f"Junos {item['junos']}" + (

@@ -44,6 +44,7 @@ from ipsec_tui.parsers.base import (
     group_items,
     parser,
     run_ttp,
+    source_ref,
 )
 from ipsec_tui.parsers.log_signatures import match_causes
 
@@ -52,14 +53,6 @@ PLATFORM = "libreswan"
 # --- shared helpers ---------------------------------------------------------------------------
 
 _WHACK_CODE = re.compile(r"^\d{3} ")
-
-# Text that is clearly not the command's output: the shell or whack talking instead.
-_NOT_OUTPUT = (
-    re.compile(r"whack: Pluto is not running.*|.*pluto\.ctl.*(?:No such file|refused).*"),
-    re.compile(r"(?:\S+: )*\S+: (?:command )?not found"),
-    re.compile(r"cat: .*: (?:No such file or directory|Permission denied|Is a directory)"),
-    re.compile(r"(?:[\w./-]+: )+Permission denied"),
-)
 
 
 def _numbered(text: str, *, strip_whack_codes: bool = False) -> str:
@@ -71,20 +64,6 @@ def _numbered(text: str, *, strip_whack_codes: bool = False) -> str:
     return "\n".join(f"{number} {line}" for number, line in enumerate(lines, 1))
 
 
-_rows = group_items  # the matches of one template group (one dict or a list of them)
-
-
-def _reject_foreign(text: str, what: str) -> None:
-    """ParseError when the first meaningful line is the shell or whack complaining."""
-    for line in text.splitlines():
-        line = _WHACK_CODE.sub("", line).strip()
-        if not line:
-            continue
-        if any(pattern.fullmatch(line) for pattern in _NOT_OUTPUT):
-            raise ParseError(f"not {what} output: {line}")
-        return
-
-
 def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
@@ -94,10 +73,11 @@ def _line(row: dict[str, Any]) -> int:
 
 
 def _source(ctx: ParseContext, lines: Iterable[int]) -> SourceRef | None:
+    """Where a fact was read: from the first to the last of its lines; None without any."""
     numbers = sorted(lines)
     if not numbers:
         return None
-    return SourceRef(ctx.peer, ctx.file, numbers[0], numbers[-1])
+    return source_ref(ctx, numbers[0], numbers[-1])
 
 
 def _seconds(text: str | None) -> int | None:
@@ -772,11 +752,10 @@ def parse_status(text: str, ctx: ParseContext) -> Fragment:
     """`ipsec status`: the connection list -> Connection + ChildConfig, the state list ->
     IkeSa with their ChildSa. `ipsec showstates` (the state list), `ipsec connectionstatus`
     (5.x, the connection list) and `ipsec briefstatus` print parts of it."""
-    _reject_foreign(text, "`ipsec status`")
     results = run_ttp(PLATFORM, "ipsec-status", _numbered(text, strip_whack_codes=True))
-    markers = _rows(results, "markers")
-    states = _rows(results, "states")
-    spds = _rows(results, "spd")
+    markers = group_items(results, "markers")
+    states = group_items(results, "states")
+    spds = group_items(results, "spd")
     if not (markers or states or spds):
         raise ParseError(f"not `ipsec status` output: {_first_line(text)[:200]}")
 
@@ -790,11 +769,11 @@ def parse_status(text: str, ctx: ParseContext) -> Fragment:
         return conns[key]
 
     for group in ("spd", "orientation", "auth", "lifetimes", "policy", "ids", "dpd", "nat"):
-        for row in _rows(results, group):
+        for row in group_items(results, group):
             conn_of(row).fields[group] = row
-    for row in _rows(results, "newest"):
+    for row in group_items(results, "newest"):
         conn_of(row).fields["newest"] = row
-    for row in _rows(results, "algorithms"):
+    for row in group_items(results, "algorithms"):
         conn = conn_of(row)
         if row["kind"] == "IKE":
             conn.ike_suites = row["suites"]
@@ -802,7 +781,7 @@ def parse_status(text: str, ctx: ParseContext) -> Fragment:
             conn.esp_suites = re.sub(r";\s*pfsgroup=.*$", "", row["suites"])
         else:
             conn.ah_suites = re.sub(r";\s*pfsgroup=.*$", "", row["suites"])
-    for row in _rows(results, "newest_algorithms"):
+    for row in group_items(results, "newest_algorithms"):
         if row["kind"] in ("IKEv2", "IKEv1", "IKE"):
             conn_of(row).newest_ike_suite = row["suite"]
         else:
@@ -833,7 +812,7 @@ def parse_status(text: str, ctx: ParseContext) -> Fragment:
     fragment.ike_sas.extend(
         _sas_from_states(results, conns, connections, ctx, fragment, text_lines)
     )
-    for row in _rows(results, "pending"):
+    for row in group_items(results, "pending"):
         fragment.notes.append(
             f"ipsec status: #{row['serial']} {row['what']} for {row['name']!r}: waiting for"
             " its IKE SA"
@@ -848,7 +827,9 @@ def _unplaced_states(
     """Every "#serial: ..." line of the state list that no template line matched: unplaced
     (the rest of `ipsec status` - interfaces, algorithms, options - is not SA state)."""
     placed = {
-        _line(row) for group in ("states", "saids", "pending") for row in _rows(results, group)
+        _line(row)
+        for group in ("states", "saids", "pending")
+        for row in group_items(results, group)
     }
     for number, line in enumerate(text_lines, 1):
         if number not in placed and re.match(r"#\d+: ", line):
@@ -882,7 +863,7 @@ def _sas_from_states(
 ) -> list[IkeSa]:
     """The state list -> IkeSa with their ChildSa, joined by the IKE SA serial a child
     names; text_lines are the output's lines (for the ones left unplaced)."""
-    saids_by_serial = {row["serial"]: row for row in _rows(results, "saids")}
+    saids_by_serial = {row["serial"]: row for row in group_items(results, "saids")}
     # "IKEv2 algorithm newest:" / "ESP algorithm newest:" describe the connection's newest
     # IKE SA / IPsec SA only (newest IKE SA: #3; newest IPsec SA: #4)
     newest_suite: dict[str, Proposal] = {}
@@ -897,7 +878,7 @@ def _sas_from_states(
     ike_sas: dict[str, IkeSa] = {}
     # (parent serial, child, conn name, the state line's number)
     children: list[tuple[str | None, ChildSa, str, int]] = []
-    for row in _rows(results, "states"):
+    for row in group_items(results, "states"):
         name = row["name"]
         serial = row["serial"]
         rest = row.get("rest", "")
@@ -1056,9 +1037,8 @@ def parse_trafficstatus(text: str, ctx: ParseContext) -> Fragment:
     """`ipsec trafficstatus`: one ChildSa (with exact byte counters) per established IPsec
     SA. The output does not name the IKE SA, so each comes under an IkeSa that has only the
     connection name and the peer's id (unique_id None)."""
-    _reject_foreign(text, "`ipsec trafficstatus`")
     results = run_ttp(PLATFORM, "ipsec-trafficstatus", _numbered(text, strip_whack_codes=True))
-    rows = _rows(results, "sas")
+    rows = group_items(results, "sas")
     if not rows:
         raise ParseError(f"not `ipsec trafficstatus` output: {_first_line(text)[:200]}")
     fragment = Fragment()
@@ -1119,8 +1099,7 @@ def _int(text: str | None) -> int | None:
 def parse_globalstatus(text: str, ctx: ParseContext) -> Fragment:
     """`ipsec globalstatus`: pluto's counters. The model has no place for counters, so the
     ones that matter for a diagnosis become one note (the output is understood: OK)."""
-    _reject_foreign(text, "`ipsec globalstatus`")
-    rows = _rows(run_ttp(PLATFORM, "ipsec-globalstatus", _numbered(text)), "counters")
+    rows = group_items(run_ttp(PLATFORM, "ipsec-globalstatus", _numbered(text)), "counters")
     if not rows:
         raise ParseError(f"not `ipsec globalstatus` output: {_first_line(text)[:200]}")
     counters = {row["key"]: row["value"].strip() for row in rows}
@@ -1152,8 +1131,7 @@ def parse_globalstatus(text: str, ctx: ParseContext) -> Fragment:
 @parser(PLATFORM, "ipsec-version")
 def parse_version(text: str, ctx: ParseContext) -> Fragment:
     """`ipsec --version` -> software 'Libreswan 4.10'."""
-    _reject_foreign(text, "`ipsec --version`")
-    rows = _rows(run_ttp(PLATFORM, "ipsec-version", _numbered(text)), "version")
+    rows = group_items(run_ttp(PLATFORM, "ipsec-version", _numbered(text)), "version")
     if not rows:
         raise ParseError(f"not Libreswan's `ipsec --version` output: {_first_line(text)[:200]}")
     return Fragment(software=f"Libreswan {rows[0]['version'].removeprefix('U')}")
@@ -1249,14 +1227,13 @@ def parse_log(text: str, ctx: ParseContext) -> Fragment:
     marker (that goes to `level`) and with its '"lab" #3: ' prefix kept: sa_name holds the
     connection name, and the model has no field for the state serial (#3).
     """
-    _reject_foreign(text, "pluto log")
     results = run_ttp(PLATFORM, "cat-log-file", _numbered(text))
     by_line: dict[int, tuple[str | None, str]] = {}
     for group in ("syslog", "timed"):
-        for row in _rows(results, group):
+        for row in group_items(results, group):
             by_line[_line(row)] = (row["time"], row["body"])
     foreign = 0
-    for row in _rows(results, "lines"):  # the untimed shape, for lines not matched above
+    for row in group_items(results, "lines"):  # the untimed shape, for lines not matched above
         body = row.get("body", "")
         if _line(row) in by_line or not body.strip():
             continue
@@ -1358,9 +1335,8 @@ def parse_conn_file(text: str, ctx: ParseContext) -> Fragment:
     the host's addresses; `ipsec status` shows its decision and wins when both are collected).
     The pre-shared key lives in ipsec.secrets, which is not collected: psk_fingerprint None.
     """
-    _reject_foreign(text, "ipsec.conf")
     results = run_ttp(PLATFORM, "cat-conn-file", _numbered(text))
-    sections_rows = _rows(results, "sections")
+    sections_rows = group_items(results, "sections")
     if not sections_rows:
         raise ParseError(
             f"not an ipsec.conf (no conn or config section): {_first_line(text)[:200]}"
@@ -1372,7 +1348,7 @@ def parse_conn_file(text: str, ctx: ParseContext) -> Fragment:
         if section["kind"] != "conn":
             continue
         name = section["name"]
-        options: list[dict[str, Any]] = _rows([section], "options")
+        options: list[dict[str, Any]] = group_items([section], "options")
         values = sections.setdefault(name, {})
         lines.setdefault(name, []).append(_line(section))
         for option in options:
@@ -1381,7 +1357,7 @@ def parse_conn_file(text: str, ctx: ParseContext) -> Fragment:
         if name not in order:
             order.append(name)
     fragment = Fragment()
-    for row in _rows(results, "includes"):
+    for row in group_items(results, "includes"):
         fragment.notes.append(
             f"{ctx.file}: line {row['n']} includes {row['path']}, which was not collected"
         )

@@ -2,7 +2,7 @@
 IPsec state (xfrm), nftables rules that touch IKE or ESP, and IP forwarding.
 
 Each parser runs its template (templates/linux/<key>.ttp) and turns the records into model
-objects. The small helpers at the top are shared with the strongSwan parsers.
+objects. `command_failure` is shared with the strongSwan parsers.
 """
 
 from __future__ import annotations
@@ -17,16 +17,11 @@ from ipsec_tui.parsers.base import (
     ParseContext,
     cli_failure,
     group_items,
-    numbered,
     parser,
     source_ref,
     to_int,
     ttp_records,
 )
-
-# The shared plumbing lives in base; these names stay importable from here for the parsers
-# that took them from this module.
-__all__ = ["command_failure", "group_items", "numbered", "source_ref", "to_int", "ttp_records"]
 
 
 def command_failure(text: str) -> str | None:

@@ -19,6 +19,7 @@ from ipsec_tui.parsers.base import (
     Fragment,
     ParseContext,
     attach,
+    first_of,
     group_items,
     leave_unmatched,
     numbered_items,
@@ -29,10 +30,6 @@ from ipsec_tui.parsers.base import (
 )
 
 PLATFORM = "paloalto_panos"
-
-
-def _first(values: tuple[str, ...]) -> str | None:
-    return values[0] if values else None
 
 
 def _suite(text: Any) -> tuple[Proposal, str | None]:
@@ -125,9 +122,9 @@ def parse_ike_sa(text: str, ctx: ParseContext) -> Fragment:
                 version=sa["version"],
                 remote_addr=sa.get("peer"),
                 initiator={"Init": True, "Resp": False}.get(str(sa.get("role"))),
-                encryption=_first(proposal.encryption),
-                integrity=_first(proposal.integrity),
-                dh_group=_first(proposal.dh_groups),
+                encryption=first_of(proposal.encryption),
+                integrity=first_of(proposal.integrity),
+                dh_group=first_of(proposal.dh_groups),
                 auth_method=auth,
                 child_sas=tuple(
                     ChildSa(
@@ -163,8 +160,8 @@ def parse_ipsec_sa(text: str, ctx: ParseContext) -> Fragment:
             protocol=protocol,
             spi_in=str(row["spi_in"]).lower(),
             spi_out=str(row["spi_out"]).lower(),
-            encryption=_first(proposal.encryption),
-            integrity=_first(proposal.integrity),
+            encryption=first_of(proposal.encryption),
+            integrity=first_of(proposal.integrity),
             lifetime_s=to_int(row.get("remain")),
         )
         ike_sas.append(IkeSa(name=gateway or None, remote_addr=row.get("peer"), child_sas=(child,)))

@@ -28,15 +28,19 @@ from ipsec_tui.domain.model import (
     LogEvent,
     Proposal,
 )
-from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser
-from ipsec_tui.parsers.linux import (
-    command_failure,
+from ipsec_tui.parsers.base import (
+    Fragment,
+    ParseContext,
+    ParseError,
+    first_of,
     group_items,
     numbered,
+    parser,
     source_ref,
     to_int,
     ttp_records,
 )
+from ipsec_tui.parsers.linux import command_failure
 from ipsec_tui.parsers.log_signatures import match_causes
 
 # --- swanctl: failures and shared readers -----------------------------------------------------
@@ -48,7 +52,10 @@ _SWANCTL_FAILURE = re.compile(r"connecting to '[^']*'(?: URI)? failed|^error: ",
 
 
 def _swanctl_failure(text: str, ctx: ParseContext) -> None:
-    """Raise ParseError when swanctl printed an error instead of the listing."""
+    """Raise ParseError when swanctl printed an error instead of the listing: its connection
+    failure, which follows the command's usage text, and the shell's or tool's failure among
+    plugin-loading noise (an output that is nothing but a failure is caught before any
+    parser runs)."""
     match = _SWANCTL_FAILURE.search(text)
     if match:
         line = text[text.rfind("\n", 0, match.start()) + 1 :].split("\n", 1)[0].strip()
@@ -64,10 +71,6 @@ def _seconds(pattern: str, text: str) -> int | None:
     """The number of seconds in `text` after `pattern` ('rekeying in' -> 3243)."""
     match = re.search(rf"{pattern} (\d+)s\b", text)
     return int(match.group(1)) if match else None
-
-
-def _first(values: tuple[str, ...]) -> str | None:
-    return values[0] if values else None
 
 
 def _ranges(lines: list[str], starts: list[int | None], end: int) -> list[tuple[int, int]]:
@@ -200,9 +203,9 @@ def _child_sa(item: dict[str, Any], ctx: ParseContext, lines: tuple[int, int]) -
         remote_ts=tuple(str(item.get("remote_ts") or "").split()),
         spi_in=str(item["spi_in"]).lower() if item.get("spi_in") else None,
         spi_out=str(item["spi_out"]).lower() if item.get("spi_out") else None,
-        encryption=_first(algos.encryption),
-        integrity=_first(algos.integrity),
-        pfs_group=_first(algos.dh_groups),
+        encryption=first_of(algos.encryption),
+        integrity=first_of(algos.integrity),
+        pfs_group=first_of(algos.dh_groups),
         bytes_in=bytes_in,
         bytes_out=bytes_out,
         packets_in=packets_in,
@@ -275,10 +278,10 @@ def parse_list_sas(text: str, ctx: ParseContext) -> Fragment:
                 local_id=item.get("local_id"),
                 remote_id=item.get("remote_id"),
                 initiator=True if initiator_mark else False if responder_mark else None,
-                encryption=_first(algos.encryption),
-                integrity=_first(algos.integrity),
-                prf=_first(algos.prf),
-                dh_group=_first(algos.dh_groups),
+                encryption=first_of(algos.encryption),
+                integrity=first_of(algos.integrity),
+                prf=first_of(algos.prf),
+                dh_group=first_of(algos.dh_groups),
                 nat_t=_nat_t(item.get("state"), (local_port, remote_port), children),
                 spi_i=spi_i,
                 spi_r=spi_r,
@@ -474,9 +477,9 @@ def _stroke_child(
         remote_ts=tuple(str(values.get("remote_ts") or "").split()),
         spi_in=spis.group("spi_in") if spis else None,
         spi_out=spis.group("spi_out") if spis else None,
-        encryption=_first(algos.encryption),
-        integrity=_first(algos.integrity),
-        pfs_group=_first(algos.dh_groups),
+        encryption=first_of(algos.encryption),
+        integrity=first_of(algos.integrity),
+        pfs_group=first_of(algos.dh_groups),
         bytes_in=count("i", "bytes"),
         bytes_out=count("o", "bytes"),
         packets_in=count("i", "packets"),
@@ -520,10 +523,10 @@ def _stroke_ike(key: str, block: _StrokeIke, ctx: ParseContext) -> IkeSa:
         local_id=local[2],
         remote_id=remote[2],
         initiator=True if initiator_mark else False if responder_mark else None,
-        encryption=_first(algos.encryption),
-        integrity=_first(algos.integrity),
-        prf=_first(algos.prf),
-        dh_group=_first(algos.dh_groups),
+        encryption=first_of(algos.encryption),
+        integrity=first_of(algos.integrity),
+        prf=first_of(algos.prf),
+        dh_group=first_of(algos.dh_groups),
         nat_t=_nat_t(values.get("state"), ports, children),
         spi_i=spi_i,
         spi_r=spi_r,
@@ -604,9 +607,6 @@ def parse_statusall(text: str, ctx: ParseContext) -> Fragment:
     section) and lines it does not know inside the listing are left unplaced."""
     records = group_items(ttp_records("strongswan", "ipsec-statusall", numbered(text)), "lines")
     if not records:
-        failure = command_failure(text)
-        if failure:
-            raise ParseError(f"`{ctx.command}` failed: {failure}")
         return Fragment()
     fragment = Fragment(understood=True)
     section = ""
@@ -751,9 +751,6 @@ def parse_ipsec_conf(text: str, ctx: ParseContext) -> Fragment:
     fragment = Fragment()
     records = group_items(ttp_records("strongswan", "cat-ipsec-conf", numbered(text)), "lines")
     if not records:
-        failure = command_failure(text)
-        if failure:
-            raise ParseError(f"`{ctx.command}` failed: {failure}")
         return fragment
     fragment.understood = True
     conns = _ipsec_conf_sections(records, fragment, ctx.file)
@@ -992,10 +989,6 @@ def parse_charon_log(text: str, ctx: ParseContext) -> Fragment:
                 direction=direction,
             )
         )
-    if not events:
-        failure = command_failure(text)
-        if failure:
-            raise ParseError(f"`{ctx.command}` failed: {failure}")
     notes = []
     matched = {event.line for event in events}
     other = [
@@ -1223,10 +1216,6 @@ def parse_swanctl_conf(text: str, ctx: ParseContext) -> Fragment:
     start_action, dpd_action; each with its line range."""
     notes: list[str] = []
     root = _conf_tree(text, notes, ctx.file)
-    if not root.sections and not root.settings:
-        failure = command_failure(text)
-        if failure:
-            raise ParseError(f"`{ctx.command}` failed: {failure}")
     secrets = _ike_secrets(root)
     connections: list[Connection] = []
     for block in (s for s in root.sections if s.name == "connections"):

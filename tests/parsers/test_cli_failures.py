@@ -3,8 +3,9 @@ any parser runs: an output whose every line carries one is FAILED with the devic
 
 Where the outputs come from:
 - Linux: recorded for these tests from the real tools on Debian 12 (bash 5.2.15, dash, GNU
-  coreutils 9.1 cat, iproute2 6.1.0 and nft run without the rights they need); the
-  strongSwan 5.9.8 swanctl lines from the same machine without a running charon.
+  coreutils 9.1 cat, iproute2 6.1.0 and nft run without the rights they need; cat given a
+  directory); the strongSwan 5.9.8 swanctl lines from the same machine without a running
+  charon.
 - FortiOS: the FortiGate transcript in sky-cloud-tec/netd,
   cli/fortinet/fortigate/v5.6.x_test.go ("Command fail. Return code -361",
   "Unknown action 0"), prompts removed.
@@ -52,6 +53,12 @@ def test_every_platform_names_its_failure_indicators(platform: str) -> None:
             "ipsec status",
             'whack: Pluto is not running (no "/run/pluto/pluto.ctl")\n',
             'whack: Pluto is not running (no "/run/pluto/pluto.ctl")',
+        ),
+        (
+            "libreswan",
+            "cat /etc/ipsec.conf",
+            "cat: ipsec.conf: Is a directory\n",
+            "cat: ipsec.conf: Is a directory",
         ),
         (
             "libreswan",

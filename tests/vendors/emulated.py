@@ -120,6 +120,7 @@ CHOSEN: Mapping[str, Mapping[str, str]] = {
     },
     "juniper_junos": {
         "show security ipsec security-associations detail": "blog-azure-cluster",
+        "show route": "az-pattern-srx1",
     },
     "paloalto_panos": {
         "show vpn ike-sa": "zscaler-docs-ikev2",
