@@ -100,6 +100,12 @@ def record(
             scenario["expected_side"] = fault.fix_side.name
         if child:
             scenario["child"] = topo.child_name(child)
+            scenario["summary"] = (
+                str(scenario["summary"])
+                .replace("one child's", f"child {topo.child_name(child)}'s")
+                .replace(".N.", f".{child}.")
+                + " (the other children are up)"
+            )
         if lab.limitation():
             scenario["limitation"] = lab.limitation()
             if fault is None:  # the baseline itself cannot install its child SA here
