@@ -18,6 +18,8 @@ MARKS = {
 
 def print_analysis(analysis: Analysis, show_all: bool = False) -> None:
     console = Console(highlight=False)
+    if not console.is_terminal:  # a file or a pager: one line per line, never cut at 80
+        console = Console(highlight=False, soft_wrap=True, width=max(console.width, 240))
     d = analysis.diagnosis
     names = [p.name for p in (analysis.pair.a, analysis.pair.b) if p]
     console.print(f"[bold]{' | '.join(names)}[/]")

@@ -124,6 +124,14 @@ def test_human_output_names_cause_side_and_action() -> None:
     assert "fix on siteB" in res.stdout
 
 
+def test_human_output_to_a_pipe_is_not_cut_at_80_columns() -> None:
+    res = _cli("check", str(CAPTURES / "strongswan" / "psk"))
+    analysis = analyse_captures(load_captures([CAPTURES / "strongswan" / "psk"]))
+    action = analysis.diagnosis.next_action
+    assert action and len(action) > 80
+    assert f"  next: {action}\n" in res.stdout  # whole, on one line
+
+
 PER_CHILD = [p for p in SCENARIOS if _scenario(p).get("children", 1) > 1 and _scenario(p)["fault"]]
 
 
