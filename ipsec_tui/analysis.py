@@ -13,7 +13,7 @@ from ipsec_tui.checks.pair import Pair
 from ipsec_tui.domain.capture import PeerCapture
 from ipsec_tui.domain.model import Diagnosis, PeerModel, StepResult
 from ipsec_tui.errors import UserError
-from ipsec_tui.playbooks import Playbook, load_playbook
+from ipsec_tui.playbooks import Playbook, default_playbook
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def _finding(finding: Any) -> dict[str, Any]:
 def analyse_models(
     a: PeerModel | None, b: PeerModel | None, playbook: Playbook | None = None
 ) -> Analysis:
-    playbook = playbook or load_playbook()
+    playbook = playbook or default_playbook()
     pair = Pair(a, b)
     steps = run_steps(pair, [(s.id, s.title, s.checks) for s in playbook.steps])
     return Analysis(pair, tuple(steps), diagnose(pair, steps))

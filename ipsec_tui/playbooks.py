@@ -8,6 +8,7 @@ Python; the check ids must be known (`ipsec-tui check --list-checks`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,12 @@ def load_playbook(path: Path | None = None, known_checks: set[str] | None = None
     path = path or default_playbook_path()
     data = load_yaml(path, "playbook")
     return parse_playbook(data, str(path), known_checks)
+
+
+@cache
+def default_playbook() -> Playbook:
+    """The shipped playbook, read and validated once per process (it is package data)."""
+    return load_playbook()
 
 
 def parse_playbook(data: Any, source: str, known_checks: set[str] | None = None) -> Playbook:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 
 class ParseStatus(StrEnum):
@@ -272,9 +272,7 @@ class PeerModel:
     def to_dict(self) -> dict[str, Any]:
         """The model as plain data (what dataclasses.asdict gives, without its deep copies:
         a peer with half a million log events is converted in a second, not a minute)."""
-        plain = _plain(self)
-        assert isinstance(plain, dict)
-        return plain
+        return cast(dict[str, Any], _plain(self))
 
 
 def _plain(value: Any) -> Any:

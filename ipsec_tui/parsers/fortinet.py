@@ -157,10 +157,6 @@ def _esp(esp: Any, key_bytes: Any) -> str | None:
     return algorithms.encryption(name) if name else None
 
 
-def _new_child(proxy: dict[str, Any]) -> dict[str, Any]:
-    return {"proxy": proxy}
-
-
 @parser(PLATFORM, "diagnose-vpn-tunnel-list")
 def parse_tunnel_list(text: str, ctx: ParseContext) -> Fragment:
     """ike_sas: one per tunnel (name, local/remote address and port, nat_t from `natt:

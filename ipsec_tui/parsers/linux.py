@@ -2,7 +2,7 @@
 IPsec state (xfrm), nftables rules that touch IKE or ESP, and IP forwarding.
 
 Each parser runs its template (templates/linux/<key>.ttp) and turns the records into model
-objects. `command_failure` is shared with the strongSwan parsers.
+objects.
 """
 
 from __future__ import annotations
@@ -15,21 +15,12 @@ from ipsec_tui.domain.model import FirewallRule, NatRule, Route, XfrmPolicy, Xfr
 from ipsec_tui.parsers.base import (
     Fragment,
     ParseContext,
-    cli_failure,
     group_items,
     parser,
     source_ref,
     to_int,
     ttp_records,
 )
-
-
-def command_failure(text: str) -> str | None:
-    """The error line when the whole output is a shell or tool error (nothing else printed):
-    the Linux platforms' `failure_indicators`, for parsers that first drop their own noise."""
-    from ipsec_tui.platforms import load_platform
-
-    return cli_failure(text, load_platform("strongswan").failure_indicators)
 
 
 def _line_number(lines: list[str], predicate: Any, start: int = 0) -> int | None:

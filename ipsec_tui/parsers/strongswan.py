@@ -32,6 +32,7 @@ from ipsec_tui.parsers.base import (
     Fragment,
     ParseContext,
     ParseError,
+    cli_failure,
     first_of,
     group_items,
     numbered,
@@ -40,7 +41,6 @@ from ipsec_tui.parsers.base import (
     to_int,
     ttp_records,
 )
-from ipsec_tui.parsers.linux import command_failure
 from ipsec_tui.parsers.log_signatures import match_causes
 
 # --- swanctl: failures and shared readers -----------------------------------------------------
@@ -60,8 +60,11 @@ def _swanctl_failure(text: str, ctx: ParseContext) -> None:
     if match:
         line = text[text.rfind("\n", 0, match.start()) + 1 :].split("\n", 1)[0].strip()
         raise ParseError(f"`{ctx.command}` failed: {line}")
-    failure = command_failure(
-        "\n".join(line for line in text.splitlines() if not _PLUGIN_NOISE.match(line))
+    from ipsec_tui.platforms import load_platform  # the platform's markers, applied once more
+
+    failure = cli_failure(
+        "\n".join(line for line in text.splitlines() if not _PLUGIN_NOISE.match(line)),
+        load_platform("strongswan").failure_indicators,
     )
     if failure:
         raise ParseError(f"`{ctx.command}` failed: {failure}")

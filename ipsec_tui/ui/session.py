@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import yaml
-
 from ipsec_tui.analysis import Analysis, analyse_models, load_captures
 from ipsec_tui.collectors.inventory import Tunnel
 from ipsec_tui.demo import DemoScenario, demo_scenarios
@@ -29,6 +27,7 @@ from ipsec_tui.domain.model import PeerModel
 from ipsec_tui.errors import UserError
 from ipsec_tui.ui import offload
 from ipsec_tui.ui.timeline import TimelineEvent, merge_logs
+from ipsec_tui.yamlfile import load_yaml_text
 
 if TYPE_CHECKING:
     from ipsec_tui.collectors.run import CollectionResult
@@ -202,8 +201,9 @@ def _bundle_index(path: Path) -> tuple[str | None, str | None]:
     `open_bundle` verified the bundle); (None, None) when it has none."""
     try:
         with zipfile.ZipFile(path) as archive:
-            data = yaml.safe_load(archive.read("capture/capture.yml").decode("utf-8"))
-    except (KeyError, OSError, zipfile.BadZipFile, UnicodeDecodeError, yaml.YAMLError):
+            text = archive.read("capture/capture.yml").decode("utf-8")
+        data = load_yaml_text(text, f"{path}:capture/capture.yml")  # the one bounded loader
+    except (KeyError, OSError, zipfile.BadZipFile, UnicodeDecodeError, UserError):
         return None, None
     if not isinstance(data, dict):
         return None, None
