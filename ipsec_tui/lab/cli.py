@@ -1,4 +1,4 @@
-"""`ipsec-tui lab ...`: the real two-peer lab, and `ipsec-tui demo` until the cockpit exists."""
+"""`ipsec-tui lab ...`: the real two-peer lab."""
 
 from __future__ import annotations
 
@@ -72,18 +72,6 @@ def register(sub: Any) -> None:
     )
     rec.set_defaults(handler=cmd_record)
     lab.set_defaults(handler=lambda args: (lab.print_help(), 2)[1])
-
-    demo = sub.add_parser(
-        "demo",
-        help="the cockpit on embedded captures of the lab (no root, network or inventory)",
-        description="Open the cockpit on captures recorded from the real lab: a picker of the "
-        "scenarios, the healthy one first. For the live lab: `sudo ipsec-tui lab up`, then "
-        "`ipsec-tui cockpit --inventory /var/lib/ipsec-tui/lab/inventory.yml --tunnel lab`.",
-    )
-    demo.add_argument(
-        "--scenario", default=None, help="open this scenario at once (e.g. strongswan-psk)"
-    )
-    demo.set_defaults(handler=cmd_demo)
 
 
 def _shape_options(parser: Any) -> None:
@@ -239,8 +227,3 @@ def cmd_fault(args: argparse.Namespace) -> int:
     _print_next(str(lab_dir() / "inventory.yml"))
     return 0
 
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from ipsec_tui.ui.cli import run_demo
-
-    return run_demo(args.scenario)

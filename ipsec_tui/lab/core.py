@@ -15,7 +15,7 @@ from ipsec_tui.errors import UserError
 from ipsec_tui.lab import topology as topo
 from ipsec_tui.lab.certs import make_certificates
 from ipsec_tui.lab.config import GatewayConfig, baseline
-from ipsec_tui.lab.gateway import alive, gw_run, kill_pids, spawn, start_holder
+from ipsec_tui.lab.gateway import alive, gw_run, kill_pids, spawn, start_holder, wait_reaped
 from ipsec_tui.lab.ike import GatewayDirs, IkeDaemon, daemon_for, login_mounts
 from ipsec_tui.lab.shell import in_netns, run
 
@@ -623,12 +623,24 @@ def down(quiet: bool = False) -> list[str]:
         pids += list(state.holders.values())
     existing = _existing_netns()
     ours = [ns for ns in _netns_names() if ns in existing]
-    for ns in ours:  # processes still inside our namespaces are ours, also after a crash
-        out = run(["ip", "netns", "pids", ns], check=False).stdout
-        pids += [int(p) for p in out.split() if p.isdigit()]
-    kill_pids(sorted(set(pids)))
-    if pids:
-        removed.append(f"{len(set(pids))} processes")
+    stopped: set[int] = set()
+    # processes still inside our namespaces are ours, also after a crash; a daemon's
+    # supervisor (strongSwan's starter) may start a new charon while the old one dies, so
+    # look again until the namespaces are empty (bounded)
+    for _ in range(5):
+        for ns in ours:
+            out = run(["ip", "netns", "pids", ns], check=False).stdout
+            pids += [int(p) for p in out.split() if p.isdigit()]
+        live = sorted({p for p in pids if alive(p)})
+        if not live:
+            break
+        kill_pids(live)
+        stopped.update(live)
+        pids = []
+    if stopped:
+        removed.append(f"{len(stopped)} processes")
+        # return when they are gone from the process table, not while they still show in ps
+        wait_reaped(sorted(stopped))
     for ns in ours:
         run(["ip", "netns", "del", ns], check=False)
         removed.append(f"netns {ns}")

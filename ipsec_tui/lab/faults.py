@@ -197,6 +197,28 @@ def _nat_exempt(lab: Lab) -> list[str]:
     ]
 
 
+def _esp_blocked(lab: Lab) -> list[str]:
+    # A firewall in front of siteB that lets IKE through (UDP 500, and UDP 4500 whose payload
+    # starts with the four zero bytes of the non-ESP marker) but drops ESP, plain (IP protocol
+    # 50) or in UDP 4500: the tunnel comes up, and no packet protected by it ever arrives
+    site = topo.SITE_B
+    _renegotiate(lab)  # fresh SAs: the counters then show only this fault's traffic
+    _nft(
+        lab,
+        site,
+        f"table inet {NFT_TABLE} {{\n"
+        "  chain input {\n    type filter hook input priority 0; policy accept;\n"
+        "    meta l4proto esp counter drop\n"
+        "    udp dport 4500 @th,64,32 != 0 counter drop\n  }\n}\n",
+    )
+    return [
+        f"{site.name}: nftables table inet {NFT_TABLE}: drops incoming ESP (IP protocol 50 and "
+        "ESP in UDP 4500); IKE still passes",
+        _pings(lab, topo.SITE_A, topo.SITE_B),
+        _pings(lab, topo.SITE_B, topo.SITE_A),
+    ]
+
+
 def _mtu(lab: Lab) -> list[str]:
     # A path that carries only 1280 bytes and sends no ICMP: large ESP packets vanish (a PMTU
     # black hole), and an IKE_AUTH with certificates no longer fits once siteB, by not
@@ -394,6 +416,14 @@ FAULTS: dict[str, Fault] = {
             "siteB masquerades its LAN with no exception for the tunnel's traffic",
             "nat-exemption-missing",
             _nat_exempt,
+            needs_child_sa=True,
+        ),
+        Fault(
+            "esp-blocked",
+            B,
+            "siteB's firewall passes IKE but drops ESP: the tunnel is up, nothing arrives",
+            "esp-blocked",
+            _esp_blocked,
             needs_child_sa=True,
         ),
         Fault(

@@ -127,6 +127,33 @@ def kill_pids(pids: Sequence[int], grace_s: float = 2.0) -> None:
     for pid in live:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    for pid in pids:  # reap children of this process, if any
+    # return only when they are gone: a killed process lingers while the kernel tears it down
+    deadline = time.monotonic() + grace_s
+    while live and time.monotonic() < deadline:
+        for pid in live:  # reap children of this process, if any
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+        live = [p for p in live if alive(p)]
+        if live:
+            time.sleep(0.02)
+    for pid in pids:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+def wait_reaped(pids: Sequence[int], timeout_s: float = 5.0) -> list[int]:
+    """Wait until exited processes have left the process table; return those still in it.
+
+    A daemon whose starter has exited is a child of init, which reaps it when it next looks
+    (about a second on some systems): until then it shows in `ps` as a zombie."""
+    deadline = time.monotonic() + timeout_s
+    left = [p for p in pids if p > 1]
+    while left:
+        for pid in left:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+        left = [p for p in left if Path(f"/proc/{p}").exists()]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    return left

@@ -41,10 +41,22 @@ def test_up_status_down_leaves_nothing() -> None:
     assert status.returncode == 0
     assert "ESTABLISHED" in status.stdout and "INSTALLED" in status.stdout
     assert (topology.lab_dir() / "inventory.yml").exists()
+    # every process inside the lab's namespaces (charon, pluto, sshd, the daemons' helpers)
+    inside = [
+        int(pid)
+        for ns in core._netns_names()
+        for pid in subprocess.run(
+            ["ip", "netns", "pids", ns], capture_output=True, text=True, check=False
+        ).stdout.split()
+    ]
+    assert len(inside) > len(state.holders)
     down = _cli("lab", "down")
     assert down.returncode == 0, down.stderr
     assert core.leftovers() == []
-    assert not any(alive(p) for p in pids)
+    # `down` returns only when what it stopped is gone, not while a daemon is still exiting
+    # or still shows in ps as a zombie
+    assert not any(alive(p) for p in pids + inside)
+    assert not [p for p in pids + inside if os.path.exists(f"/proc/{p}")]
     assert _cli("lab", "status").returncode == 1
 
 
