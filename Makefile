@@ -28,9 +28,11 @@ demo: setup
 test: lab-deps
 	$(BIN)/python -m pytest tests benchmarks
 
+# ruff, and the layers of pyproject.toml's [tool.importlinter] (tests/test_layers.py too)
 lint: setup
 	$(BIN)/ruff check ipsec_tui tests benchmarks
 	$(BIN)/ruff format --check ipsec_tui tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 typecheck: setup
 	$(BIN)/mypy

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from ipsec_tui.evidence.redact import leaks, redact
+from ipsec_tui.redact import leaks, redact
 
 BASE = 2_000_000  # characters of the 1x input
 _WORDS = [

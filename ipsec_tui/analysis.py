@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from ipsec_tui.checks.diagnosis import diagnose
@@ -58,7 +57,7 @@ class Analysis:
 def _finding(finding: Any) -> dict[str, Any]:
     data = asdict(finding)
     data["status"] = finding.status.value
-    data["causes"] = [{"cause": c, "side": s, "weight": w} for c, s, w in finding.causes]
+    data["causes"] = [asdict(vote) for vote in finding.causes]
     return data
 
 
@@ -78,33 +77,3 @@ def analyse_captures(captures: list[PeerCapture], playbook: Playbook | None = No
         raise UserError(f"a check needs one or two peers, got {len(captures)}")
     models = [parse_peer(c) for c in captures]
     return analyse_models(models[0], models[1] if len(models) > 1 else None, playbook)
-
-
-def load_captures(paths: list[Path]) -> list[PeerCapture]:
-    """One capture folder (one or two peers), or two peer folders (or one-peer captures);
-    a bundle (.zip) stands for the capture it holds, once verified against its manifest."""
-    from ipsec_tui.collectors.capture_io import PEER_FILE, read_capture, read_peer
-
-    captures: list[PeerCapture] = []
-    for path in paths:
-        # only a file can be a bundle: a capture folder does not load the bundle reader
-        if path.suffix.lower() == ".zip" or path.is_file():
-            from ipsec_tui.evidence.bundle import is_bundle_path, read_bundle_captures
-
-            if is_bundle_path(path):
-                captures.extend(read_bundle_captures(path))
-                continue
-        if not path.exists():
-            raise UserError(f"{path}: no such folder")
-        if not path.is_dir():
-            raise UserError(f"{path}: expected a capture folder (or a peer folder), got a file")
-        if (path / PEER_FILE).is_file():
-            captures.append(read_peer(path))
-        else:
-            captures.extend(read_capture(path))
-    if len(captures) > 2:
-        raise UserError(
-            f"{', '.join(map(str, paths))}: holds {len(captures)} peers; give the "
-            "two peer folders of the tunnel to check"
-        )
-    return captures

@@ -52,7 +52,8 @@ def register(sub: Any) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from ipsec_tui.analysis import analyse_captures, load_captures
+    from ipsec_tui.analysis import analyse_captures
+    from ipsec_tui.collectors.bundles import load_captures
     from ipsec_tui.playbooks import load_playbook
 
     if args.list_checks:

@@ -14,10 +14,13 @@ from ipsec_tui.errors import UserError
 
 def build_parser() -> argparse.ArgumentParser:
     from ipsec_tui.analysis_cli import register as register_analysis
-    from ipsec_tui.collectors.cli import register as register_collect
+    from ipsec_tui.collect_cli import register as register_collect
     from ipsec_tui.evidence.cli import register as register_evidence
+    from ipsec_tui.fleet_cli import register as register_fleet
     from ipsec_tui.lab.cli import register as register_lab
+    from ipsec_tui.probe_cli import register as register_probe
     from ipsec_tui.ui.cli import register as register_cockpit
+    from ipsec_tui.watch_cli import register as register_watch
 
     parser = argparse.ArgumentParser(
         prog="ipsec-tui",
@@ -27,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     register_collect(sub)
     register_analysis(sub)
+    register_probe(sub)
+    register_watch(sub)
+    register_fleet(sub)
     register_evidence(sub)
     register_lab(sub)
     register_cockpit(sub)

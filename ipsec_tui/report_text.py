@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 from rich.table import Table
 
@@ -57,3 +59,18 @@ def print_analysis(analysis: Analysis, show_all: bool = False) -> None:
                 console.print(f"      [dim]{where}[/] {first}")
             if f.next_action and f.status in (Status.FAIL, Status.WARN):
                 console.print(f"      [cyan]→ {f.next_action}[/]")
+
+
+def print_bundle(path: Path) -> int:
+    """A bundle without the cockpit: the check result and the operator's notes; exit as
+    ``check`` (0 healthy, 1 a problem found)."""
+    from ipsec_tui.analysis import analyse_captures
+    from ipsec_tui.collectors.bundles import open_bundle
+
+    captures, notes, manifest = open_bundle(path)
+    print(f"{path}: made {manifest.created_at} by {manifest.tool}")
+    analysis = analyse_captures(captures)
+    print_analysis(analysis)
+    print("\nOperator's notes:")
+    print(notes.rstrip("\n") if notes.strip() else "(none)")
+    return 0 if analysis.healthy else 1

@@ -31,6 +31,7 @@ from ipsec_tui.ui.app import CockpitApp  # noqa: E402
 from ipsec_tui.ui.live import Login  # noqa: E402
 from ipsec_tui.ui.screens.main import MainScreen  # noqa: E402
 from ipsec_tui.ui.screens.password import PasswordScreen  # noqa: E402
+from ipsec_tui.ui.screens.watch import WatchScreen, replay_plan  # noqa: E402
 from ipsec_tui.ui.session import Source, StartRequest  # noqa: E402
 from ipsec_tui.ui.widgets.findings import FindingsTable  # noqa: E402
 from ipsec_tui.ui.widgets.steps import StepList  # noqa: E402
@@ -100,6 +101,40 @@ async def log(pilot: Pilot[Any]) -> None:
     await pilot.press("l", "slash", *"siteb auth")
 
 
+async def ladder(pilot: Pilot[Any]) -> None:
+    """The IKE exchange ladder: it opens on the message whose notify ended the negotiation."""
+    await loaded(pilot)
+    await pilot.press("i")
+
+
+async def watch(pilot: Pilot[Any]) -> None:
+    """The watch on the pfs scenario: its one snapshot already holds the failed rekey."""
+    await loaded(pilot)
+    await pilot.press("w")
+    await until(pilot, lambda: isinstance(pilot.app.screen, WatchScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, WatchScreen)
+    await until(pilot, lambda: not screen.state.running)
+
+
+async def watch_rates(pilot: Pilot[Any]) -> None:
+    """The watch replaying the lab's no-return-route probe readings: the strip chart shows
+    siteB decrypting and sending nothing back while A's test runs."""
+    from tests.watch.recorded import probe_readings
+
+    await loaded(pilot)
+    readings = probe_readings("no-return-route")
+    plan = replay_plan(
+        "lab",
+        ("siteA", "siteB"),
+        lambda: [(captures, None) for captures in readings],
+        "recorded on the lab: the no-return-route probe's counter readings",
+    )
+    screen = WatchScreen(plan)
+    await pilot.app.push_screen(screen)
+    await until(pilot, lambda: not screen.state.running)
+
+
 async def help_screen(pilot: Pilot[Any]) -> None:
     await loaded(pilot)
     await pilot.press("question_mark")
@@ -166,6 +201,10 @@ def psk() -> App[Any]:
     return CockpitApp(StartRequest(scenario="strongswan-psk"))
 
 
+def no_return_route() -> App[Any]:
+    return CockpitApp(StartRequest(scenario="strongswan-no-return-route"))
+
+
 def one_peer() -> App[Any]:
     # the label stands for what the title shows on a real box: no path of this checkout
     return CockpitApp(Source("capture", "capture ./ticket-4711/siteA", path=psk_peer("siteA")))
@@ -180,6 +219,9 @@ SHOTS: list[tuple[str, Callable[[], App[Any]], Drive, tuple[int, int] | None]] =
     ("explain", psk, explain, None),
     ("diagnosis", psk, diagnosis, None),
     ("log", psk, log, None),
+    ("ladder", psk, ladder, None),
+    ("watch", lambda: CockpitApp(StartRequest(scenario="strongswan-pfs")), watch, (80, 24)),
+    ("watch-rates", no_return_route, watch_rates, (80, 24)),
     ("help", psk, help_screen, None),
     ("palette", psk, palette, None),
     ("password", PasswordShot, password, (80, 24)),

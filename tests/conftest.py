@@ -25,3 +25,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "lab" in item.keywords:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+# The playbook's steps in the order an expert works, as the README lists them: the tests that
+# check the order (playbook, analysis, cockpit) hold it against this one list.
+EXPERT_STEPS = [
+    "collection",
+    "negotiation",
+    "sas",
+    "identity",
+    "proposals",
+    "selectors",
+    "path",
+    "rekey",
+]

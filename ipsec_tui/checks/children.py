@@ -19,8 +19,9 @@ from ipsec_tui.checks.pair import (
     ts_covers,
 )
 from ipsec_tui.checks.proposals import intersect
-from ipsec_tui.checks.registry import check
+from ipsec_tui.checks.registry import check, verdict
 from ipsec_tui.domain.model import (
+    CauseVote,
     ChildConfig,
     ChildSa,
     Evidence,
@@ -113,7 +114,7 @@ def _why(
 
 
 @check("sa.children", "Every child SA of the tunnel up")
-def children(pair: Pair, step: str) -> Finding:
+def children(pair: Pair) -> Finding:
     pairs = child_pairs(pair)
     rows: list[Row] = []
     up: list[str] = []
@@ -136,9 +137,7 @@ def children(pair: Pair, step: str) -> Finding:
         else:
             down.append((x, y))
     if len(pairs) < 2:
-        return Finding(
-            step,
-            "sa.children",
+        return verdict(
             Status.PASS if not down else Status.UNKNOWN,
             "one child configured: see the child SA and the steps below"
             if pairs
@@ -146,19 +145,15 @@ def children(pair: Pair, step: str) -> Finding:
             tuple(rows),
         )
     if not down:
-        return Finding(
-            step, "sa.children", Status.PASS, f"all {len(pairs)} children are up", tuple(rows)
-        )
+        return verdict(Status.PASS, f"all {len(pairs)} children are up", tuple(rows))
     if not up or not pair.both:
-        return Finding(
-            step,
-            "sa.children",
+        return verdict(
             Status.FAIL,
             f"{len(down)} of {len(pairs)} children down",
             tuple(rows),
             next_action="See the proposals and selectors steps: the children fail together.",
         )
-    causes: list[tuple[str, str | None, float]] = []
+    causes: list[CauseVote] = []
     reasons = []
     evidence: list[Evidence] = []
     for x, y in down:
@@ -168,14 +163,12 @@ def children(pair: Pair, step: str) -> Finding:
             reasons.append(f"{label}: not installed, reason not in the configuration")
             continue
         cause, side, reason = why
-        causes.append((cause, side, 3.0))
+        causes.append(CauseVote(cause, side, 3.0))
         reasons.append(f"{label}: {reason}")
     for peer, _ in pair.sides():
         failed = events(peer, *_CHILD_FAILURES)
         evidence += evidence_of(peer, failed, limit=4)
-    return Finding(
-        step,
-        "sa.children",
+    return verdict(
         Status.FAIL,
         f"{', '.join(up)} up, but " + "; ".join(reasons),
         tuple(rows),
@@ -207,9 +200,9 @@ def _narrowed(configured: tuple[str, ...], negotiated: tuple[str, ...]) -> bool:
 
 
 @check("selectors.narrowing", "Negotiated selectors as configured (no narrowing)")
-def narrowing(pair: Pair, step: str) -> Finding:
+def narrowing(pair: Pair) -> Finding:
     rows: list[Row] = []
-    causes: list[tuple[str, str | None, float]] = []
+    causes: list[CauseVote] = []
     lost: list[str] = []
     evidence: list[Evidence] = []
     for peer, other in pair.sides():
@@ -238,23 +231,19 @@ def narrowing(pair: Pair, step: str) -> Finding:
                         explain=text,
                     )
                 )
-                causes.append(("selector-mismatch", other.name if other else None, 2.0))
+                causes.append(CauseVote("selector-mismatch", other.name if other else None, 2.0))
                 established = [
                     e for e in events(peer, "child_established") if sa.name and sa.name in e.message
                 ]
                 evidence += evidence_of(peer, established[-1:], limit=1)
     if not causes:
-        return Finding(
-            step,
-            "selectors.narrowing",
+        return verdict(
             Status.PASS,
             "the negotiated selectors are the configured ones",
             tuple(rows),
         )
-    side = causes[0][1]
-    return Finding(
-        step,
-        "selectors.narrowing",
+    side = causes[0].side
+    return verdict(
         Status.FAIL,
         "selectors narrowed: " + "; ".join(lost),
         tuple(rows),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ipsec_tui.checks.pair import Pair, row
-from ipsec_tui.checks.registry import check
-from ipsec_tui.domain.model import Evidence, Finding, ParseStatus, Status
+from ipsec_tui.checks.registry import check, verdict
+from ipsec_tui.domain.model import CauseVote, Evidence, Finding, ParseStatus, Status
 
 
 @check("collection.peers", "Both peers collected")
-def peers(pair: Pair, step: str) -> Finding:
+def peers(pair: Pair) -> Finding:
     missing = pair.missing()
     rows = []
     problems = []
@@ -23,9 +23,7 @@ def peers(pair: Pair, step: str) -> Finding:
         if peer.collection_error:
             problems.append(f"{peer.name}: {peer.collection_error}")
     if missing:
-        return Finding(
-            step,
-            "collection.peers",
+        return verdict(
             Status.WARN,
             f"only one peer: {missing} was not collected",
             tuple(rows),
@@ -33,21 +31,19 @@ def peers(pair: Pair, step: str) -> Finding:
             "folder): its log tells apart causes this side cannot.",
         )
     if problems:
-        return Finding(
-            step,
-            "collection.peers",
+        return verdict(
             Status.WARN,
             "a peer was collected only in part: " + "; ".join(problems),
             tuple(rows),
             next_action="Fix the access problem and collect again; the checks use "
             "what was collected.",
-            causes=(("peer-unreachable", None, 0.2),),
+            causes=(CauseVote("peer-unreachable", None, 0.2),),
         )
-    return Finding(step, "collection.peers", Status.PASS, "both peers collected", tuple(rows))
+    return verdict(Status.PASS, "both peers collected", tuple(rows))
 
 
 @check("collection.parse", "Every output understood")
-def parsed(pair: Pair, step: str) -> Finding:
+def parsed(pair: Pair) -> Finding:
     rows = []
     evidence = []
     for peer, _ in pair.sides():
@@ -68,9 +64,7 @@ def parsed(pair: Pair, step: str) -> Finding:
                     Evidence(peer.name, result.file, None, None, (result.raw or "")[:4000])
                 )
     if rows:
-        return Finding(
-            step,
-            "collection.parse",
+        return verdict(
             Status.UNKNOWN,
             f"{len(rows)} output(s) not (fully) understood: kept as raw text",
             tuple(rows),
@@ -78,4 +72,4 @@ def parsed(pair: Pair, step: str) -> Finding:
             next_action="Read the raw output in the evidence pane; the checks below "
             "could not use it.",
         )
-    return Finding(step, "collection.parse", Status.PASS, "every collected output was parsed")
+    return verdict(Status.PASS, "every collected output was parsed")

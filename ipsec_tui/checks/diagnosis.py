@@ -23,15 +23,15 @@ def diagnose(pair: Pair, steps: list[StepResult]) -> Diagnosis:
     best: dict[str, tuple[float, Finding]] = {}
     backing: dict[str, list[tuple[float, Finding]]] = defaultdict(list)
     for finding in findings:
-        for cause, side, weight in finding.causes:
-            score[cause] += weight
-            sides[cause][side] += weight
-            backing[cause].append((weight, finding))
-            if cause not in best or weight > best[cause][0]:
-                best[cause] = (weight, finding)
+        for vote in finding.causes:
+            score[vote.cause] += vote.weight
+            sides[vote.cause][vote.side] += vote.weight
+            backing[vote.cause].append((vote.weight, finding))
+            if vote.cause not in best or vote.weight > best[vote.cause][0]:
+                best[vote.cause] = (vote.weight, finding)
     if not score:
         return _no_votes(pair, findings)
-    ranked = sorted(score, key=lambda c: (-score[c], _ORDER.get(c, 99)))
+    ranked = sorted(score, key=lambda c: (-score[c], _ORDER[c]))
     causes = tuple(
         RankedCause(c, _side(sides[c]), round(score[c], 2), best[c][1].title) for c in ranked
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ipsec_tui.checks.pair import Pair
-from ipsec_tui.checks.registry import all_checks
+from ipsec_tui.checks.registry import all_checks, verdict
 from ipsec_tui.domain.model import Finding, Status, StepResult
 
 _WORST = {Status.PASS: 0, Status.UNKNOWN: 1, Status.WARN: 2, Status.FAIL: 3}
@@ -16,8 +16,9 @@ def worst(statuses: list[Status]) -> Status:
 
 
 def run_steps(pair: Pair, steps: list[tuple[str, str, tuple[str, ...]]]) -> list[StepResult]:
-    """(step id, title, check ids) in order -> step results. A check that crashes becomes an
-    `unknown` finding naming the error: one bad check never hides the others."""
+    """(step id, title, check ids) in order -> step results, each check's verdict stamped
+    with its step and check id. A check that crashes becomes an `unknown` finding naming the
+    error: one bad check never hides the others."""
     checks = all_checks()
     results = []
     for step_id, title, check_ids in steps:
@@ -25,19 +26,12 @@ def run_steps(pair: Pair, steps: list[tuple[str, str, tuple[str, ...]]]) -> list
         for check_id in check_ids:
             check = checks[check_id]
             try:
-                finding = check.fn(pair, step_id)
-                # a row unknown on both sides says nothing: keep the table to what is known
-                known = tuple(r for r in finding.rows if r.a is not None or r.b is not None)
-                findings.append(replace(finding, rows=known) if known != finding.rows else finding)
+                found = check.fn(pair)
             except Exception as exc:  # report, keep going
-                findings.append(
-                    Finding(
-                        step_id,
-                        check_id,
-                        Status.UNKNOWN,
-                        f"check failed to run: {type(exc).__name__}: {exc}",
-                    )
-                )
+                found = verdict(Status.UNKNOWN, f"check failed to run: {type(exc).__name__}: {exc}")
+            # a row unknown on both sides says nothing: keep the table to what is known
+            known = tuple(r for r in found.rows if r.a is not None or r.b is not None)
+            findings.append(replace(found, step=step_id, check_id=check.id, rows=known))
         results.append(
             StepResult(step_id, title, worst([f.status for f in findings]), tuple(findings))
         )

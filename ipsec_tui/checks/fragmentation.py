@@ -8,14 +8,14 @@ from ipsec_tui.checks.pair import (
     connection,
     events,
     evidence_of,
-    exchange,
     ike_sa,
     installed_children,
     output_evidence,
     row,
 )
-from ipsec_tui.checks.registry import check
-from ipsec_tui.domain.model import Evidence, Finding, LogEvent, PeerModel, Status
+from ipsec_tui.checks.registry import check, verdict
+from ipsec_tui.domain.causes import AUTH_EXCHANGES
+from ipsec_tui.domain.model import CauseVote, Evidence, Finding, LogEvent, PeerModel, Status
 
 
 def _auth_stalled(peer: PeerModel) -> list[LogEvent]:
@@ -25,7 +25,7 @@ def _auth_stalled(peer: PeerModel) -> list[LogEvent]:
     for event in peer.log:
         if "ike_established" in event.causes:
             stalled = []  # answered in the end
-        elif ("retransmit" in event.causes and exchange(event) == "auth") or (
+        elif ("retransmit" in event.causes and event.exchange in AUTH_EXCHANGES) or (
             "giving_up" in event.causes and stalled
         ):
             stalled.append(event)
@@ -65,7 +65,7 @@ def _setting(peer: PeerModel | None, other: PeerModel | None) -> str | None:
 
 
 @check("negotiation.fragmentation", "Big messages get through (IKE fragmentation, MTU)")
-def fragmentation(pair: Pair, step: str) -> Finding:
+def fragmentation(pair: Pair) -> Finding:
     fa, fb = _setting(pair.a, pair.b), _setting(pair.b, pair.a)
     stalled = {p.name: _auth_stalled(p) for p, _ in pair.sides()}
     too_big = {p.name: events(p, "fragmentation") for p, _ in pair.sides()}
@@ -97,19 +97,19 @@ def fragmentation(pair: Pair, step: str) -> Finding:
     ]
     off = [p for p, o in pair.sides() if _setting(p, o) == "no"]
     side = off[0].name if len(off) == 1 else None
-    causes: list[tuple[str, str | None, float]] = []
+    causes: list[CauseVote] = []
     evidence: list[Evidence] = []
     for peer, other in pair.sides():
         if stalled[peer.name] and not (
             (sa := ike_sa(peer, other)) is not None and sa.state == "ESTABLISHED"
         ):
-            causes.append(("mtu-fragmentation", side, 3.5 if off else 3.0))
+            causes.append(CauseVote("mtu-fragmentation", side, 3.5 if off else 3.0))
             evidence += evidence_of(peer, stalled[peer.name], limit=4)
         up = (sa := ike_sa(peer, other)) is not None and sa.state == "ESTABLISHED"
         if too_big[peer.name] and (not up or stalled[peer.name]):
             # a size line on a tunnel that came up is often fragmentation doing its job
             # ("splitting IKE message into fragments"): it counts only beside a failure
-            causes.append(("mtu-fragmentation", side or peer.name, 2.0))
+            causes.append(CauseVote("mtu-fragmentation", side or peer.name, 2.0))
             evidence += evidence_of(peer, too_big[peer.name], limit=3)
     if pair.a is not None and pair.b is not None:
         for sender, receiver in ((pair.a, pair.b), (pair.b, pair.a)):
@@ -118,7 +118,7 @@ def fragmentation(pair: Pair, step: str) -> Finding:
                 continue
             lost, lost_size, delivered_size = found
             side_esp = side or receiver.name
-            causes.append(("mtu-fragmentation", side_esp, 3.0))
+            causes.append(CauseVote("mtu-fragmentation", side_esp, 3.0))
             text = (
                 f"{sender.name} -> {receiver.name}: {lost} packet(s) of ~{lost_size} bytes "
                 f"lost, those of ~{delivered_size} bytes arrived"
@@ -140,9 +140,7 @@ def fragmentation(pair: Pair, step: str) -> Finding:
                     evidence.append(ev)
     if not causes:
         if off:
-            return Finding(
-                step,
-                "negotiation.fragmentation",
+            return verdict(
                 Status.WARN,
                 f"IKE fragmentation is off on {', '.join(p.name for p in off)}: big "
                 "IKE_AUTH messages (certificate chains) will be fragmented by IP",
@@ -150,14 +148,10 @@ def fragmentation(pair: Pair, step: str) -> Finding:
                 next_action="Turn IKE fragmentation on (strongSwan `fragmentation = yes`, "
                 "Libreswan `fragmentation=yes`).",
             )
-        return Finding(
-            step, "negotiation.fragmentation", Status.PASS, "no messages lost to size", tuple(rows)
-        )
+        return verdict(Status.PASS, "no messages lost to size", tuple(rows))
     where = side or "the side whose messages are lost"
     ike_lost = any(stalled.values())
-    return Finding(
-        step,
-        "negotiation.fragmentation",
+    return verdict(
         Status.FAIL,
         (
             "IKE_SA_INIT went through but IKE_AUTH was never answered: messages too big for "

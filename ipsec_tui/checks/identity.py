@@ -11,8 +11,8 @@ from ipsec_tui.checks.pair import (
     ike_sa,
     row,
 )
-from ipsec_tui.checks.registry import check
-from ipsec_tui.domain.model import MEMORY_FINGERPRINT_MARK, Finding, PeerModel, Status
+from ipsec_tui.checks.registry import check, verdict
+from ipsec_tui.domain.model import MEMORY_FINGERPRINT_MARK, CauseVote, Finding, PeerModel, Status
 
 
 def _ids(peer: PeerModel | None, other: PeerModel | None) -> tuple[str | None, str | None]:
@@ -39,7 +39,7 @@ def _matches(expected: str | None, presented: str | None) -> bool | None:
 
 
 @check("identity.ids", "Identities mirror")
-def ids(pair: Pair, step: str) -> Finding:
+def ids(pair: Pair) -> Finding:
     a_local, a_remote = _ids(pair.a, pair.b)
     b_local, b_remote = _ids(pair.b, pair.a)
     a_ok = _matches(b_remote, a_local)  # does B expect what A presents?
@@ -56,23 +56,21 @@ def ids(pair: Pair, step: str) -> Finding:
             explain="A's expected remote id against B's local id",
         ),
     )
-    causes: list[tuple[str, str | None, float]] = []
+    causes: list[CauseVote] = []
     evidence = []
     for peer, _ in pair.sides():
         rejected = events(peer, "peer_id_mismatch")
         if rejected:
-            causes.append(("identity-mismatch", peer.name, 3.0))
+            causes.append(CauseVote("identity-mismatch", peer.name, 3.0))
             evidence += evidence_of(peer, rejected, limit=3)
     # the side to fix is the one whose expectation does not match what the other presents
     if a_ok is False and pair.b:
-        causes.append(("identity-mismatch", pair.b.name, 2.0))
+        causes.append(CauseVote("identity-mismatch", pair.b.name, 2.0))
     if b_ok is False and pair.a:
-        causes.append(("identity-mismatch", pair.a.name, 2.0))
+        causes.append(CauseVote("identity-mismatch", pair.a.name, 2.0))
     if causes:
-        side = max(causes, key=lambda c: c[2])[1]
-        return Finding(
-            step,
-            "identity.ids",
+        side = max(causes, key=lambda vote: vote.weight).side
+        return verdict(
             Status.FAIL,
             f"identity mismatch: {side} does not accept the identity presented",
             rows,
@@ -82,14 +80,12 @@ def ids(pair: Pair, step: str) -> Finding:
             causes=tuple(causes),
         )
     if a_ok is None or b_ok is None:
-        return Finding(
-            step, "identity.ids", Status.UNKNOWN, "identities known on one side only", rows
-        )
-    return Finding(step, "identity.ids", Status.PASS, "identities mirror", rows)
+        return verdict(Status.UNKNOWN, "identities known on one side only", rows)
+    return verdict(Status.PASS, "identities mirror", rows)
 
 
 @check("identity.auth_method", "Authentication methods agree")
-def auth_method(pair: Pair, step: str) -> Finding:
+def auth_method(pair: Pair) -> Finding:
     ca, cb = connection(pair.a, pair.b), connection(pair.b, pair.a)
     rows = (
         row("local auth", ca and ca.local_auth, cb and cb.local_auth, same=None),
@@ -98,24 +94,20 @@ def auth_method(pair: Pair, step: str) -> Finding:
     )
     verdicts = [r.match for r in rows[1:]]
     if False in verdicts:
-        return Finding(
-            step,
-            "identity.auth_method",
+        return verdict(
             Status.FAIL,
             "the peers authenticate with different methods",
             rows,
             next_action="Use the same method (PSK or certificates) on both sides.",
-            causes=(("identity-mismatch", None, 1.0),),
+            causes=(CauseVote("identity-mismatch", None, 1.0),),
         )
     if None in verdicts:
-        return Finding(
-            step,
-            "identity.auth_method",
+        return verdict(
             Status.UNKNOWN,
             "authentication method known on one side only",
             rows,
         )
-    return Finding(step, "identity.auth_method", Status.PASS, "same authentication method", rows)
+    return verdict(Status.PASS, "same authentication method", rows)
 
 
 def _comparable(fa: str | None, fb: str | None) -> bool:
@@ -125,7 +117,7 @@ def _comparable(fa: str | None, fb: str | None) -> bool:
 
 
 @check("identity.psk", "Same pre-shared key")
-def psk(pair: Pair, step: str) -> Finding:
+def psk(pair: Pair) -> Finding:
     ca, cb = connection(pair.a, pair.b), connection(pair.b, pair.a)
     fa = ca.psk_fingerprint if ca else None
     fb = cb.psk_fingerprint if cb else None
@@ -137,14 +129,14 @@ def psk(pair: Pair, step: str) -> Finding:
             explain="fingerprints of one collection compare; the keys never leave the devices",
         )
     ]
-    causes: list[tuple[str, str | None, float]] = []
+    causes: list[CauseVote] = []
     evidence = []
     rejecting = None
     for peer, _ in pair.sides():
         mismatched = events(peer, "psk_mismatch")
         if mismatched:
             rejecting = peer.name
-            causes.append(("psk-mismatch", peer.name, 3.0))
+            causes.append(CauseVote("psk-mismatch", peer.name, 3.0))
             evidence += evidence_of(peer, mismatched, limit=3)
             rows.append(
                 row(f"{peer.name}: AUTH payload did not verify", len(mismatched), None, same=False)
@@ -163,19 +155,17 @@ def psk(pair: Pair, step: str) -> Finding:
             ]
             peer, found = (responders or failed)[0]
             rejecting = peer.name
-            causes.append(("psk-mismatch", peer.name, 3.0))
+            causes.append(CauseVote("psk-mismatch", peer.name, 3.0))
             for p, more in failed:
                 evidence += evidence_of(p, more, limit=3)
             rows.append(
                 row(f"{peer.name}: IKEv1 message did not decrypt", len(found), None, same=False)
             )
     if _comparable(fa, fb) and fa != fb:
-        causes.append(("psk-mismatch", rejecting, 2.0))
+        causes.append(CauseVote("psk-mismatch", rejecting, 2.0))
     if causes:
         side = rejecting or "either side"
-        return Finding(
-            step,
-            "identity.psk",
+        return verdict(
             Status.FAIL,
             "the pre-shared keys differ"
             + (f" ({rejecting} rejected the other's AUTH)" if rejecting else ""),
@@ -186,12 +176,8 @@ def psk(pair: Pair, step: str) -> Finding:
             causes=tuple(causes),
         )
     if _comparable(fa, fb):
-        return Finding(
-            step, "identity.psk", Status.PASS, "same pre-shared key on both peers", tuple(rows)
-        )
-    return Finding(
-        step,
-        "identity.psk",
+        return verdict(Status.PASS, "same pre-shared key on both peers", tuple(rows))
+    return verdict(
         Status.UNKNOWN if not (fa or fb) else Status.PASS,
         "no PSK mismatch seen (the keys themselves are not readable on both sides)",
         tuple(rows),
@@ -199,20 +185,18 @@ def psk(pair: Pair, step: str) -> Finding:
 
 
 @check("identity.certificates", "Certificates valid")
-def certificates(pair: Pair, step: str) -> Finding:
+def certificates(pair: Pair) -> Finding:
     methods = {c.local_auth for p, o in pair.sides() if (c := connection(p, o))}
     rows = [count_row(pair, "certificate errors", lambda p: len(events(p, "cert_invalid")))]
-    causes: list[tuple[str, str | None, float]] = []
+    causes: list[CauseVote] = []
     evidence = []
     for peer, _ in pair.sides():
         bad = events(peer, "cert_invalid")
         if bad:
-            causes.append(("cert-invalid", peer.name, 3.0))
+            causes.append(CauseVote("cert-invalid", peer.name, 3.0))
             evidence += evidence_of(peer, bad, limit=3)
     if causes:
-        return Finding(
-            step,
-            "identity.certificates",
+        return verdict(
             Status.FAIL,
             "a certificate did not verify",
             tuple(rows),
@@ -222,7 +206,5 @@ def certificates(pair: Pair, step: str) -> Finding:
             causes=tuple(causes),
         )
     if methods and methods <= {"psk", None}:
-        return Finding(
-            step, "identity.certificates", Status.PASS, "no certificates in use (pre-shared keys)"
-        )
-    return Finding(step, "identity.certificates", Status.PASS, "no certificate errors logged")
+        return verdict(Status.PASS, "no certificates in use (pre-shared keys)")
+    return verdict(Status.PASS, "no certificate errors logged")

@@ -7,13 +7,14 @@ from ipsec_tui.checks.pair import (
     Pair,
     events,
     evidence_of,
-    exchange,
     ike_sa,
     row,
 )
 from ipsec_tui.checks.path import blocking_rules
-from ipsec_tui.checks.registry import check
+from ipsec_tui.checks.registry import check, verdict
+from ipsec_tui.domain.causes import FIRST_EXCHANGES, ON_SA_EXCHANGES
 from ipsec_tui.domain.model import (
+    CauseVote,
     Evidence,
     Finding,
     IkeSa,
@@ -42,23 +43,22 @@ def dead_peer(peer: PeerModel) -> list[LogEvent]:
             up, retrying = False, []
             continue
         if "retransmit" in event.causes:
-            kind = exchange(event)
-            if kind == "init":
-                # a new IKE_SA_INIT: the daemon starts over, the old SA is gone
+            if event.exchange in FIRST_EXCHANGES:
+                # a new IKE_SA_INIT (main mode): the daemon starts over, the old SA is gone
                 up, retrying = False, []
-            elif up and kind in ("established", None):
+            elif up and (event.exchange is None or event.exchange in ON_SA_EXCHANGES):
                 retrying.append(event)
             continue
         # Libreswan logs only the end: "STATE_V2_ESTABLISHED_IKE_SA: ... timeout exceeded
         # after 10 retransmits"; strongSwan each retransmit, then "giving up"
-        if "giving_up" in event.causes and up and (retrying or exchange(event) == "established"):
+        if "giving_up" in event.causes and up and (retrying or event.exchange in ON_SA_EXCHANGES):
             found += [*retrying, event]
             up, retrying = False, []
     return found
 
 
 @check("negotiation.liveness", "Established SAs stay alive")
-def liveness(pair: Pair, step: str) -> Finding:
+def liveness(pair: Pair) -> Finding:
     dead = {p.name: dead_peer(p) for p, _ in pair.sides()}
     established = {p.name: len(events(p, "ike_established")) for p, _ in pair.sides()}
     rows = (
@@ -78,9 +78,7 @@ def liveness(pair: Pair, step: str) -> Finding:
     )
     declaring = [p for p, _ in pair.sides() if dead.get(p.name)]
     if not declaring:
-        return Finding(
-            step,
-            "negotiation.liveness",
+        return verdict(
             Status.PASS,
             "no established SA lost its peer",
             rows,
@@ -113,15 +111,13 @@ def liveness(pair: Pair, step: str) -> Finding:
             "timeouts); both daemons ran, neither heard the other."
             + (f" Start with {silent}'s firewall rules (see the path step)." if silent else "")
         )
-    return Finding(
-        step,
-        "negotiation.liveness",
+    return verdict(
         Status.FAIL,
         title,
         rows,
         tuple(evidence),
         next_action=action,
-        causes=(("dpd-timeout", silent, 5.0),),
+        causes=(CauseVote("dpd-timeout", silent, 5.0),),
     )
 
 
@@ -161,8 +157,8 @@ def _older_than_daemon(holder: PeerModel, other: PeerModel) -> list[IkeSa]:
 
 
 @check("sa.stale", "No side holds SAs the other has lost")
-def stale(pair: Pair, step: str) -> Finding:
-    causes: list[tuple[str, str | None, float]] = []
+def stale(pair: Pair) -> Finding:
+    causes: list[CauseVote] = []
     evidence: list[Evidence] = []
     reasons: list[str] = []
     sa_a, sa_b = ike_sa(pair.a, pair.b), ike_sa(pair.b, pair.a)
@@ -181,7 +177,7 @@ def stale(pair: Pair, step: str) -> Finding:
             continue
         older = _older_than_daemon(holder, other)
         if older:
-            causes.append(("stale-sa", holder.name, 3.0))
+            causes.append(CauseVote("stale-sa", holder.name, 3.0))
             reasons.append(
                 f"{holder.name}'s IKE SA is {older[0].established_s}s old, "
                 f"{other.name}'s daemon only {other.daemon_uptime_s}s"
@@ -200,7 +196,7 @@ def stale(pair: Pair, step: str) -> Finding:
         ):
             # one side up, the other without any SA and not negotiating: a restart, a crash
             # or a cleared SA on the other side, or a DELETE the holder never got
-            causes.append(("stale-sa", holder.name, 2.0))
+            causes.append(CauseVote("stale-sa", holder.name, 2.0))
             reasons.append(f"{holder.name} holds an IKE SA, {other.name} none")
         # the other side answers with INVALID_SPI / logs an unknown SPI: it has no SA for
         # what the holder sends, so the holder's SAs are the stale ones
@@ -209,18 +205,16 @@ def stale(pair: Pair, step: str) -> Finding:
             other, "INVALID_SPI", "INVALID_IKE_SPI", direction="sent"
         )
         if told or unknown:
-            causes.append(("stale-sa", holder.name, 3.0))
+            causes.append(CauseVote("stale-sa", holder.name, 3.0))
             reasons.append(f"{other.name} knows no SA for the SPIs {holder.name} uses")
             evidence += evidence_of(holder, told, limit=3) + evidence_of(other, unknown, limit=3)
     if not causes:
-        return Finding(step, "sa.stale", Status.PASS, "no stale SAs seen", tuple(rows))
+        return verdict(Status.PASS, "no stale SAs seen", tuple(rows))
     weights: dict[str, float] = {}
-    for _, side, weight in causes:
-        weights[side or ""] = weights.get(side or "", 0.0) + weight
+    for vote in causes:
+        weights[vote.side or ""] = weights.get(vote.side or "", 0.0) + vote.weight
     holder_name = max(weights, key=lambda s: weights[s])
-    return Finding(
-        step,
-        "sa.stale",
+    return verdict(
         Status.FAIL,
         f"{holder_name} holds SAs the other side no longer has: " + "; ".join(reasons),
         tuple(rows),

@@ -17,8 +17,8 @@ from ipsec_tui.checks.pair import (
     networks,
     row,
 )
-from ipsec_tui.checks.registry import check
-from ipsec_tui.domain.model import Evidence, Finding, NatRule, PeerModel, Status
+from ipsec_tui.checks.registry import check, verdict
+from ipsec_tui.domain.model import CauseVote, Evidence, Finding, NatRule, PeerModel, Status
 
 _SOURCE_NAT = ("masquerade", "snat")
 _EXEMPT = ("accept", "return")
@@ -80,7 +80,7 @@ def _selectors(peer: PeerModel, other: PeerModel | None) -> list[tuple[str, str]
 
 
 @check("path.nat_exemption", "Tunnel traffic is not source-NATed")
-def nat_exemption(pair: Pair, step: str) -> Finding:
+def nat_exemption(pair: Pair) -> Finding:
     caught: dict[str, NatRule] = {}
     for peer, other in pair.sides():
         for ls, rs in _selectors(peer, other):
@@ -106,14 +106,12 @@ def nat_exemption(pair: Pair, step: str) -> Finding:
         )
     ]
     if not caught:
-        return Finding(
-            step,
-            "path.nat_exemption",
+        return verdict(
             Status.PASS,
             "no source-NAT rule catches the tunnel traffic",
             tuple(rows),
         )
-    causes: list[tuple[str, str | None, float]] = []
+    causes: list[CauseVote] = []
     evidence: list[Evidence] = []
     for peer, other in pair.sides():
         rule = caught.get(peer.name)
@@ -135,7 +133,7 @@ def nat_exemption(pair: Pair, step: str) -> Finding:
             if not sent:
                 # corroborated: the tunnel is up, yet nothing is encrypted on this side
                 weight += 2.0
-        causes.append(("nat-exemption-missing", peer.name, weight))
+        causes.append(CauseVote("nat-exemption-missing", peer.name, weight))
         src = rule.source
         evidence.append(
             Evidence(
@@ -147,9 +145,7 @@ def nat_exemption(pair: Pair, step: str) -> Finding:
             )
         )
     names = ", ".join(caught)
-    return Finding(
-        step,
-        "path.nat_exemption",
+    return verdict(
         Status.FAIL,
         f"{names}: a source-NAT rule rewrites the tunnel traffic before IPsec sees it",
         tuple(rows),

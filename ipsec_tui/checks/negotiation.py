@@ -13,13 +13,13 @@ from ipsec_tui.checks.pair import (
     log_collected,
     row,
 )
-from ipsec_tui.checks.registry import check
+from ipsec_tui.checks.registry import check, verdict
 from ipsec_tui.domain.causes import NOTIFY_ERRORS
-from ipsec_tui.domain.model import Evidence, Finding, Status
+from ipsec_tui.domain.model import CauseVote, Evidence, Finding, Status
 
 
 @check("negotiation.ike_sa", "IKE SA on both peers")
-def ike_sa_state(pair: Pair, step: str) -> Finding:
+def ike_sa_state(pair: Pair) -> Finding:
     sa_a, sa_b = ike_sa(pair.a, pair.b), ike_sa(pair.b, pair.a)
     rows = (
         row("state", sa_a.state if sa_a else "none", sa_b.state if sa_b else "none"),
@@ -40,26 +40,20 @@ def ike_sa_state(pair: Pair, step: str) -> Finding:
     present = [p for p in (pair.a, pair.b) if p is not None]
     up = [s == "ESTABLISHED" for s, p in zip(states, (pair.a, pair.b), strict=True) if p]
     if present and all(up):
-        return Finding(
-            step,
-            "negotiation.ike_sa",
+        return verdict(
             Status.PASS,
             "IKE SA established" + ("" if pair.both else " on the collected peer"),
             rows,
         )
     if any(up):
-        return Finding(
-            step,
-            "negotiation.ike_sa",
+        return verdict(
             Status.WARN,
             "IKE SA established on one peer only",
             rows,
             next_action="Look at the peer without an IKE SA: it may have deleted it, "
             "or hold a stale one; compare the logs around the same time.",
         )
-    return Finding(
-        step,
-        "negotiation.ike_sa",
+    return verdict(
         Status.FAIL,
         "no IKE SA established",
         rows,
@@ -68,12 +62,10 @@ def ike_sa_state(pair: Pair, step: str) -> Finding:
 
 
 @check("negotiation.peer_address", "Each peer points at the other")
-def peer_address(pair: Pair, step: str) -> Finding:
+def peer_address(pair: Pair) -> Finding:
     ca, cb = connection(pair.a, pair.b), connection(pair.b, pair.a)
     if not (ca and cb):
-        return Finding(
-            step,
-            "negotiation.peer_address",
+        return verdict(
             Status.UNKNOWN,
             "configuration of both peers needed to compare addresses",
             (row("remote address", ca and ca.remote_addrs, cb and cb.remote_addrs, same=None),),
@@ -95,28 +87,24 @@ def peer_address(pair: Pair, step: str) -> Finding:
         row("B's remote = A's local", ca.local_addrs, cb.remote_addrs, same=b_ok),
     )
     if a_ok and b_ok:
-        return Finding(
-            step,
-            "negotiation.peer_address",
+        return verdict(
             Status.PASS,
             "each peer's remote address is the other's local address",
             rows,
         )
     wrong = pair.a if not a_ok else pair.b
     assert wrong is not None
-    return Finding(
-        step,
-        "negotiation.peer_address",
+    return verdict(
         Status.FAIL,
         f"{wrong.name} points at an address the other peer does not use",
         rows,
         next_action=f"Correct the remote (peer) address on {wrong.name}.",
-        causes=(("peer-unreachable", wrong.name, 2.0),),
+        causes=(CauseVote("peer-unreachable", wrong.name, 2.0),),
     )
 
 
 @check("negotiation.notify", "Notify errors sent and received")
-def notify(pair: Pair, step: str) -> Finding:
+def notify(pair: Pair) -> Finding:
     rows = []
     evidence: list[Evidence] = []
     seen = False
@@ -134,7 +122,7 @@ def notify(pair: Pair, step: str) -> Finding:
         rows.append(row(token, cell("a"), cell("b"), same=None))
         for peer, _ in pair.sides():
             evidence += evidence_of(peer, events(peer, token), limit=3)
-    causes: list[tuple[str, str | None, float]] = []
+    causes: list[CauseVote] = []
     for peer, other in pair.sides():
         # AUTHENTICATION_FAILED alone cannot tell a PSK from an identity mismatch: only the
         # responder's log can. Vote for both, weakly, when the other side does not explain.
@@ -143,14 +131,12 @@ def notify(pair: Pair, step: str) -> Finding:
         ):
             side = other.name if other else None
             causes += [
-                ("psk-mismatch", side, 0.6),
-                ("identity-mismatch", side, 0.5),
-                ("cert-invalid", side, 0.2),
+                CauseVote("psk-mismatch", side, 0.6),
+                CauseVote("identity-mismatch", side, 0.5),
+                CauseVote("cert-invalid", side, 0.2),
             ]
     if not seen:
-        return Finding(
-            step,
-            "negotiation.notify",
+        return verdict(
             Status.PASS,
             "no notify errors logged",
             next_action=""
@@ -158,9 +144,7 @@ def notify(pair: Pair, step: str) -> Finding:
             else "A peer's log was not collected: notify errors may be missing.",
         )
     ambiguous = bool(causes)
-    return Finding(
-        step,
-        "negotiation.notify",
+    return verdict(
         Status.FAIL,
         "notify errors exchanged"
         + (
@@ -175,10 +159,10 @@ def notify(pair: Pair, step: str) -> Finding:
 
 
 @check("negotiation.retransmits", "Requests answered")
-def retransmits(pair: Pair, step: str) -> Finding:
+def retransmits(pair: Pair) -> Finding:
     rows = [count_row(pair, "retransmits", lambda p: len(events(p, "retransmit", "giving_up")))]
     evidence: list[Evidence] = []
-    causes: list[tuple[str, str | None, float]] = []
+    causes: list[CauseVote] = []
     status = Status.PASS
     title = "no retransmits"
     # a tunnel that was up and lost its peer is negotiation.liveness's (dpd-timeout): the
@@ -200,21 +184,19 @@ def retransmits(pair: Pair, step: str) -> Finding:
         heard = _heard_from(other, peer)
         if other is None or not log_collected(other):
             title = f"{peer.name} retransmits and gets no answer"
-            causes.append(("peer-unreachable", other.name if other else None, 2.0 * scale))
+            causes.append(CauseVote("peer-unreachable", other.name if other else None, 2.0 * scale))
         elif not heard:
             title = (
                 f"{peer.name} retransmits; {target}'s log shows nothing from it: "
                 "its packets do not arrive"
             )
-            causes.append(("peer-unreachable", other.name, 3.0 * scale))
+            causes.append(CauseVote("peer-unreachable", other.name, 3.0 * scale))
             heard_row = ("no", None) if other is pair.a else (None, "no")
             rows.append(row("heard from the other peer", *heard_row, same=False))
         else:
             title = f"{peer.name} retransmits although {target} received its requests"
-            causes.append(("peer-unreachable", other.name, 1.0 * scale))
-    return Finding(
-        step,
-        "negotiation.retransmits",
+            causes.append(CauseVote("peer-unreachable", other.name, 1.0 * scale))
+    return verdict(
         status,
         title,
         tuple(rows),

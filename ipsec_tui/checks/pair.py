@@ -262,38 +262,6 @@ def local_networks(peer: PeerModel | None) -> list[str]:
     return nets
 
 
-# --- which exchange a log line is about -------------------------------------------------------
-
-_MESSAGE_ID = re.compile(r"\bmessage ID (\d+)\b", re.IGNORECASE)
-# Libreswan names the exchange by its state: the initiator's first exchange, its
-# authentication exchange, and the states of an SA that is already up
-_INIT_STATE = re.compile(r"\b(?:STATE_)?(?:PARENT_I1|IKE_SA_INIT_I\w*|MAIN_I[12]|AGGR_I1)\b")
-_AUTH_STATE = re.compile(r"\b(?:STATE_)?(?:PARENT_I2|IKE_AUTH_I\w*|MAIN_I3)\b")
-_UP_STATE = re.compile(
-    r"\b(?:STATE_)?(?:V2_ESTABLISHED\w*|ESTABLISHED_IKE_SA|PARENT_[IR]3|MAIN_[IR]4|MAIN_R3"
-    r"|QUICK_[IR]\d|V2_REKEY\w*|INFORMATIONAL\w*|CREATE_CHILD_SA)\b"
-)
-
-
-def exchange(event: LogEvent) -> str | None:
-    """Which exchange a request/retransmit line is about: "init" (IKE_SA_INIT, main mode
-    messages 1-4), "auth" (IKE_AUTH, main mode message 5), "established" (an exchange on an
-    SA already up: DPD, rekey, delete), or None when the line does not say."""
-    found = _MESSAGE_ID.search(event.message)
-    if found:
-        # IKEv2 message IDs: 0 is IKE_SA_INIT, 1 the first IKE_AUTH, later ones run on an
-        # established SA (EAP and several authentication rounds aside)
-        number = int(found.group(1))
-        return "init" if number == 0 else "auth" if number == 1 else "established"
-    if _INIT_STATE.search(event.message):
-        return "init"
-    if _AUTH_STATE.search(event.message):
-        return "auth"
-    if _UP_STATE.search(event.message):
-        return "established"
-    return None
-
-
 # --- children across the peers ----------------------------------------------------------------
 
 _PORTS = re.compile(r"\[([^\]]*)\]")

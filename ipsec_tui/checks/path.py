@@ -13,8 +13,8 @@ from ipsec_tui.checks.pair import (
     networks,
     row,
 )
-from ipsec_tui.checks.registry import check
-from ipsec_tui.domain.model import Evidence, Finding, FirewallRule, PeerModel, Status
+from ipsec_tui.checks.registry import check, verdict
+from ipsec_tui.domain.model import CauseVote, Evidence, Finding, FirewallRule, PeerModel, Status
 
 IKE_PORTS = {500, 4500}
 
@@ -32,9 +32,9 @@ def blocking_rules(peer: PeerModel) -> list[FirewallRule]:
 
 
 @check("path.firewall", "Firewalls let IKE and ESP through")
-def firewall(pair: Pair, step: str) -> Finding:
+def firewall(pair: Pair) -> Finding:
     evidence = []
-    causes: list[tuple[str, str | None, float]] = []
+    causes: list[CauseVote] = []
     blocking_of = {}
     for peer, _ in pair.sides():
         blocking = blocking_rules(peer)
@@ -51,17 +51,15 @@ def firewall(pair: Pair, step: str) -> Finding:
             )
             incoming = rule.hook in (None, "input", "prerouting")
             if rule.protocol == "esp":
-                causes.append(("esp-blocked", peer.name, 2.0))
+                causes.append(CauseVote("esp-blocked", peer.name, 2.0))
             elif incoming:
-                causes.append(("peer-unreachable", peer.name, 2.0))
+                causes.append(CauseVote("peer-unreachable", peer.name, 2.0))
             else:
-                causes.append(("peer-unreachable", peer.name, 1.0))
+                causes.append(CauseVote("peer-unreachable", peer.name, 1.0))
     rows = [count_row(pair, "rules dropping IKE/ESP", lambda p: blocking_of.get(p.name, 0))]
     if causes:
-        names = sorted({c[1] or "" for c in causes})
-        return Finding(
-            step,
-            "path.firewall",
+        names = sorted({vote.side or "" for vote in causes})
+        return verdict(
             Status.FAIL,
             f"{', '.join(names)}: firewall drops IKE or ESP",
             tuple(rows),
@@ -69,13 +67,11 @@ def firewall(pair: Pair, step: str) -> Finding:
             next_action=f"Allow UDP 500, UDP 4500 and ESP from the peer on {', '.join(names)}.",
             causes=tuple(causes),
         )
-    return Finding(
-        step, "path.firewall", Status.PASS, "no local firewall rule drops IKE or ESP", tuple(rows)
-    )
+    return verdict(Status.PASS, "no local firewall rule drops IKE or ESP", tuple(rows))
 
 
 @check("path.nat_t", "NAT traversal")
-def nat_t(pair: Pair, step: str) -> Finding:
+def nat_t(pair: Pair) -> Finding:
     sa_a, sa_b = ike_sa(pair.a, pair.b), ike_sa(pair.b, pair.a)
     ca, cb = installed_children(pair.a, pair.b), installed_children(pair.b, pair.a)
     rows = (
@@ -90,19 +86,17 @@ def nat_t(pair: Pair, step: str) -> Finding:
         and cb[0].encap is not None
         and ca[0].encap != cb[0].encap
     ):
-        return Finding(
-            step,
-            "path.nat_t",
+        return verdict(
             Status.WARN,
             "one side encapsulates ESP in UDP, the other not",
             rows,
             next_action="Make UDP encapsulation (NAT-T, forced encap) agree.",
         )
-    return Finding(step, "path.nat_t", Status.PASS, "NAT-T consistent", rows)
+    return verdict(Status.PASS, "NAT-T consistent", rows)
 
 
 @check("path.routes", "Routes to the remote network point into the tunnel")
-def routes(pair: Pair, step: str) -> Finding:
+def routes(pair: Pair) -> Finding:
     missing = []
     via_of: dict[str, str | None] = {}
     for peer, other in pair.sides():
@@ -127,17 +121,13 @@ def routes(pair: Pair, step: str) -> Finding:
     b = via_of.get(pair.b.name) if pair.b else None
     rows = [row("route to the remote network", a, b, same=False if missing else None)]
     if missing:
-        return Finding(
-            step,
-            "path.routes",
+        return verdict(
             Status.WARN,
             f"{', '.join(missing)}: no route or policy sends the remote network into the tunnel",
             tuple(rows),
             next_action=f"Add the route (or let the daemon install it) on {', '.join(missing)}.",
         )
-    return Finding(
-        step,
-        "path.routes",
+    return verdict(
         Status.PASS,
         "the remote networks are routed into the tunnel where known",
         tuple(rows),
@@ -145,7 +135,7 @@ def routes(pair: Pair, step: str) -> Finding:
 
 
 @check("path.forwarding", "Gateways forward packets")
-def forwarding(pair: Pair, step: str) -> Finding:
+def forwarding(pair: Pair) -> Finding:
     rows = row(
         "IP forwarding", pair.a and pair.a.forwarding, pair.b and pair.b.forwarding, same=None
     )
@@ -156,10 +146,8 @@ def forwarding(pair: Pair, step: str) -> Finding:
         for peer in off:
             children = installed_children(peer, pair.other(peer))
             receives = any((c.packets_in or 0) > 0 for c in children)
-            causes.append(("no-return-path", peer.name, 2.0 if receives else 1.0))
-        return Finding(
-            step,
-            "path.forwarding",
+            causes.append(CauseVote("no-return-path", peer.name, 2.0 if receives else 1.0))
+        return verdict(
             Status.FAIL,
             f"{names}: IP forwarding is off: decrypted packets go nowhere",
             (rows,),
@@ -168,10 +156,8 @@ def forwarding(pair: Pair, step: str) -> Finding:
         )
     known = [p.forwarding for p, _ in pair.sides() if p.platform in ("strongswan", "libreswan")]
     if known and all(known):
-        return Finding(step, "path.forwarding", Status.PASS, "forwarding is on", (rows,))
-    return Finding(
-        step,
-        "path.forwarding",
+        return verdict(Status.PASS, "forwarding is on", (rows,))
+    return verdict(
         Status.PASS if not known else Status.UNKNOWN,
         "forwarding not shown by this platform" if not known else "forwarding unknown on one side",
         (rows,),

@@ -13,9 +13,9 @@ from ipsec_tui.checks.pair import (
     responder_of,
     row,
 )
-from ipsec_tui.checks.registry import check
+from ipsec_tui.checks.registry import check, verdict
 from ipsec_tui.domain.algorithms import is_aead
-from ipsec_tui.domain.model import Evidence, Finding, PeerModel, Proposal, Row, Status
+from ipsec_tui.domain.model import CauseVote, Evidence, Finding, PeerModel, Proposal, Row, Status
 
 
 def _dh(p: Proposal) -> set[str]:
@@ -99,7 +99,7 @@ CHILD_FAMILIES = [("encryption", "encryption"), ("integrity", "integrity")]
 
 
 @check("proposal.ike", "IKE proposals intersect")
-def ike(pair: Pair, step: str) -> Finding:
+def ike(pair: Pair) -> Finding:
     pa, pb = _ike_proposals(pair.a, pair.b), _ike_proposals(pair.b, pair.a)
     sa_a, sa_b = ike_sa(pair.a, pair.b), ike_sa(pair.b, pair.a)
     rows = _offer_rows(pa, pb, IKE_FAMILIES, "offers")
@@ -125,8 +125,8 @@ def ike(pair: Pair, step: str) -> Finding:
             events(peer, "ike_proposal_mismatch", "received_proposals", "configured_proposals"),
             limit=4,
         )
-    return _verdict(
-        step, "proposal.ike", "IKE", ok, rejecting, rows, evidence,
+    return _intersection(
+        "IKE", ok, rejecting, rows, evidence,
         "Align the IKE proposals (encryption, integrity/PRF, DH group) on "
         "{side} with what the other offers.",
         "ike-proposal-mismatch",
@@ -134,7 +134,7 @@ def ike(pair: Pair, step: str) -> Finding:
 
 
 @check("proposal.child", "Child (ESP) proposals intersect")
-def child(pair: Pair, step: str) -> Finding:
+def child(pair: Pair) -> Finding:
     pa, pb = _child_proposals(pair.a, pair.b), _child_proposals(pair.b, pair.a)
     rows = _offer_rows(pa, pb, CHILD_FAMILIES, "offers")
     ca = installed_children(pair.a, pair.b)
@@ -149,17 +149,15 @@ def child(pair: Pair, step: str) -> Finding:
     evidence = []
     for peer, _ in pair.sides():
         evidence += evidence_of(peer, events(peer, "child_proposal_mismatch"), limit=4)
-    return _verdict(
-        step, "proposal.child", "ESP", ok, rejecting, rows, evidence,
+    return _intersection(
+        "ESP", ok, rejecting, rows, evidence,
         "Align the ESP proposals on {side}: same encryption and integrity (or the same AEAD "
         "cipher).",
         "child-proposal-mismatch",
     )  # fmt: skip
 
 
-def _verdict(
-    step: str,
-    check_id: str,
+def _intersection(
     kind: str,
     ok: bool | None,
     rejecting: PeerModel | None,
@@ -168,29 +166,25 @@ def _verdict(
     action: str,
     cause: str,
 ) -> Finding:
-    """The finding of a proposal intersection: none in common (config says so, or the log
+    """The verdict on a proposal intersection: none in common (config says so, or the log
     of a refusing peer when the config is unknown), unknown, or pass."""
     if ok is False or (ok is None and rejecting):
         side = rejecting.name if rejecting else None
-        return Finding(
-            step,
-            check_id,
+        return verdict(
             Status.FAIL,
             f"no {kind} proposal in common",
             tuple(rows),
             tuple(evidence),
             next_action=action.format(side=side or "one side"),
-            causes=((cause, side, 3.0 if ok is False else 2.0),),
+            causes=(CauseVote(cause, side, 3.0 if ok is False else 2.0),),
         )
     if ok is None:
-        return Finding(
-            step, check_id, Status.UNKNOWN, f"{kind} proposals known on one side only", tuple(rows)
-        )
-    return Finding(step, check_id, Status.PASS, f"the {kind} proposals intersect", tuple(rows))
+        return verdict(Status.UNKNOWN, f"{kind} proposals known on one side only", tuple(rows))
+    return verdict(Status.PASS, f"the {kind} proposals intersect", tuple(rows))
 
 
 @check("proposal.pfs", "PFS agrees (shows at the first rekey)")
-def pfs(pair: Pair, step: str) -> Finding:
+def pfs(pair: Pair) -> Finding:
     pa, pb = _child_proposals(pair.a, pair.b), _child_proposals(pair.b, pair.a)
     rows = [
         row(
@@ -202,23 +196,19 @@ def pfs(pair: Pair, step: str) -> Finding:
     without = intersect(pa, pb, "child", with_dh=False)
     with_dh = intersect(pa, pb, "child", with_dh=True)
     if without is None:
-        return Finding(
-            step,
-            "proposal.pfs",
+        return verdict(
             Status.UNKNOWN,
             "child proposals known on one side only",
             tuple(rows),
         )
     if not without:
-        return Finding(
-            step,
-            "proposal.pfs",
+        return verdict(
             Status.UNKNOWN,
             "no ESP proposal in common at all: see proposal.child",
             tuple(rows),
         )
     if with_dh:
-        return Finding(step, "proposal.pfs", Status.PASS, "the PFS groups agree", tuple(rows))
+        return verdict(Status.PASS, "the PFS groups agree", tuple(rows))
     rejecting = _rejecting(pair, "child_proposal_mismatch", "rekey_failed")
     no_pfs = [
         p.name
@@ -240,14 +230,12 @@ def pfs(pair: Pair, step: str) -> Finding:
         evidence += evidence_of(
             peer, events(peer, "rekey_failed", "child_proposal_mismatch"), limit=4
         )
-    return Finding(
-        step,
-        "proposal.pfs",
+    return verdict(
         Status.FAIL,
         "PFS mismatch: the first child SA works, every rekey fails",
         tuple(rows),
         tuple(evidence),
         next_action=f"Configure the same PFS group on both peers (on {side or 'one'}"
         " side); the tunnel drops at the next child rekey otherwise.",
-        causes=(("pfs-mismatch", side, 3.0),),
+        causes=(CauseVote("pfs-mismatch", side, 3.0),),
     )

@@ -10,8 +10,8 @@ from ipsec_tui.checks.pair import (
     evidence_of,
     row,
 )
-from ipsec_tui.checks.registry import check
-from ipsec_tui.domain.model import Finding, PeerModel, Status
+from ipsec_tui.checks.registry import check, verdict
+from ipsec_tui.domain.model import CauseVote, Finding, PeerModel, Status
 
 ASYMMETRY = 2.0  # one side rekeys at least twice as often as the other
 
@@ -36,9 +36,9 @@ WEAK = 0.3  # differing timers without churn: named only when nothing else expla
 
 
 @check("rekey.lifetimes", "Lifetimes agree")
-def lifetimes(pair: Pair, step: str) -> Finding:
+def lifetimes(pair: Pair) -> Finding:
     rows = []
-    causes: list[tuple[str, str | None, float]] = []
+    causes: list[CauseVote] = []
     worst = None
     churn = [(p, events(p, *CHURN)) for p, _ in pair.sides()]
     churned = any(found for _, found in churn)
@@ -57,7 +57,9 @@ def lifetimes(pair: Pair, step: str) -> Finding:
                 )
             )
             if ratio >= ASYMMETRY and shorter is not None:
-                causes.append(("lifetime-mismatch", shorter.name, 1.5 if churned else WEAK))
+                causes.append(
+                    CauseVote("lifetime-mismatch", shorter.name, 1.5 if churned else WEAK)
+                )
                 worst = shorter.name
         else:
             rows.append(row(label, va, vb, same=None))
@@ -65,9 +67,7 @@ def lifetimes(pair: Pair, step: str) -> Finding:
         evidence = []
         for peer, found in churn:
             evidence += evidence_of(peer, found, limit=3)
-        return Finding(
-            step,
-            "rekey.lifetimes",
+        return verdict(
             Status.WARN,
             f"lifetimes differ a lot: {worst} rekeys much sooner"
             + (
@@ -81,17 +81,15 @@ def lifetimes(pair: Pair, step: str) -> Finding:
             causes=tuple(causes),
         )
     if all(r.match is None for r in rows):
-        return Finding(
-            step, "rekey.lifetimes", Status.UNKNOWN, "lifetimes known on one side only", tuple(rows)
-        )
-    return Finding(step, "rekey.lifetimes", Status.PASS, "lifetimes agree", tuple(rows))
+        return verdict(Status.UNKNOWN, "lifetimes known on one side only", tuple(rows))
+    return verdict(Status.PASS, "lifetimes agree", tuple(rows))
 
 
 @check("rekey.failures", "Rekeys succeed")
-def failures(pair: Pair, step: str) -> Finding:
+def failures(pair: Pair) -> Finding:
     rows = []
     evidence = []
-    causes: list[tuple[str, str | None, float]] = []
+    causes: list[CauseVote] = []
     for peer, other in pair.sides():
         failed = events(peer, "rekey_failed")
         rows.append(
@@ -101,11 +99,9 @@ def failures(pair: Pair, step: str) -> Finding:
         )
         if failed:
             evidence += evidence_of(peer, failed, limit=3)
-            causes.append(("rekey-failure", other.name if other else None, 1.0))
+            causes.append(CauseVote("rekey-failure", other.name if other else None, 1.0))
     if causes:
-        return Finding(
-            step,
-            "rekey.failures",
+        return verdict(
             Status.FAIL,
             "rekeying fails",
             tuple(rows),
@@ -114,4 +110,4 @@ def failures(pair: Pair, step: str) -> Finding:
             "negotiates them again (with a DH exchange when PFS is on).",
             causes=tuple(causes),
         )
-    return Finding(step, "rekey.failures", Status.PASS, "no rekey failures logged", tuple(rows))
+    return verdict(Status.PASS, "no rekey failures logged", tuple(rows))

@@ -14,8 +14,8 @@ from ipsec_tui.checks.pair import (
     networks,
     row,
 )
-from ipsec_tui.checks.registry import check
-from ipsec_tui.domain.model import Finding, PeerModel, Status
+from ipsec_tui.checks.registry import check, verdict
+from ipsec_tui.domain.model import CauseVote, Finding, PeerModel, Status
 
 
 def _selectors(
@@ -45,16 +45,14 @@ def _same(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool | None:
 
 
 @check("selectors.mirror", "Traffic selectors mirror")
-def mirror(pair: Pair, step: str) -> Finding:
+def mirror(pair: Pair) -> Finding:
     sa, sb = _selectors(pair.a, pair.b), _selectors(pair.b, pair.a)
     rows = [
         row("local selectors", sa and sa[0], sb and sb[0], same=None),
         row("remote selectors", sa and sa[1], sb and sb[1], same=None),
     ]
     if not (sa and sb):
-        return Finding(
-            step,
-            "selectors.mirror",
+        return verdict(
             Status.UNKNOWN,
             "selectors known on one side only",
             tuple(rows),
@@ -66,17 +64,13 @@ def mirror(pair: Pair, step: str) -> Finding:
         row("A's remote = B's local", sa[1], sb[0], same=b_to_a),
     ]
     if _mode(pair.a, pair.b) != _mode(pair.b, pair.a):
-        return Finding(
-            step,
-            "selectors.mirror",
+        return verdict(
             Status.WARN,
             "selectors differ because the modes differ: see selectors.mode",
             tuple(rows),
         )
     if a_to_b is not False and b_to_a is not False:
-        return Finding(
-            step,
-            "selectors.mirror",
+        return verdict(
             Status.PASS if a_to_b and b_to_a else Status.UNKNOWN,
             "the traffic selectors mirror",
             tuple(rows),
@@ -103,27 +97,25 @@ def mirror(pair: Pair, step: str) -> Finding:
     evidence = []
     for peer in rejecting:
         evidence += evidence_of(peer, events(peer, "ts_mismatch", "TS_UNACCEPTABLE"), limit=3)
-    return Finding(
-        step,
-        "selectors.mirror",
+    return verdict(
         Status.FAIL,
         "the traffic selectors do not mirror (TS_UNACCEPTABLE)",
         tuple(rows),
         tuple(evidence),
         next_action=f"Fix the selectors on {side or 'one side'}: its remote "
         "selector must be the other's local one, and the reverse.",
-        causes=(("selector-mismatch", side, 3.0),),
+        causes=(CauseVote("selector-mismatch", side, 3.0),),
     )
 
 
 @check("selectors.mode", "Same mode (tunnel or transport)")
-def mode(pair: Pair, step: str) -> Finding:
+def mode(pair: Pair) -> Finding:
     ma, mb = _mode(pair.a, pair.b), _mode(pair.b, pair.a)
     rows = (row("mode", ma, mb),)
     if ma is None or mb is None:
-        return Finding(step, "selectors.mode", Status.UNKNOWN, "mode known on one side only", rows)
+        return verdict(Status.UNKNOWN, "mode known on one side only", rows)
     if ma == mb:
-        return Finding(step, "selectors.mode", Status.PASS, f"both use {ma} mode", rows)
+        return verdict(Status.PASS, f"both use {ma} mode", rows)
     assert pair.a is not None and pair.b is not None
     # transport mode protects the gateways' own traffic only; with networks behind a
     # gateway (the tunnel-mode side's selectors are subnets), the transport side is wrong
@@ -133,9 +125,7 @@ def mode(pair: Pair, step: str) -> Finding:
         evidence += evidence_of(
             peer, events(peer, "TS_UNACCEPTABLE", "ts_mismatch", "mode_mismatch"), limit=3
         )
-    return Finding(
-        step,
-        "selectors.mode",
+    return verdict(
         Status.FAIL,
         f"mode mismatch: {transport.name} uses transport mode, the other tunnel mode"
         " (shows as TS_UNACCEPTABLE)",
@@ -143,5 +133,5 @@ def mode(pair: Pair, step: str) -> Finding:
         tuple(evidence),
         next_action=f"Set {transport.name} to tunnel mode: site-to-site traffic "
         "between networks needs it.",
-        causes=(("mode-mismatch", transport.name, 4.0),),
+        causes=(CauseVote("mode-mismatch", transport.name, 4.0),),
     )

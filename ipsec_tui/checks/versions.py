@@ -12,8 +12,8 @@ from ipsec_tui.checks.pair import (
     responder_of,
     row,
 )
-from ipsec_tui.checks.registry import check
-from ipsec_tui.domain.model import Evidence, Finding, PeerModel, Status
+from ipsec_tui.checks.registry import check, verdict
+from ipsec_tui.domain.model import CauseVote, Evidence, Finding, PeerModel, Status
 
 _NAMES = {0: "IKEv1 or IKEv2", 1: "IKEv1 only", 2: "IKEv2 only"}
 
@@ -28,7 +28,7 @@ def _version(peer: PeerModel | None, other: PeerModel | None) -> int | None:
 
 
 @check("negotiation.ike_version", "Same IKE version")
-def ike_version(pair: Pair, step: str) -> Finding:
+def ike_version(pair: Pair) -> Finding:
     va, vb = _version(pair.a, pair.b), _version(pair.b, pair.a)
     clash = va in (1, 2) and vb in (1, 2) and va != vb
     rows = (
@@ -41,7 +41,7 @@ def ike_version(pair: Pair, step: str) -> Finding:
         ),
     )
     evidence: list[Evidence] = []
-    causes: list[tuple[str, str | None, float]] = []
+    causes: list[CauseVote] = []
     logged: list[PeerModel] = []
     for peer, _ in pair.sides():
         found = events(peer, "ike_version_mismatch") + events(
@@ -60,33 +60,29 @@ def ike_version(pair: Pair, step: str) -> Finding:
         responder = logged[0] if len(logged) == 1 else responder_of(pair)
         odd = responder or (pair.a if va == 1 else pair.b)
         side = odd.name if odd else None
-        causes.append(("ike-version-mismatch", side, 4.0))
+        causes.append(CauseVote("ike-version-mismatch", side, 4.0))
     elif logged:
         # the side that refused the other's version logged it: its configuration is the one
         # that differs from what the other offered
         side = logged[0].name if len(logged) == 1 else None
-        causes.append(("ike-version-mismatch", side, 3.0))
+        causes.append(CauseVote("ike-version-mismatch", side, 3.0))
     if not causes:
         if va is None or vb is None:
-            return Finding(
-                step,
-                "negotiation.ike_version",
+            return verdict(
                 Status.UNKNOWN if va is None and vb is None else Status.PASS,
                 "IKE version known on one side only"
                 if va is not None or vb is not None
                 else "IKE version not known",
                 rows,
             )
-        return Finding(step, "negotiation.ike_version", Status.PASS, "the IKE versions meet", rows)
+        return verdict(Status.PASS, "the IKE versions meet", rows)
     title = (
         f"IKE version mismatch: {pair.name('a')} {_NAMES.get(va or -1, 'unknown')}, "
         f"{pair.name('b')} {_NAMES.get(vb or -1, 'unknown')}"
         if clash
         else f"{side or 'a peer'} refused the other's IKE version"
     )
-    return Finding(
-        step,
-        "negotiation.ike_version",
+    return verdict(
         Status.FAIL,
         title,
         rows,
@@ -98,7 +94,7 @@ def ike_version(pair: Pair, step: str) -> Finding:
 
 
 @check("negotiation.exchange_mode", "Same IKEv1 exchange mode (main or aggressive)")
-def exchange_mode(pair: Pair, step: str) -> Finding:
+def exchange_mode(pair: Pair) -> Finding:
     ca, cb = connection(pair.a, pair.b), connection(pair.b, pair.a)
     ma = None if ca is None or ca.aggressive is None else ca.aggressive
     mb = None if cb is None or cb.aggressive is None else cb.aggressive
@@ -110,32 +106,24 @@ def exchange_mode(pair: Pair, step: str) -> Finding:
         return None if value is None else "aggressive" if value else "main"
 
     if not ikev1:  # no rows: an IKEv1 setting shown for an IKEv2 tunnel would mislead
-        return Finding(
-            step, "negotiation.exchange_mode", Status.PASS, "IKEv2 has no exchange modes"
-        )
+        return verdict(Status.PASS, "IKEv2 has no exchange modes")
     rows = (row("IKEv1 exchange mode", name(ma), name(mb)),)
     if ma is None or mb is None:
-        return Finding(
-            step,
-            "negotiation.exchange_mode",
+        return verdict(
             Status.UNKNOWN,
             "exchange mode known on one side",
             rows,
         )
     if ma == mb:
-        return Finding(
-            step, "negotiation.exchange_mode", Status.PASS, f"both use {name(ma)} mode", rows
-        )
+        return verdict(Status.PASS, f"both use {name(ma)} mode", rows)
     aggressive = pair.a if ma else pair.b
     assert aggressive is not None
-    return Finding(
-        step,
-        "negotiation.exchange_mode",
+    return verdict(
         Status.FAIL,
         f"IKEv1 exchange mode mismatch: {aggressive.name} uses aggressive mode, the other "
         "main mode",
         rows,
         next_action=f"Set {aggressive.name} to main mode (aggressive mode with a PSK exposes "
         "a crackable hash and many daemons refuse it).",
-        causes=(("mode-mismatch", aggressive.name, 3.0),),
+        causes=(CauseVote("mode-mismatch", aggressive.name, 3.0),),
     )

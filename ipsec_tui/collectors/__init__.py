@@ -1,1 +1,2 @@
-"""Command in, text out: SSH via Netmiko, capture folders on disk, credentials."""
+"""Command in, text out: SSH via Netmiko, capture folders and bundles on disk (read and
+verified), terminal transcripts imported as a peer, inventory, credentials."""

@@ -25,6 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
+import tempfile
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,7 @@ import yaml
 from ipsec_tui.domain.capture import ClockReading, CommandRecord, PeerCapture, slug
 from ipsec_tui.errors import UserError
 from ipsec_tui.platforms import available_platforms
+from ipsec_tui.redact import leaks, redact, repeatable_secrets
 from ipsec_tui.yamlfile import MAX_FILE_BYTES, load_yaml, read_regular_text
 
 PEER_FILE = "peer.yml"
@@ -60,6 +63,24 @@ def output_file_name(command: str, taken: Collection[str] = ()) -> str:
         name = f"{stem}-{counter}.txt"
         counter += 1
     return name
+
+
+def file_stem(tunnel: str | None) -> str:
+    """A tunnel's name as it starts a file or folder name: "capture" when it has none."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", tunnel or "").strip("-._") or "capture"
+
+
+def new_capture_dir(base: Path | None, tunnel: str | None, tag: str = "") -> Path:
+    """A fresh, empty folder for a new capture: BASE/<tunnel>-<UTC time>[-<tag>], or a new
+    temporary folder named alike when there is no BASE. The one place new captures are named
+    (a live collection, the other side pasted in the cockpit)."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    name = f"{file_stem(tunnel)}-{stamp}" + (f"-{tag}" if tag else "")
+    if base is None:
+        return Path(tempfile.mkdtemp(prefix=f"ipsec-tui-{name}-"))
+    folder = base / name
+    folder.mkdir(parents=True, exist_ok=False)
+    return folder
 
 
 def _is_plain_file_name(name: str) -> bool:
@@ -123,15 +144,13 @@ def peer_files(
 ) -> dict[str, str]:
     """One peer folder's files as text, in memory: its outputs (redacted) and peer.yml last.
 
-    Secrets (PSKs, passwords, keys...) are redacted by pattern (``ipsec_tui.evidence.redact``;
+    Secrets (PSKs, passwords, keys...) are redacted by pattern (``ipsec_tui.redact``;
     ``salt`` makes comparable fingerprints within one run), and ``known_secrets`` wherever
     they appear verbatim unless ``redact_known`` is False. Fails closed with a UserError
     naming ``where``/<file> when anything that looks like a secret, one of
     ``known_secrets``, or a secret found in another output of this peer (a PSK repeated in
     a log line, which no pattern recognises there) is still there after redaction.
     """
-    from ipsec_tui.evidence.redact import leaks, redact, repeatable_secrets
-
     label = Path(where) if where is not None else Path(capture.name)
     given = tuple(known_secrets)
     seen = repeatable_secrets(capture.outputs.values())
@@ -394,7 +413,12 @@ def read_capture_index(capture_dir: str | Path) -> CaptureIndex | None:
     path = Path(capture_dir) / CAPTURE_FILE
     if not os.path.lexists(path):
         return None
-    data = _load_yaml(path)
+    return capture_index(_load_yaml(path), path)
+
+
+def capture_index(data: object, path: Path) -> CaptureIndex:
+    """capture.yml's content from its parsed document (UserError naming ``path`` if it is
+    not a capture index)."""
     if not isinstance(data, Mapping):
         raise UserError(f"{path}: expected a mapping with tunnel and peers")
     peers = data.get("peers")

@@ -32,6 +32,12 @@ Schema (YAML). Peer keys follow Netmiko's ``ConnectHandler`` parameter names whe
             overrides:               # per-peer platform variables (see the platform YAML):
               log_file: /var/log/charon.log  # only paths its `override_paths` allow, never
                                      #   a secret, key or shadow file (refused by name)
+          aws:                       # a cloud peer (aws_vpn, azure_vpngw, gcp_vpn): no host
+            platform: aws_vpn
+            documents: [./vpn-0123-config.txt]   # saved CLI outputs, downloaded files
+            commands:                # the cloud CLI's read-only commands, run on this
+              - aws ec2 describe-vpn-connections --vpn-connection-ids vpn-0123
+                                     #   machine with the user's own CLI login
 
 Decisions: relative paths resolve against the inventory file's folder and ``~`` expands;
 passwords are never a field (``auth: password`` looks them up in the keyring, service
@@ -42,6 +48,7 @@ file, the tunnel, the peer and the field.
 
 from __future__ import annotations
 
+import argparse
 import math
 import re
 from collections.abc import Mapping
@@ -51,7 +58,7 @@ from types import MappingProxyType
 from typing import Any, Literal, cast
 
 from ipsec_tui.errors import UserError
-from ipsec_tui.platforms import PlatformSpec, load_platform
+from ipsec_tui.platforms import PlatformSpec, available_platforms, load_platform
 from ipsec_tui.yamlfile import load_yaml
 
 AuthMethod = Literal["key", "agent", "password"]
@@ -68,7 +75,8 @@ _NAME_MAX = 128  # well below a file system's 255 bytes, with room for suffixes
 RESERVED_NAMES = frozenset({"capture.yml", "peer.yml"})
 _PEER_KEYS = frozenset(
     {"host", "port", "platform", "username", "auth", "key_file", "known_hosts", "jump_host",
-     "ssh_config_file", "timeout", "conn_timeout", "command_timeout", "overrides"}
+     "ssh_config_file", "timeout", "conn_timeout", "command_timeout", "overrides",
+     "documents", "commands"}
 )  # fmt: skip
 _SECRET_KEYS = frozenset({"password", "secret", "passphrase"})
 _JUMP = re.compile(
@@ -107,6 +115,11 @@ class PeerConfig:
     timeout: float = DEFAULT_TIMEOUT
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
     overrides: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # A cloud peer (platform with `transport: files`): no host to log in to; its documents
+    # (CLI outputs saved, configuration files downloaded) and the cloud CLI commands run on
+    # this machine, whose output is read (see ipsec_tui.collectors.cloud)
+    documents: tuple[Path, ...] = ()
+    local_commands: tuple[str, ...] = ()
 
     @property
     def jump_username(self) -> str:
@@ -151,8 +164,16 @@ class Inventory:
 def load_inventory(
     path: str | Path, *, platforms: Mapping[str, PlatformSpec] | None = None
 ) -> Inventory:
-    """Read and validate an inventory file. ``platforms`` adds platforms not shipped."""
+    """Read and validate an inventory file. ``platforms`` adds platforms not shipped.
+    A Nornir SimpleInventory (its folder, or its hosts file) is read too: see
+    :func:`load_nornir_inventory`."""
     path = Path(path)
+    if path.is_dir():  # a SimpleInventory's folder; any other folder is refused as one
+        nornir = any((path / name).is_file() for name in NORNIR_HOST_FILES)
+    else:
+        nornir = path.name in NORNIR_HOST_FILES
+    if nornir:
+        return load_nornir_inventory(path, platforms=platforms)
     data = load_yaml(path, "inventory file")
     return parse_inventory(data, path, platforms=platforms)
 
@@ -255,6 +276,9 @@ def _peer(
 ) -> PeerConfig:
     _check_name(name, where, "peer name")
     _check_peer_keys(data, where, allow_host=True)
+    cloud = _cloud_peer(name, data, where, base, platforms)
+    if cloud is not None:
+        return cloud
 
     def text(key: str, *, required: bool = False) -> str | None:
         value = data.get(key)
@@ -349,6 +373,69 @@ def _peer(
     )
 
 
+def _cloud_peer(
+    name: str,
+    data: Mapping[str, Any],
+    where: str,
+    base: Path,
+    platforms: Mapping[str, PlatformSpec],
+) -> PeerConfig | None:
+    """A cloud peer (its platform reads documents, not a shell): named by `documents` (paths)
+    and/or `commands` (the cloud CLI's read-only commands, run on this machine with the
+    user's own CLI credentials); None for any other platform."""
+    platform_name = data.get("platform")
+    if not isinstance(platform_name, str):
+        return None
+    spec = platforms.get(platform_name)
+    if spec is None:
+        try:
+            spec = load_platform(platform_name)
+        except UserError:
+            return None  # reported with the other peer fields
+    if spec.transport != "files":
+        for key in ("documents", "commands"):
+            if key in data:
+                raise UserError(f"{where}: field {key!r} is for a cloud platform, not {spec.name}")
+        return None
+    # login fields inherited from the defaults do not apply; a host of its own is a mistake
+    if "host" in data:
+        raise UserError(
+            f"{where}: field 'host' does not apply to {spec.name}: a cloud peer is read from "
+            "`documents` and `commands`, nothing logs in to it"
+        )
+    documents, commands = data.get("documents") or [], data.get("commands") or []
+    if not isinstance(documents, list) or not all(isinstance(d, str) and d for d in documents):
+        raise UserError(f"{where}: field 'documents' must be a list of file paths")
+    if not isinstance(commands, list) or not all(isinstance(c, str) and c for c in commands):
+        raise UserError(f"{where}: field 'commands' must be a list of commands")
+    if not documents and not commands:
+        raise UserError(f"{where}: a {spec.name} peer needs `documents` or `commands`")
+    for command in commands:
+        try:
+            spec.check_allowed(command)
+        except UserError as exc:
+            raise UserError(f"{where}: field 'commands': {exc}") from None
+    expanded = (Path(d).expanduser() for d in documents)
+    paths = tuple(p if p.is_absolute() else (base / p).resolve() for p in expanded)
+    timeout = data.get("command_timeout", DEFAULT_COMMAND_TIMEOUT)
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not math.isfinite(timeout)
+        or not 0 < timeout <= MAX_SECONDS
+    ):
+        raise UserError(f"{where}: field 'command_timeout' must be a number of seconds")
+    return PeerConfig(
+        name=name,
+        host="",
+        platform=spec.name,
+        username="",
+        command_timeout=float(timeout),
+        documents=paths,
+        local_commands=tuple(" ".join(c.split()) for c in commands),
+    )
+
+
 def _shown(value: object) -> str:
     """A field's value in a message: its repr, cut short (a hostile file may hold megabytes)."""
     text = repr(value)
@@ -390,4 +477,167 @@ def _jump_host(value: object, where: str) -> JumpHost | None:
     return JumpHost(
         host=host.strip(), port=_port(jump.get("port", 22), where, "jump_host.port"),
         username=username,
+    )  # fmt: skip
+
+
+# --- a Nornir SimpleInventory -------------------------------------------------------------
+
+NORNIR_HOST_FILES = ("hosts.yaml", "hosts.yml")
+_NORNIR_KEYS = frozenset(
+    {"hostname", "port", "username", "password", "platform", "groups", "data",
+     "connection_options"}
+)  # fmt: skip
+_NORNIR_OWN = frozenset({"host", "port", "username"})  # Nornir's own fields say these
+_SIDES = {"a": 0, "b": 1}
+
+
+def _nornir_files(path: Path) -> tuple[Path, Path, Path]:
+    """(hosts, groups, defaults) files of a SimpleInventory folder or of its hosts file."""
+    folder = path if path.is_dir() else path.parent
+    if path.is_dir():
+        found = [folder / name for name in NORNIR_HOST_FILES if (folder / name).is_file()]
+        if not found:
+            raise UserError(f"{path}: no hosts.yaml here (a Nornir SimpleInventory's hosts)")
+        path = found[0]
+    suffix = path.suffix
+    return path, folder / f"groups{suffix}", folder / f"defaults{suffix}"
+
+
+def load_nornir_inventory(
+    path: str | Path, *, platforms: Mapping[str, PlatformSpec] | None = None
+) -> Inventory:
+    """A Nornir SimpleInventory (hosts/groups/defaults YAML, as Nornir's plugin reads them)
+    as tunnels. Each host is one device; its ``data.ipsec`` (merged host over its groups over
+    defaults, as Nornir inherits data) holds our peer keys beside Nornir's own (``hostname``,
+    ``port``, ``username``, ``platform``: ours or a Netmiko device_type that names one) and
+    ``tunnels: {NAME: a|b}``: which side of which tunnel the device is. Every tunnel needs
+    one side a and one side b. The same rules as our own inventory: no password, host keys
+    from ``known_hosts``, paths relative to the inventory's folder."""
+    from nornir.core.inventory import Defaults, Group, Groups, Host, Hosts, ParentGroups
+
+    hosts_file, groups_file, defaults_file = _nornir_files(Path(path))
+    where = str(hosts_file)
+
+    def element(kind: type[Host], name: str, data: object, file: Path, base: Defaults) -> Host:
+        fields = _mapping(data or {}, f"{file}: {name!r}", "an entry")
+        _no_unknown(fields, set(_NORNIR_KEYS), f"{file}: {name!r}")
+        if fields.get("password") is not None or any(
+            isinstance(option, Mapping) and option.get("password") is not None
+            for option in _mapping(
+                fields.get("connection_options") or {}, str(file), "options"
+            ).values()
+        ):
+            raise UserError(
+                f"{file}: {name!r}: field 'password' is not allowed: secrets never go in the "
+                "inventory. Use auth: password (data.ipsec) and the keyring, or type it when asked"
+            )
+        groups = fields.get("groups") or []
+        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+            raise UserError(f"{file}: {name!r}: field 'groups' must be a list of group names")
+        return kind(
+            name=name,
+            hostname=fields.get("hostname"),
+            port=fields.get("port"),
+            username=fields.get("username"),
+            platform=fields.get("platform"),
+            data=_mapping(fields.get("data") or {}, f"{file}: {name!r}", "field 'data'"),
+            groups=groups,  # type: ignore[arg-type]  # names until resolved below, as Nornir does
+            defaults=base,
+        )
+
+    defaults_data: dict[str, Any] = {}
+    if defaults_file.is_file():
+        defaults_data = _mapping(load_yaml(defaults_file, "inventory defaults") or {},
+                                 str(defaults_file), "the top level")  # fmt: skip
+        if defaults_data.get("password") is not None:
+            raise UserError(f"{defaults_file}: field 'password' is not allowed in the inventory")
+    defaults = Defaults(
+        hostname=defaults_data.get("hostname"), port=defaults_data.get("port"),
+        username=defaults_data.get("username"), platform=defaults_data.get("platform"),
+        data=_mapping(defaults_data.get("data") or {}, str(defaults_file), "field 'data'"),
+    )  # fmt: skip
+    groups = Groups()
+    if groups_file.is_file():
+        raw = _mapping(load_yaml(groups_file, "inventory groups") or {}, str(groups_file),
+                       "the top level")  # fmt: skip
+        for name, data in raw.items():
+            groups[name] = cast(Group, element(Group, name, data, groups_file, defaults))
+    hosts = Hosts()
+    for name, data in _mapping(load_yaml(hosts_file, "inventory hosts"), where, "hosts").items():
+        hosts[name] = element(Host, name, data, hosts_file, defaults)
+    for item in [*groups.values(), *hosts.values()]:
+        names = cast(list[str], item.groups)
+        unknown = [group for group in names if group not in groups]
+        if unknown:
+            raise UserError(f"{where}: {item.name!r}: no group {unknown[0]!r} in {groups_file}")
+        item.groups = ParentGroups([groups[group] for group in names])
+
+    device_types: dict[str, list[str]] = {}
+    for known in available_platforms():
+        device_types.setdefault(load_platform(known).device_type, []).append(known)
+    sides: dict[str, list[PeerConfig | None]] = {}
+    for name, host in hosts.items():
+        host_where = f"{where}: host {name!r}"
+        ipsec: dict[str, Any] = {}
+        layers = [defaults_data.get("data") or {}]
+        layers += [group.data for group in reversed(host.extended_groups())] + [host.data]
+        for layer in layers:  # Nornir's precedence: the host, its groups in order, defaults
+            ipsec.update(_mapping(layer.get("ipsec") or {}, host_where, "data.ipsec"))
+        tunnels = _mapping(ipsec.pop("tunnels", None) or {}, host_where, "data.ipsec.tunnels")
+        if not tunnels:
+            continue  # a device of the inventory that serves no tunnel of ours
+        own = sorted(set(ipsec) & _NORNIR_OWN)
+        if own:
+            raise UserError(f"{host_where}: data.ipsec.{own[0]}: give it as Nornir's own field")
+        platform = ipsec.pop("platform", None) or host.platform
+        if platform not in available_platforms() and platform not in (platforms or {}):
+            matches = device_types.get(str(platform), [])
+            if len(matches) != 1:
+                hint = f" ({' or '.join(matches)}?)" if matches else ""
+                raise UserError(
+                    f"{host_where}: platform {platform!r} names none of ours{hint}: set "
+                    f"data.ipsec.platform (known: {', '.join(available_platforms())})"
+                )
+            platform = matches[0]
+        fields = {**ipsec, "platform": platform}
+        if host.hostname is not None:  # a cloud peer has none: it is read, not logged in to
+            fields["host"] = host.hostname
+        if host.port is not None:
+            fields["port"] = host.port
+        if host.username is not None:
+            fields["username"] = host.username
+        peer = _peer(name, fields, host_where, hosts_file.parent, platforms or {})
+        for tunnel_name, side in tunnels.items():
+            _check_name(tunnel_name, host_where, "tunnel name")
+            index = _SIDES.get(str(side).lower())
+            if index is None:
+                raise UserError(f"{host_where}: tunnel {tunnel_name!r}: side must be a or b")
+            slots = sides.setdefault(tunnel_name, [None, None])
+            if slots[index] is not None:
+                raise UserError(
+                    f"{host_where}: tunnel {tunnel_name!r}: side {str(side).lower()} is "
+                    f"{slots[index].name} already"  # type: ignore[union-attr]
+                )
+            slots[index] = peer
+    if not sides:
+        raise UserError(f"{where}: no host names a tunnel (data.ipsec.tunnels)")
+    tunnels_found: dict[str, Tunnel] = {}
+    for tunnel_name, (a, b) in sorted(sides.items()):
+        if a is None or b is None:
+            missing = "a" if a is None else "b"
+            raise UserError(f"{where}: tunnel {tunnel_name!r}: no host is its side {missing}")
+        tunnels_found[tunnel_name] = Tunnel(name=tunnel_name, peers=(a, b))
+    return Inventory(path=hosts_file, tunnels=MappingProxyType(tunnels_found))
+
+
+def add_tunnel_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    """``--inventory`` and ``--tunnel``, as every command that logs in to one tunnel's two
+    peers takes them (`collect`, `probe`, `watch`)."""
+    parser.add_argument(
+        "--inventory", "-i", required=True, type=Path, metavar="FILE",
+        help="inventory YAML naming tunnels and their two peers",
+    )  # fmt: skip
+    parser.add_argument(
+        "--tunnel", "-t", metavar="NAME",
+        help=f"tunnel to {verb} (may be omitted when the inventory has only one)",
     )  # fmt: skip

@@ -20,6 +20,7 @@ from ipsec_tui.collectors.capture_io import write_capture_index, write_peer
 from ipsec_tui.collectors.credentials import get_password
 from ipsec_tui.collectors.inventory import PeerConfig, Tunnel
 from ipsec_tui.collectors.ssh import (
+    PeerSession,
     ProgressCallback,
     ProgressEvent,
     collect_peer,
@@ -36,6 +37,7 @@ __all__ = [
     "ProgressCallback",
     "ProgressEvent",
     "collect_tunnel",
+    "open_sessions",
     "resolve_passwords",
     "summary_lines",
 ]
@@ -138,6 +140,7 @@ def collect_tunnel(
     passwords: Mapping[tuple[str, str], str] | None = None,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    sessions: Mapping[str, PeerSession] | None = None,
 ) -> CollectionResult:
     """Collect both peers concurrently into ``out_dir``/<peer>/, then write capture.yml.
 
@@ -147,7 +150,8 @@ def collect_tunnel(
     both peers, fallbacks included, is checked against its allowlist before anything
     connects (CommandRefused otherwise). If the calling thread is
     interrupted (Ctrl-C), the peers are cancelled between commands, what was collected is
-    written, and KeyboardInterrupt propagates.
+    written, and KeyboardInterrupt propagates. ``sessions`` (by peer name) are open sessions
+    to collect over and leave open (the probe, a watch); other peers get their own.
     """
     folder = Path(out_dir)
     cancel = cancel or threading.Event()
@@ -178,15 +182,21 @@ def collect_tunnel(
             passwords.get((peer.jump_username, peer.jump_host.host)) if peer.jump_host else None
         )
         try:
-            capture = collect_peer(
-                peer,
-                chosen[peer.name],
-                commands=(commands or {}).get(peer.name),
-                password=password,
-                jump_password=jump_password,
-                cancel=cancel,
-                progress=progress,
-            )
+            if chosen[peer.name].transport == "files":  # a cloud: read here, never sent
+                from ipsec_tui.collectors.cloud import read_cloud_peer
+
+                capture = read_cloud_peer(peer, chosen[peer.name])
+            else:
+                capture = collect_peer(
+                    peer,
+                    chosen[peer.name],
+                    commands=(commands or {}).get(peer.name),
+                    password=password,
+                    jump_password=jump_password,
+                    cancel=cancel,
+                    progress=progress,
+                    session=(sessions or {}).get(peer.name),
+                )
         except Exception as exc:  # a bug must not lose the other peer: record it
             capture = PeerCapture(
                 name=peer.name,
@@ -269,3 +279,41 @@ def summary_lines(result: CollectionResult) -> list[str]:
     if result.cancelled:
         lines.append("  ! cancelled")
     return lines
+
+
+def open_sessions(
+    tunnel: Tunnel,
+    passwords: Mapping[tuple[str, str], str],
+    specs: Mapping[str, PlatformSpec] | None = None,
+) -> tuple[dict[str, PeerSession], dict[str, str]]:
+    """Log in to every peer of the tunnel at once; (open sessions, login errors) by peer name.
+    The caller closes the sessions (PeerSession.close) when done with them."""
+    sessions: dict[str, PeerSession] = {}
+    errors: dict[str, str] = {}
+
+    def login(peer: PeerConfig) -> None:
+        password = passwords.get((peer.username, peer.host))
+        jump_password = (
+            passwords.get((peer.jump_username, peer.jump_host.host)) if peer.jump_host else None
+        )
+        try:
+            sessions[peer.name] = PeerSession(
+                peer,
+                (specs or {}).get(peer.name),
+                password=password,
+                jump_password=jump_password,
+            )
+        except UserError as exc:
+            errors[peer.name] = str(exc)
+        except Exception as exc:  # a bug must not hide the other peer's login
+            errors[peer.name] = f"login crashed: {type(exc).__name__}: {exc}"
+
+    threads = [
+        threading.Thread(target=login, args=(peer,), name=f"login-{peer.name}", daemon=True)
+        for peer in tunnel.peers
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sessions, errors

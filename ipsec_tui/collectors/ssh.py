@@ -610,6 +610,124 @@ def send_read_only(connection: Any, command: str, spec: PlatformSpec, timeout: f
     return str(connection.strip_prompt(text))
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What one command sent over an open session gave back."""
+
+    command: str
+    text: str | None  # the output, or what arrived before it was cut
+    started_at: str
+    finished_at: str
+    error: str | None = None  # why there is no (whole) output
+    session_lost: str | None = None  # the session is gone: nothing more can be sent
+
+
+class PeerSession:
+    """One open SSH session to a peer, kept for as many commands as the caller sends (a
+    collection, the probe's readings and pings, a watch's samples) and closed once.
+
+    Every command goes through the allowlist right before it is sent, is bounded by the
+    peer's ``command_timeout`` and by ``max_output_chars``, and a cut command is interrupted
+    and the prompt found again before the next one (or the session is declared lost).
+    Raises PeerConnectError when it cannot log in."""
+
+    def __init__(
+        self,
+        peer: PeerConfig,
+        spec: PlatformSpec | None = None,
+        *,
+        password: str | None = None,
+        jump_password: str | None = None,
+        max_output_chars: int = MAX_OUTPUT_CHARS,
+    ) -> None:
+        self.peer = peer
+        self.spec = spec or load_platform(peer.platform)
+        self.max_output_chars = max_output_chars
+        self.session_log = io.BytesIO()
+        self.lost: str | None = None
+        self._lock = threading.Lock()
+        self._jump: _JumpTunnel | None = None
+        try:
+            if peer.jump_host is not None:
+                self._jump = _JumpTunnel(
+                    peer, jump_password if jump_password is not None else password
+                )
+            self._connection = _connect(peer, self.spec, password, self._jump, self.session_log)
+        except BaseException:
+            if self._jump is not None:
+                self._jump.close()
+            raise
+        self._reader = _bounded_reader(self._connection)
+        self._closed = False
+
+    def __enter__(self) -> PeerSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def logged(self) -> str:
+        """Netmiko's session log so far (memory only; Netmiko masks the login password)."""
+        return self.session_log.getvalue().decode("utf-8", errors="replace")
+
+    def send(self, command: str) -> Sent:
+        """Send one allowlisted command and read its output (CommandRefused if not allowed)."""
+        peer, spec, connection = self.peer, self.spec, self._connection
+        spec.check_allowed(command, peer.overrides)  # again, right before sending
+        with self._lock:
+            started_at = utc_now()
+            if self.lost is not None or self._closed:
+                return Sent(command, None, started_at, started_at, self.lost or "session closed")
+            error: str | None = None
+            text: str | None = None
+            self._reader.start(self.max_output_chars, peer.command_timeout)
+            try:
+                text = str(send_read_only(connection, command, spec, peer.command_timeout))
+            except (ReadTimeout, _OutputLimit) as exc:
+                partial = self._reader.partial(connection, command)
+                if spec.shell and partial.startswith("\n"):  # the echo's line end (below)
+                    partial = partial[1:]
+                text = partial or None
+                kept = f"{len(text)} characters kept as partial output" if text else "no output"
+                reason = (
+                    f"stopped after {self.max_output_chars} characters (output limit)"
+                    if isinstance(exc, _OutputLimit)
+                    else f"timed out after {peer.command_timeout:g} s (command_timeout)"
+                )
+                error = f"{reason}: {kept}; interrupted with Ctrl-C"
+                if not _resync(connection, min(_RESYNC_SECONDS, max(peer.command_timeout, 2))):
+                    self.lost = f"session lost: no prompt after the interrupt ({reason})"
+            except Exception as exc:  # socket closed, EOF...: record it and see if we go on
+                error = " ".join(f"{type(exc).__name__}: {exc}".split())
+                if not _alive(connection):
+                    self.lost = f"session lost: {error}"
+            finally:
+                self._reader.stop()
+            # From a POSIX shell Netmiko strips the echoed command but leaves the echo's line
+            # end behind. A network CLI's echo goes whole: a leading blank line there is the
+            # device's own (IOS `show crypto isakmp policy` starts with one).
+            if text is not None and spec.shell and text.startswith("\n"):
+                text = text[1:]
+            return Sent(command, text, started_at, utc_now(), error, self.lost)
+
+    def close(self) -> None:
+        """Log out and free the SSH transport (and the jump host's), once."""
+        if self._closed:
+            return
+        self._closed = True
+        client = getattr(self._connection, "remote_conn_pre", None)
+        transport = client.get_transport() if client is not None else None
+        try:
+            self._connection.disconnect()
+        except Exception:  # a session already lost has nothing left to close cleanly
+            pass
+        finally:
+            _reap(transport)
+            if self._jump is not None:
+                self._jump.close()
+
+
 def collect_peer(
     peer: PeerConfig,
     spec: PlatformSpec | None = None,
@@ -620,11 +738,14 @@ def collect_peer(
     cancel: threading.Event | None = None,
     progress: ProgressCallback | None = None,
     max_output_chars: int = MAX_OUTPUT_CHARS,
+    session: PeerSession | None = None,
 ) -> PeerCapture:
     """Log in to one peer, run its commands and return what it printed.
 
     ``spec`` defaults to the peer's shipped platform; ``commands`` to every fact's command;
-    ``max_output_chars`` bounds what one command may print (the rest is cut).
+    ``max_output_chars`` bounds what one command may print (the rest is cut). With an open
+    ``session`` the commands go over it and it stays open (watch samples, the probe);
+    otherwise a session is opened for this collection and closed at its end.
     A command with a platform fallback that does not answer (its program is missing, it
     printed nothing) is followed by the fallback's commands, recorded with
     ``fallback_for``/``fallback_when``; the commands in total grow by them.
@@ -632,7 +753,9 @@ def collect_peer(
     may need, is not allowed; every other problem is recorded in the returned capture
     (``error`` for the peer, per command).
     """
-    spec = spec or load_platform(peer.platform)
+    spec = session.spec if session is not None else spec or load_platform(peer.platform)
+    if spec.transport != "ssh":  # a cloud's commands run on this machine, never on a device
+        raise UserError(f"{peer.name}: platform {spec.name} has no shell to log in to")
     wanted = list(commands) if commands is not None else list(spec.commands(peer.overrides))
     planned = [spec.check_allowed(command, peer.overrides) for command in wanted]
     for command in list(planned):
@@ -648,10 +771,10 @@ def collect_peer(
     collected_at = utc_now()
     records: list[CommandRecord] = []
     outputs: dict[str, str] = {}
-    session_log = io.BytesIO()
+    logged_before = len(session.logged) if session is not None else 0
 
-    def capture(error: str | None) -> PeerCapture:
-        logged = session_log.getvalue().decode("utf-8", errors="replace")
+    def capture(error: str | None, opened: PeerSession | None) -> PeerCapture:
+        logged = opened.logged[logged_before:] if opened is not None else ""
         return PeerCapture(
             name=peer.name,
             platform=spec.name,
@@ -677,22 +800,24 @@ def collect_peer(
         for command in planned[start:]:
             records.append(record(command, error=reason))
 
-    report(0, "", ProgressEvent.CONNECTING)
-    jump: _JumpTunnel | None = None
-    try:
-        if peer.jump_host is not None:
-            jump = _JumpTunnel(peer, jump_password if jump_password is not None else password)
-        connection = _connect(peer, spec, password, jump, session_log)
-    except PeerConnectError as exc:
-        if jump is not None:
-            jump.close()
-        skip_rest(0, f"not run: {exc.kind}")
-        report(0, "", ProgressEvent.PEER_FAILED)
-        return capture(str(exc))
+    opened = session
+    if opened is None:
+        report(0, "", ProgressEvent.CONNECTING)
+        try:
+            opened = PeerSession(
+                peer,
+                spec,
+                password=password,
+                jump_password=jump_password,
+                max_output_chars=max_output_chars,
+            )
+        except PeerConnectError as exc:
+            skip_rest(0, f"not run: {exc.kind}")
+            report(0, "", ProgressEvent.PEER_FAILED)
+            return capture(str(exc), None)
 
     peer_error: str | None = None
     try:
-        reader = _bounded_reader(connection)
         report(0, "", ProgressEvent.CONNECTED)
         index = -1
         while index + 1 < len(planned):  # a fallback adds commands after the current one
@@ -702,53 +827,22 @@ def collect_peer(
                 skip_rest(index, "cancelled before it was sent")
                 peer_error = "cancelled"
                 break
-            spec.check_allowed(command, peer.overrides)  # again, right before sending
             report(index + 1, command, ProgressEvent.COMMAND_STARTED)
-            started_at = utc_now()
-            error: str | None = None
+            sent = opened.send(command)
             file_name: str | None = None
-            session_lost: str | None = None
-            text: str | None = None
-            reader.start(max_output_chars, peer.command_timeout)
-            try:
-                text = str(send_read_only(connection, command, spec, peer.command_timeout))
-            except (ReadTimeout, _OutputLimit) as exc:
-                partial = reader.partial(connection, command)
-                if spec.shell and partial.startswith("\n"):  # the echo's line end (below)
-                    partial = partial[1:]
-                text = partial or None
-                kept = f"{len(text)} characters kept as partial output" if text else "no output"
-                reason = (
-                    f"stopped after {max_output_chars} characters (output limit)"
-                    if isinstance(exc, _OutputLimit)
-                    else f"timed out after {peer.command_timeout:g} s (command_timeout)"
-                )
-                error = f"{reason}: {kept}; interrupted with Ctrl-C"
-                if not _resync(connection, min(_RESYNC_SECONDS, max(peer.command_timeout, 2))):
-                    session_lost = f"session lost: no prompt after the interrupt ({reason})"
-            except Exception as exc:  # socket closed, EOF...: record it and see if we go on
-                error = " ".join(f"{type(exc).__name__}: {exc}".split())
-                if not _alive(connection):
-                    session_lost = f"session lost: {error}"
-            finally:
-                reader.stop()
-            if text is not None:
+            if sent.text is not None:
                 file_name = output_file_name(command, outputs)
-                # From a POSIX shell Netmiko strips the echoed command but leaves the echo's
-                # line end behind. A network CLI's echo goes whole: a leading blank line there
-                # is the device's own (IOS `show crypto isakmp policy` starts with one).
-                echo_left = spec.shell and text.startswith("\n")
-                outputs[file_name] = text[1:] if echo_left else text
+                outputs[file_name] = sent.text
             records.append(
                 record(
                     command,
                     file=file_name,
-                    started_at=started_at,
-                    finished_at=utc_now(),
-                    error=error,
+                    started_at=sent.started_at,
+                    finished_at=sent.finished_at,
+                    error=sent.error,
                 )
             )
-            answer = outputs[file_name] if file_name is not None and error is None else None
+            answer = sent.text if file_name is not None and sent.error is None else None
             fallback = (
                 spec.fallback_for(command, answer, peer.overrides) if answer is not None else None
             )
@@ -760,23 +854,17 @@ def collect_peer(
             report(
                 index + 1,
                 command,
-                ProgressEvent.COMMAND_FAILED if error else ProgressEvent.COMMAND_OK,
+                ProgressEvent.COMMAND_FAILED if sent.error else ProgressEvent.COMMAND_OK,
             )
-            if session_lost is not None:
-                skip_rest(index + 1, session_lost)
-                peer_error = session_lost
+            if sent.session_lost is not None:
+                skip_rest(index + 1, sent.session_lost)
+                peer_error = sent.session_lost
                 break
     finally:
-        client = getattr(connection, "remote_conn_pre", None)
-        transport = client.get_transport() if client is not None else None
-        try:
-            connection.disconnect()
-        finally:
-            _reap(transport)
-            if jump is not None:
-                jump.close()
+        if session is None:
+            opened.close()
     report(0, "", ProgressEvent.PEER_FAILED if peer_error else ProgressEvent.PEER_DONE)
-    return capture(peer_error)
+    return capture(peer_error, opened)
 
 
 def _clock(

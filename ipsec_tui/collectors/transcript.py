@@ -42,15 +42,31 @@ length), so memory stays proportional to the input; a host name that cannot name
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from ipsec_tui import __version__
-from ipsec_tui.collectors.capture_io import output_file_name
+from ipsec_tui.collectors.capture_io import (
+    CAPTURE_FILE,
+    PEER_FILE,
+    check_peer_folder_name,
+    output_file_name,
+    read_capture,
+    read_capture_index,
+    write_capture_index,
+    write_peer,
+)
 from ipsec_tui.collectors.inventory import name_problem
 from ipsec_tui.domain.capture import CommandRecord, PeerCapture
 from ipsec_tui.errors import UserError
-from ipsec_tui.evidence.redact import redact, repeatable_secrets
-from ipsec_tui.platforms import DENY_WORDS, SHELL_WORDS, PlatformSpec, load_platform
+from ipsec_tui.platforms import (
+    DENY_WORDS,
+    SHELL_WORDS,
+    PlatformSpec,
+    load_platform,
+)
+from ipsec_tui.redact import redact, repeatable_secrets
 
 # --- terminal clean-up ---------------------------------------------------------------------
 
@@ -456,7 +472,125 @@ def _shown(command: str, vocabulary: tuple[tuple[str, str], ...]) -> str:
     return repr(" ".join(known) + (" ..." if len(known) < len(tokens) else ""))
 
 
-def import_transcript(text: str, platform: str, peer_name: str) -> PeerCapture:
-    """The cockpit's "paste the other side": a transcript as the capture of ``peer_name``.
-    :func:`split_transcript` also says what was skipped or kept raw."""
-    return split_transcript(text, platform, peer_name).capture
+# --- transcript -> capture folder -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedPeer:
+    """A transcript written as a peer of a capture folder, and the capture read back."""
+
+    folder: Path
+    peer: str  # the imported peer's name
+    captures: tuple[PeerCapture, ...]  # every peer of the folder, in capture.yml's order
+    commands: int  # how many commands the transcript gave
+    warnings: tuple[str, ...]
+
+
+def import_transcript(
+    text: str,
+    platform: str,
+    out: Path,
+    *,
+    peer_name: str | None = None,
+    first: bool = False,
+) -> ImportedPeer:
+    """A terminal transcript of ``platform`` as a peer of the capture folder ``out``: new
+    (or empty), or a capture that holds one peer. The peer is named ``peer_name``, else after
+    the host its prompts show, and goes last in capture.yml (``first``: first, as peer A).
+    Written through capture_io (redacted, refused if a secret remains), then read back:
+    what is shown is what was saved. ``ipsec-tui import`` and the cockpit's paste both call
+    this. UserError on bad input, before anything is written."""
+
+    if load_platform(platform).transport == "files":  # UserError: an unknown platform
+        # a cloud's document pasted or given as one file: no prompts, its content says what
+        pasted = [("the pasted text", text)]
+        return import_documents(pasted, platform, out, peer_name=peer_name, first=first)
+    imported = split_transcript(text, platform, peer_name)
+    return _write_imported(imported, out, peer_name=peer_name, first=first)
+
+
+def _write_imported(
+    imported: TranscriptImport, out: Path, *, peer_name: str | None, first: bool
+) -> ImportedPeer:
+    """Write an imported peer into the capture folder ``out`` (see :func:`import_transcript`)."""
+    capture = imported.capture
+    check_peer_folder_name(capture.name, "the peer name" if peer_name else "the prompts' host name")
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out}: exists and is not a folder")
+    index = read_capture_index(out) if out.is_dir() else None
+    if (out / capture.name).exists():
+        raise UserError(
+            f"{out / capture.name}: already exists: the capture has a peer named "
+            f"{capture.name!r}; import under another peer name, or remove that folder first"
+        )
+    if index is None and out.is_dir() and any(out.iterdir()):
+        if (out / PEER_FILE).is_file():
+            raise UserError(f"{out}: is a peer folder; give the capture folder above it")
+        raise UserError(f"{out}: not empty and not a capture (no {CAPTURE_FILE})")
+    if index is not None and len(index.peers) >= 2:
+        raise UserError(f"{out}: already holds two peers ({', '.join(index.peers)})")
+    write_peer(out / capture.name, capture)
+    others = list(index.peers) if index else []
+    peers = [capture.name, *others] if first else [*others, capture.name]
+    write_capture_index(
+        out, index.tunnel if index else None, peers, index.description if index else None
+    )
+    return ImportedPeer(
+        out, capture.name, tuple(read_capture(out)), len(capture.commands), imported.warnings
+    )
+
+
+# --- documents of a platform without a shell (a cloud's VPN) -----------------------------
+
+
+def split_documents(
+    documents: Sequence[tuple[str, str]], platform: str, peer_name: str | None = None
+) -> TranscriptImport:
+    """Documents of a ``transport: files`` platform (cloud CLI outputs, downloaded
+    configuration files, exported logs), each ``(label, text)``, as one peer's capture. What
+    each is comes from its content (the platform's ``detect`` patterns), never from its file
+    name; the peer is named ``peer_name``, else after the platform. UserError for a document
+    the platform does not recognise, naming it and what the platform reads."""
+    spec = load_platform(platform)
+    if spec.transport != "files":
+        raise UserError(f"platform {spec.name!r} is read from terminal transcripts, not documents")
+    name = peer_name or spec.name
+    _check_peer_name(name, f"peer name {_cut(name)!r}")
+    if not documents:
+        raise UserError(f"no document given for platform {spec.name!r}")
+    records: list[CommandRecord] = []
+    outputs: dict[str, str] = {}
+    for label, text in documents:
+        command = spec.detect_command(text)
+        if command is None:
+            known = "; ".join(spec.detect)
+            raise UserError(
+                f"{label}: not a document {spec.name} reads (it reads the output of: {known}); "
+                "give the file as the command printed it or as downloaded"
+            )
+        file_name = output_file_name(command, outputs)
+        outputs[file_name] = text
+        records.append(CommandRecord(command=command, file=file_name))
+    capture = PeerCapture(
+        name=name,
+        platform=spec.name,
+        commands=tuple(records),
+        outputs=outputs,
+        tool_version=f"ipsec-tui {__version__} (imported from {spec.description or spec.name})",
+    )
+    return TranscriptImport(capture, (), None)
+
+
+def import_documents(
+    documents: Sequence[tuple[str, str]],
+    platform: str,
+    out: Path,
+    *,
+    peer_name: str | None = None,
+    first: bool = False,
+) -> ImportedPeer:
+    """Documents of a cloud platform (see :func:`split_documents`) as a peer of the capture
+    folder ``out``, written and read back as :func:`import_transcript` does (redacted, refused
+    if a secret remains). UserError on bad input, before anything is written."""
+    imported = split_documents(documents, platform, peer_name)
+    return _write_imported(imported, out, peer_name=peer_name, first=first)

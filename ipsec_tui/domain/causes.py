@@ -1,4 +1,5 @@
-"""The vocabularies: cause tokens carried by log events, and the diagnosis causes.
+"""The vocabularies: cause tokens and exchanges carried by log events, and the diagnosis
+causes.
 
 Log parsers of every platform tag a `LogEvent` with these tokens, so the checks reason about
 one vocabulary whatever the vendor's wording.
@@ -53,6 +54,24 @@ LOCAL_EVENTS = {
 
 CAUSE_TOKENS = (*NOTIFY_ERRORS, *LOCAL_EVENTS)
 
+# Which exchange a log line is about (`LogEvent.exchange`), where the line says: the IKEv2
+# exchange types of RFC 7296 by their names, IKEv1's modes in lower case.
+EXCHANGES = {
+    "IKE_SA_INIT": "IKEv2's first exchange (message ID 0): proposals, key exchange, nonces",
+    "IKE_AUTH": "IKEv2's second exchange (message ID 1): identities, certificates, AUTH",
+    "CREATE_CHILD_SA": "IKEv2, on an established IKE SA: a rekey or a new child SA",
+    "INFORMATIONAL": "on an established IKE SA: liveness (DPD), delete, notify (IKEv1 too)",
+    "main": "IKEv1 main mode (phase 1), where the line does not single out messages 5-6",
+    "main-auth": "IKEv1 main mode messages 5-6: identities and authentication, encrypted",
+    "quick": "IKEv1 quick mode (phase 2): a child SA on an established ISAKMP SA",
+    "on-sa": "an exchange on an established IKE SA that the line does not name (IKEv2 "
+    "message ID 2 and up, a non-zero IKEv1 message ID, the state of an SA that is up)",
+}
+# The exchanges by what an unanswered request in them means:
+FIRST_EXCHANGES = ("IKE_SA_INIT", "main")  # nothing came back yet: a new SA starts there
+AUTH_EXCHANGES = ("IKE_AUTH", "main-auth")  # the first exchange went through: small packets pass
+ON_SA_EXCHANGES = ("CREATE_CHILD_SA", "INFORMATIONAL", "quick", "on-sa")  # the SA was up
+
 # The diagnosis vocabulary, most specific first where two could explain the same symptoms.
 DIAGNOSIS_CAUSES = {
     "healthy": "the tunnel is up and carries traffic both ways",
@@ -78,3 +97,6 @@ DIAGNOSIS_CAUSES = {
     "rekey-failure": "rekeying fails",
     "unknown": "the evidence does not point at one cause",
 }
+# What a finding can vote for: every cause but the two the diagnosis concludes on its own
+# when no finding votes (all is well, or nothing points anywhere).
+VOTE_CAUSES = tuple(cause for cause in DIAGNOSIS_CAUSES if cause not in ("healthy", "unknown"))

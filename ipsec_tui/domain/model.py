@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from enum import StrEnum
 from typing import Any, cast
 
+from ipsec_tui.domain.causes import VOTE_CAUSES
+
 
 class ParseStatus(StrEnum):
     OK = "ok"
@@ -153,6 +155,12 @@ class Connection:
     aggressive: bool | None = None  # IKEv1 aggressive mode instead of main mode
     children: tuple[ChildConfig, ...] = ()
     source: SourceRef | None = None
+    # Configuration a box keeps once for its tunnels rather than a tunnel of its own (Cisco
+    # prints it apart): "ike-proposal" (IKE proposals for every tunnel of its version),
+    # "ike-policy" (which of them apply), "ike-profile" (identities and auth a tunnel
+    # names); None for a tunnel. The platform's finisher joins them into the tunnels.
+    shared: str | None = None
+    uses: tuple[str, ...] = ()  # names of the shared entries this one names (Cisco)
 
 
 @dataclass(frozen=True)
@@ -218,8 +226,35 @@ class XfrmPolicy:
 
 
 @dataclass(frozen=True)
+class IkeMessage:
+    """An IKE message a log line records leaving (sent) or arriving (received): the facts that
+    pair one peer's "sending packet" with the other's "received packet" on the ladder.
+
+    `exchange` is the exchange type as IKE names it on the wire (IKE_SA_INIT, IKE_AUTH,
+    CREATE_CHILD_SA, INFORMATIONAL; IKEv1 ID_PROT, AGGRESSIVE, QUICK_MODE, INFORMATIONAL_V1);
+    None where the line does not say. Unknown facts are None and match anything."""
+
+    direction: str  # sent | received
+    exchange: str | None = None
+    response: bool | None = None  # False: a request, True: a response
+    message_id: int | None = None
+    source: str | None = None  # address the message left from
+    source_port: int | None = None
+    destination: str | None = None
+    destination_port: int | None = None
+    size: int | None = None  # bytes on the wire
+    retransmit: int = 0  # 0: the first sending, n: the n-th retransmit
+    notifies: tuple[str, ...] = ()  # error notifies the message carries (RFC 7296 names)
+
+
+@dataclass(frozen=True)
 class LogEvent:
-    """One line of the IKE daemon's log and the causes it carries."""
+    """One line of the IKE daemon's log and the causes it carries.
+
+    `exchange` names the exchange the line is about where the line says so, one of
+    `ipsec_tui.domain.causes.EXCHANGES`: IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL
+    (IKEv2), main, main-auth, quick (IKEv1) or on-sa (on an established SA, the exchange not
+    named). The parsing layer sets it from the platform's signatures; checks read it."""
 
     line: int  # 1-based line number in the log file
     message: str
@@ -230,6 +265,14 @@ class LogEvent:
     sa_id: str | None = None  # the SA serial the line is about, "#3", where the log says
     causes: tuple[str, ...] = ()  # cause tokens, see ipsec_tui.domain.causes
     direction: str | None = None  # received | sent, for notifies
+    exchange: str | None = None  # see the docstring
+    packet: IkeMessage | None = None  # the IKE message the line records sending or receiving
+
+
+# LogEvent.subsystem of a tunnel's status as a cloud reports it (AWS VgwTelemetry, Azure
+# connectionStatus, Google status): `level` the status in the cloud's words, `sa_name` the
+# tunnel, `time` its last change where the cloud says (ipsec_tui/parsers/cloud.py)
+TUNNEL_STATUS = "tunnel-status"
 
 
 @dataclass(frozen=True)
@@ -320,7 +363,25 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class CauseVote:
+    """A finding's vote for a diagnosis cause: the peer to fix (None: either) and how strongly.
+    The cause is one of the diagnosis vocabulary (`ipsec_tui.domain.causes.VOTE_CAUSES`)."""
+
+    cause: str
+    side: str | None
+    weight: float
+
+    def __post_init__(self) -> None:
+        if self.cause not in VOTE_CAUSES:
+            raise ValueError(f"{self.cause!r} is not a cause a finding can vote for")
+        if not self.weight > 0:
+            raise ValueError(f"a vote for {self.cause} needs a positive weight, not {self.weight}")
+
+
+@dataclass(frozen=True)
 class Finding:
+    """What one check found in one step (the engine stamps `step` and `check_id`)."""
+
     step: str
     check_id: str
     status: Status
@@ -328,7 +389,7 @@ class Finding:
     rows: tuple[Row, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     next_action: str = ""
-    causes: tuple[tuple[str, str | None, float], ...] = ()  # (cause, side, weight) votes
+    causes: tuple[CauseVote, ...] = ()
 
 
 @dataclass(frozen=True)

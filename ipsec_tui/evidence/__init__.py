@@ -1,1 +1,1 @@
-"""Evidence bundles and redaction."""
+"""Evidence out: the bundle writer (given an Analysis) and the Markdown/HTML report."""

@@ -1,14 +1,13 @@
-"""``ipsec-tui bundle``, ``bundle verify``, ``open`` and ``import``: evidence in and out.
+"""``ipsec-tui bundle``, ``bundle verify`` and ``import``: evidence in and out.
 
 - ``bundle CAPTURE --out FILE.zip [--notes FILE]``: one zip for the ticket (see
   ``ipsec_tui.evidence.bundle``). Exit 0, or 2 with a message (bad input, a secret left).
 - ``bundle verify FILE.zip``: every file against the manifest. Exit 0 intact, 1 damaged or
   changed (each problem printed), 2 not readable as a bundle at all (missing, not a zip,
   truncated, no manifest).
-- ``open FILE.zip``: the cockpit on a bundle when it can run (``ipsec_tui.ui.app.run_bundle``
-  exists), otherwise the headless check result and the operator's notes.
 - ``import --platform P TRANSCRIPT --out DIR [--peer NAME]``: a terminal transcript of the
-  partner's side as a peer of a capture folder (new, or an existing capture missing it).
+  partner's side as a peer of a capture folder (new, or an existing capture missing it); for
+  a cloud platform, ``FILE...``: its CLI outputs and documents, each recognised by content.
 
 Handlers import their heavy parts lazily so that ``ipsec-tui --help`` stays fast.
 """
@@ -24,7 +23,7 @@ from ipsec_tui.errors import UserError
 
 
 def register(sub: Any) -> None:
-    """Add the ``bundle``, ``open`` and ``import`` subcommands."""
+    """Add the ``bundle`` and ``import`` subcommands (``open`` is the cockpit's, ui/cli.py)."""
     bundle = sub.add_parser(
         "bundle",
         help="put a capture, its analysis and a report into one zip; or verify one",
@@ -48,15 +47,6 @@ def register(sub: Any) -> None:
     bundle.add_argument("--force", action="store_true", help="replace an existing FILE.zip")
     bundle.set_defaults(handler=run_bundle)
 
-    open_parser = sub.add_parser(
-        "open",
-        help="open a bundle: the cockpit, or the check result and notes without it",
-        description="Open an evidence bundle (verified first). Runs the cockpit when it is "
-        "available; otherwise prints the headless check result and the operator's notes.",
-    )
-    open_parser.add_argument("bundle", type=Path, metavar="FILE.zip")
-    open_parser.set_defaults(handler=run_open)
-
     imported = sub.add_parser(
         "import",
         help="turn a terminal transcript of the other side into a capture's peer",
@@ -66,7 +56,12 @@ def register(sub: Any) -> None:
         "platform's canonical ones; unknown commands are kept, with a warning.",
     )
     imported.add_argument(
-        "transcript", type=Path, metavar="TRANSCRIPT", help="the text file, or - for stdin"
+        "transcript",
+        type=Path,
+        nargs="+",
+        metavar="TRANSCRIPT",
+        help="the text file, or - for stdin; for a cloud platform (aws_vpn, azure_vpngw, "
+        "gcp_vpn) one or more of its documents, each recognised by its content",
     )
     imported.add_argument(
         "--platform", "-p", required=True, help="the platform the commands ran on"
@@ -131,7 +126,7 @@ def print_written(written: Any) -> None:
 
 def verify(path: Path) -> int:
     """``bundle verify``: 0 intact, 1 damaged or changed; UserError (2) if not a bundle."""
-    from ipsec_tui.evidence.bundle import verify_bundle
+    from ipsec_tui.collectors.bundles import verify_bundle
 
     verification = verify_bundle(path)
     if verification.ok:
@@ -146,85 +141,29 @@ def verify(path: Path) -> int:
     return 1
 
 
-def run_open(args: argparse.Namespace) -> int:
-    """Handler of ``open``: the cockpit's ``run_bundle(path)`` when there is one.
-
-    The cockpit lives in ``ipsec_tui.ui.app``; when that module cannot be imported (no
-    terminal UI on this box, or not written yet) or has no ``run_bundle``, the headless check
-    result and the notes are printed instead. Exit: the cockpit's, else as ``check``.
-    """
-    import importlib
-
-    try:
-        app = importlib.import_module("ipsec_tui.ui.app")
-    except ImportError:
-        app = None
-    if app is not None and hasattr(app, "run_bundle"):
-        return int(app.run_bundle(args.bundle) or 0)
-    return print_bundle(args.bundle)
-
-
-def print_bundle(path: Path) -> int:
-    """A bundle without the cockpit: the check result and the operator's notes (exit as
-    ``check``). The cockpit's ``run_bundle`` calls it too when there is no terminal."""
-    from ipsec_tui.analysis import analyse_captures
-    from ipsec_tui.evidence.bundle import open_bundle
-    from ipsec_tui.report_text import print_analysis
-
-    captures, notes, manifest = open_bundle(path)
-    print(f"{path}: made {manifest.created_at} by {manifest.tool}")
-    analysis = analyse_captures(captures)
-    print_analysis(analysis)
-    print("\nOperator's notes:")
-    print(notes.rstrip("\n") if notes.strip() else "(none)")
-    return 0 if analysis.healthy else 1
-
-
 def run_import(args: argparse.Namespace) -> int:
     """Handler of ``import``: exit 0 imported (warnings on stderr), 2 bad input."""
-    from ipsec_tui.collectors.capture_io import (
-        CAPTURE_FILE,
-        PEER_FILE,
-        check_peer_folder_name,
-        read_capture_index,
-        write_capture_index,
-        write_peer,
-    )
-    from ipsec_tui.collectors.transcript import split_transcript
-    from ipsec_tui.platforms import available_platforms
+    from ipsec_tui.collectors.transcript import import_transcript
+    from ipsec_tui.platforms import load_platform
 
-    if args.platform not in available_platforms():
-        raise UserError(
-            f"unknown platform {args.platform!r} (known: {', '.join(available_platforms())})"
-        )
-    text = _read_text(args.transcript, "transcript")
-    imported = split_transcript(text, args.platform, args.peer)
-    capture = imported.capture
-    check_peer_folder_name(capture.name, "--peer" if args.peer else "the prompts' host name")
-    out: Path = args.out
-    if out.exists() and not out.is_dir():
-        raise UserError(f"{out}: exists and is not a folder")
-    index = read_capture_index(out) if out.is_dir() else None
-    if (out / capture.name).exists():
-        raise UserError(
-            f"{out / capture.name}: already exists; import under another name with --peer, "
-            "or remove that folder first"
-        )
-    if index is None and out.is_dir() and any(out.iterdir()):
-        if (out / PEER_FILE).is_file():
-            raise UserError(f"{out}: is a peer folder; give the capture folder above it")
-        raise UserError(f"{out}: not empty and not a capture (no {CAPTURE_FILE})")
-    if index is not None and len(index.peers) >= 2:
-        raise UserError(f"{out}: already holds two peers ({', '.join(index.peers)})")
+    spec = load_platform(args.platform)  # an unknown one fails before stdin is read
+    files: list[Path] = args.transcript
+    if spec.transport == "files":
+        from ipsec_tui.collectors.transcript import import_documents
+
+        documents = [(str(path), _read_text(path, "document")) for path in files]
+        imported = import_documents(documents, args.platform, args.out, peer_name=args.peer)
+    elif len(files) != 1:
+        raise UserError(f"platform {spec.name!r} imports one terminal transcript at a time")
+    else:
+        text = _read_text(files[0], "transcript")
+        imported = import_transcript(text, args.platform, args.out, peer_name=args.peer)
     for warning in imported.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    path = write_peer(out / capture.name, capture)
-    peers = [*(index.peers if index else ()), capture.name]
-    write_capture_index(
-        out, index.tunnel if index else None, peers, index.description if index else None
-    )
+    peer = next(c for c in imported.captures if c.name == imported.peer)
     print(
-        f"imported {len(capture.commands)} commands of {capture.name} ({capture.platform}) "
-        f"into {path.parent}; capture {out} now holds {', '.join(peers)}"
+        f"imported {imported.commands} commands of {peer.name} ({peer.platform}) "
+        f"into {imported.folder / peer.name}; capture {imported.folder} now holds "
+        f"{', '.join(c.name for c in imported.captures)}"
     )
     return 0

@@ -3,7 +3,8 @@
 Both say the same things in the same order: the diagnosis, the two peers side by side (with
 each device's clock against the collecting host), every step's findings as
 (field, peer A, peer B, verdict) rows with their evidence lines, the merged log time line of
-both peers, the commands sent with their times, the operator's notes and the versions.
+both peers with its IKE exchange ladder, the commands sent with their times, the operator's
+notes and the versions.
 Pure: text in, text out; every value comes from already-redacted captures.
 """
 
@@ -11,31 +12,19 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from ipsec_tui.analysis import Analysis
-from ipsec_tui.domain.capture import PeerCapture, parse_utc
-from ipsec_tui.domain.model import Finding, LogEvent, PeerModel, Status
+from ipsec_tui.domain.capture import PeerCapture
+from ipsec_tui.domain.model import Finding, PeerModel, Status
+from ipsec_tui.ladder import Ladder, LadderRow, build_ladder
+from ipsec_tui.timeline import TimelineEvent, merge_logs
 
 TIMELINE_LIMIT = 5000  # the most recent events; the full logs are in the capture
 EVIDENCE_LINES = 12  # per evidence item in the report; the capture holds every line
-
-_ISO_LOG = re.compile(
-    r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?"
-)
-# syslog / Libreswan / Cisco: "Nov 26 20:48:38.900453", "*Mar  1 2024 00:00:01.123"
-_MONTH_LOG = re.compile(
-    r"[*.]?([A-Z][a-z]{2}) +(\d{1,2})(?: (\d{4}))? (\d{2}:\d{2}:\d{2})(?:\.(\d+))?"
-)
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
-    )
-}
 
 
 @dataclass(frozen=True)
@@ -51,115 +40,40 @@ class ReportInput:
     created_at: str
 
 
-@dataclass(frozen=True)
-class TimelineEvent:
-    """One log line of one peer, placed on the collecting host's clock when it can be."""
-
-    host_time: datetime | None  # UTC, device time corrected by the measured clock offset
-    peer: str
-    printed_time: str | None  # as the device printed it
-    line: int
-    message: str
-    subsystem: str | None
-    causes: tuple[str, ...]
+def _timeline(report: ReportInput) -> list[TimelineEvent]:
+    """The merged log, its most recent TIMELINE_LIMIT lines."""
+    pair = report.analysis.pair
+    events = merge_logs((pair.a, pair.b), report.captures, last=TIMELINE_LIMIT)
+    return list(events[-TIMELINE_LIMIT:])
 
 
-def device_log_time(
-    printed: str, *, zone: timezone | None, year_hint: int | None
-) -> datetime | None:
-    """A log line's printed time as an aware datetime: in the zone it names, else the
-    device's zone (from its clock reading), else UTC. A year-less time takes ``year_hint``."""
-    iso = _ISO_LOG.search(printed)
-    if iso:
-        day, clock, fraction, named = iso.groups()
-        micro = (fraction or "0")[:6].ljust(6, "0")
-        try:
-            moment = datetime.fromisoformat(f"{day}T{clock}.{micro}")
-        except ValueError:
-            return None
-        if named:
-            named = "+00:00" if named == "Z" else named
-            if len(named) == 5:
-                named = f"{named[:3]}:{named[3:]}"
-            offset = datetime.fromisoformat(f"2000-01-01T00:00:00{named}").tzinfo
-            return moment.replace(tzinfo=offset)
-        return moment.replace(tzinfo=zone or UTC)
-    month_form = _MONTH_LOG.search(printed)
-    if month_form:
-        month, day_of_month, year, clock, fraction = month_form.groups()
-        if month not in _MONTHS:
-            return None
-        use_year = int(year) if year else (year_hint or datetime.now(UTC).year)
-        micro = (fraction or "0")[:6].ljust(6, "0")
-        try:
-            moment = datetime.fromisoformat(
-                f"{use_year:04d}-{_MONTHS[month]:02d}-{int(day_of_month):02d}T{clock}.{micro}"
-            )
-        except ValueError:
-            return None
-        return moment.replace(tzinfo=zone or UTC)
-    return None
+LADDER_NOTE = (
+    "Each IKE message of the time line below, as an arrow from the peer that sent it: the "
+    "sending line of one log paired with the receiving line of the other (line numbers of "
+    "each peer's log), a received message always after its sending."
+)
 
 
-def timeline(
-    models: Sequence[PeerModel],
-    captures: Mapping[str, PeerCapture],
-    last: int | None = None,
-) -> list[TimelineEvent]:
-    """Both peers' log events in one order: by time on the collecting host's clock (each
-    device's time minus its measured offset), then events whose time does not read.
-
-    With ``last``, only each peer's last ``last`` events are placed (a log is written in time
-    order, so the merged tail is among them): a report of a huge log costs what it shows."""
-    timed: list[tuple[datetime, int, int, TimelineEvent]] = []
-    untimed: list[TimelineEvent] = []
-    for index, model in enumerate(models):
-        capture = captures.get(model.name)
-        clock = capture.clock if capture else None
-        collected = parse_utc(model.collected_at) if model.collected_at else None
-        for event in model.log if last is None else model.log[-last:]:
-            moment = (
-                device_log_time(
-                    event.time,
-                    zone=clock.zone if clock else None,
-                    year_hint=collected.year if collected else None,
-                )
-                if event.time
-                else None
-            )
-            if (
-                moment is not None
-                and collected is not None
-                and moment > collected + timedelta(days=1)
-                and not _YEAR.search(event.time or "")
-            ):
-                moment = moment.replace(year=moment.year - 1)  # a year-less line of last December
-            host = None
-            if moment is not None:
-                offset = clock.offset_s if clock else 0.0
-                host = (moment - timedelta(seconds=offset)).astimezone(UTC)
-            item = _event(model.name, event, host)
-            if host is None:
-                untimed.append(item)
-            else:
-                timed.append((host, index, event.line, item))
-    timed.sort(key=lambda entry: entry[:3])
-    return [entry[3] for entry in timed] + untimed
+def _ladder(report: ReportInput, events: list[TimelineEvent]) -> Ladder:
+    """The IKE exchange ladder of the time line the report shows (the cockpit's order)."""
+    pair = report.analysis.pair
+    return build_ladder(events, [model.name if model else None for model in (pair.a, pair.b)])
 
 
-_YEAR = re.compile(r"\b\d{4}\b")
+def _ladder_cells(ladder: Ladder, row: LadderRow) -> tuple[str, str, str, str, str]:
+    """(host time, A's line, the arrow, B's line, marks) of one ladder row."""
+    ends = []
+    for side in "ab":
+        line = row.end(side)
+        verb = "sent" if side == row.sender else "received"
+        ends.append(f"{verb}, line {line.event.line}" if line else "-")
+    marks = ", ".join(row.marks(ladder.names))
+    return _host_time(row.time), ends[0], ladder.arrow(row, 44), ends[1], marks
 
 
-def _event(peer: str, event: LogEvent, host: datetime | None) -> TimelineEvent:
-    return TimelineEvent(
-        host_time=host,
-        peer=peer,
-        printed_time=event.time,
-        line=event.line,
-        message=event.message,
-        subsystem=event.subsystem,
-        causes=event.causes,
-    )
+def _message(item: TimelineEvent) -> str:
+    event = item.event
+    return f"[{event.subsystem}] {event.message}" if event.subsystem else event.message
 
 
 def _host_time(moment: datetime | None) -> str:
@@ -278,17 +192,28 @@ def render_markdown(report: ReportInput) -> str:
         if passing:
             out += ["Passed: " + "; ".join(f"{f.title} ({_code(f.check_id)})" for f in passing)]
             out += [""]
-    events = timeline(models, {c.name: c for c in report.captures}, last=TIMELINE_LIMIT)
+    events = _timeline(report)
+    ladder = _ladder(report, events)
+    out += ["## IKE exchange ladder", "", LADDER_NOTE, ""]
+    if ladder.rows:
+        heading = ("#", "host time (UTC)", ladder.name("a"), "message", ladder.name("b"), "marks")
+        out += ["| " + " | ".join(heading) + " |", "|---|---|---|---|---|---|"]
+        for number, row in enumerate(ladder.rows, 1):
+            cells = " | ".join(_code(cell) for cell in _ladder_cells(ladder, row))
+            out += [f"| {number} | {cells} |"]
+    else:
+        out += ["No IKE message in either log."]
+    out += [""]
     out += ["## Log time line (both peers)", ""]
     out += [_timeline_note(report, sum(len(m.log) for m in models)), ""]
     if events:
         out += ["| host time (UTC) | peer | device time | message | causes |"]
         out += ["|---|---|---|---|---|"]
-        for event in events[-TIMELINE_LIMIT:]:
-            message = f"[{event.subsystem}] {event.message}" if event.subsystem else event.message
+        for item in events:
+            event = item.event
             out += [
-                f"| {_code(_host_time(event.host_time))} | {_code(event.peer)} | "
-                f"{_code(event.printed_time or '-')} | {_code(message)} | "
+                f"| {_code(_host_time(item.host_time))} | {_code(item.peer)} | "
+                f"{_code(event.time or '-')} | {_code(_message(item))} | "
                 f"{_code(', '.join(event.causes)) if event.causes else ''} |"
             ]
         out += [""]
@@ -349,7 +274,7 @@ def _timeline_note(report: ReportInput, count: int) -> str:
     )
     return (
         f"{shown}, on the collecting host's clock ({'; '.join(parts) or 'no peers'}); "
-        "events whose time does not read come last."
+        "a line whose time does not read keeps its place in its peer's log."
     )
 
 
@@ -450,7 +375,24 @@ def render_html(report: ReportInput) -> str:
                 + "; ".join(f"{_e(f.title)} (<code>{_e(f.check_id)}</code>)" for f in passing)
                 + "</p>"
             )
-    events = timeline(models, {c.name: c for c in report.captures}, last=TIMELINE_LIMIT)
+    events = _timeline(report)
+    ladder = _ladder(report, events)
+    out.append(f'<h2>IKE exchange ladder</h2><p class="muted">{_e(LADDER_NOTE)}</p>')
+    if ladder.rows:
+        out.append(
+            f"<table><tr><th>#</th><th>host time (UTC)</th><th>{_e(ladder.name('a'))}</th>"
+            f"<th>message</th><th>{_e(ladder.name('b'))}</th><th>marks</th></tr>"
+        )
+        for number, row in enumerate(ladder.rows, 1):
+            when, a_end, arrow, b_end, marks = _ladder_cells(ladder, row)
+            css = ' class="cause"' if row.message.notifies or row.answered is False else ""
+            out.append(
+                f"<tr{css}><td>{number}</td><td><code>{_e(when)}</code></td><td>{_e(a_end)}</td>"
+                f"<td><code>{_e(arrow)}</code></td><td>{_e(b_end)}</td><td>{_e(marks)}</td></tr>"
+            )
+        out.append("</table>")
+    else:
+        out.append("<p>No IKE message in either log.</p>")
     out.append("<h2>Log time line (both peers)</h2>")
     total = sum(len(m.log) for m in models)
     out.append(f'<p class="muted">{_e(_timeline_note(report, total))}</p>')
@@ -460,13 +402,13 @@ def render_html(report: ReportInput) -> str:
             "<table><tr><th>host time (UTC)</th><th>peer</th><th>device time</th>"
             "<th>message</th><th>causes</th></tr>"
         )
-        for event in events[-TIMELINE_LIMIT:]:
-            classes = f"peer-{index.get(event.peer, 0)}" + (" cause" if event.causes else "")
-            message = f"[{event.subsystem}] {event.message}" if event.subsystem else event.message
+        for item in events:
+            event = item.event
+            classes = f"peer-{index.get(item.peer, 0)}" + (" cause" if event.causes else "")
             out.append(
-                f'<tr class="{classes}"><td><code>{_e(_host_time(event.host_time))}</code></td>'
-                f'<td class="peer">{_e(event.peer)}</td><td><code>{_e(event.printed_time)}'
-                f"</code></td><td><code>{_e(message)}</code></td>"
+                f'<tr class="{classes}"><td><code>{_e(_host_time(item.host_time))}</code></td>'
+                f'<td class="peer">{_e(item.peer)}</td><td><code>{_e(event.time)}'
+                f"</code></td><td><code>{_e(_message(item))}</code></td>"
                 f"<td>{_e(', '.join(event.causes)) if event.causes else ''}</td></tr>"
             )
         out.append("</table>")

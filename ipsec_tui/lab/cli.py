@@ -18,6 +18,7 @@ DEBIAN_PACKAGES = [
     "nftables",
     "iproute2",
     "iputils-ping",
+    "tcpdump",  # the probe's bounded IKE/ESP capture on each gateway
     "util-linux",
     "openssl",
 ]
@@ -226,4 +227,3 @@ def cmd_fault(args: argparse.Namespace) -> int:
     print(f"fault {args.name} is active; `ipsec-tui lab reset` undoes it")
     _print_next(str(lab_dir() / "inventory.yml"))
     return 0
-

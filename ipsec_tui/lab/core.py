@@ -27,6 +27,7 @@ REQUIRED_COMMANDS = {
     "unshare": "util-linux",
     "nft": "nftables",
     "ping": "iputils-ping",
+    "tcpdump": "tcpdump",
     "sshd": "openssh-server",
     "ssh-keygen": "openssh-client",
     "openssl": "openssl",

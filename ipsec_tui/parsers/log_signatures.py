@@ -1,34 +1,38 @@
 """Vendor log wordings as data: signatures/<platform>.yml, loaded and compiled once.
 
 Each entry of a platform's file names the cause tokens (`ipsec_tui.domain.causes`) that one
-wording carries, the regular expression that finds it in a log message, optionally the
-direction of the notify it reports (received | sent), a verbatim example line, its public
-source and the kind of evidence it is (log: a device's real log, test: a vendor's regression
-test, fmt: a format string in the source, doc: vendor documentation). Log parsers apply
-the flat wordings with `match_causes`; what needs earlier lines (strongSwan's proposal kind)
-stays in the parser.
+wording carries, or the exchange it is about (`EXCHANGES`), or both; the regular expression
+that finds it in a log message, optionally the direction of the notify it reports
+(received | sent), a verbatim example line, its public source and the kind of evidence it
+is (log: a device's real log, test: a vendor's regression test, fmt: a format string in the
+source, doc: vendor documentation). Log parsers apply the cause wordings with
+`match_causes`; what needs earlier lines (strongSwan's proposal kind) stays in the parser.
+`parse_text` sets every parsed event's exchange with `with_exchanges` (the first entry of the
+file that names one and matches), whichever parser made the event.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
 
-from ipsec_tui.domain.causes import CAUSE_TOKENS
+from ipsec_tui.domain.causes import CAUSE_TOKENS, EXCHANGES
+from ipsec_tui.domain.model import LogEvent
 
 EVIDENCE_KINDS = ("log", "test", "fmt", "doc")
 DIRECTIONS = ("received", "sent")
-_KEYS = {"causes", "match", "direction", "example", "source", "evidence", "note"}
+_KEYS = {"causes", "exchange", "match", "direction", "example", "source", "evidence", "note"}
 
 
 @dataclass(frozen=True)
 class Signature:
-    """One vendor wording and the cause tokens it carries."""
+    """One vendor wording: the cause tokens it carries and the exchange it is about."""
 
     causes: tuple[str, ...]
     pattern: re.Pattern[str]
@@ -36,6 +40,7 @@ class Signature:
     source: str
     evidence: str
     direction: str | None = None
+    exchange: str | None = None
 
 
 def _signature(platform: str, index: int, entry: Any) -> Signature:
@@ -46,9 +51,12 @@ def _signature(platform: str, index: int, entry: Any) -> Signature:
     unknown = set(entry) - _KEYS
     if unknown:
         raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
-    causes = entry.get("causes")
-    if not isinstance(causes, list) or not causes:
-        raise ValueError(f"{where}: `causes` must be a non-empty list")
+    exchange = entry.get("exchange")
+    if exchange is not None and exchange not in EXCHANGES:
+        raise ValueError(f"{where}: {exchange!r} is not an exchange of {sorted(EXCHANGES)}")
+    causes = entry.get("causes", [] if exchange else None)
+    if not isinstance(causes, list) or not (causes or exchange):
+        raise ValueError(f"{where}: `causes` must be a non-empty list (or name an `exchange`)")
     for cause in causes:
         if cause not in CAUSE_TOKENS:
             raise ValueError(f"{where}: {cause!r} is not a cause token")
@@ -72,6 +80,7 @@ def _signature(platform: str, index: int, entry: Any) -> Signature:
         source=entry["source"],
         evidence=evidence,
         direction=direction,
+        exchange=exchange,
     )
 
 
@@ -95,16 +104,36 @@ def platforms() -> tuple[str, ...]:
 
 
 @cache
-def _any_signature(platform_names: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One alternation of every signature of these platforms: most log lines carry no cause,
-    and one search rejects them where one search per signature would not (large logs)."""
-    patterns = [sig.pattern.pattern for name in platform_names for sig in signatures(name)]
+def _any_signature(
+    platform_names: tuple[str, ...], of_exchange: bool = False
+) -> re.Pattern[str] | None:
+    """One alternation of every signature of these platforms that carries causes (or, with
+    `of_exchange`, names an exchange): most log lines carry none, and one search rejects them
+    where one search per signature would not (large logs)."""
+    patterns = [
+        sig.pattern.pattern
+        for name in platform_names
+        for sig in signatures(name)
+        if (sig.exchange if of_exchange else sig.causes)
+    ]
     if not patterns:
         return None
     try:
-        return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+        return re.compile("|".join(f"(?:{_loose(pattern)})" for pattern in patterns))
     except re.error:  # a pattern that cannot sit in an alternation (inline global flags)
         return None
+
+
+def _loose(pattern: str) -> str:
+    """The pattern without its word boundaries, where it has no lookaround: it matches a
+    superset, and an alternation of such patterns searches several times faster (the
+    prefilter only lets lines through; each signature's own pattern decides)."""
+    if _LOOKAROUND.search(pattern):
+        return pattern
+    return re.sub(r"(?<!\\)\\b", "", pattern)
+
+
+_LOOKAROUND = re.compile(r"\(\?<?[=!]")
 
 
 def match_causes(
@@ -119,7 +148,45 @@ def match_causes(
     direction = None
     for platform in platform_names:
         for signature in signatures(platform):
-            if signature.pattern.search(message):
+            if signature.causes and signature.pattern.search(message):
                 causes.extend(cause for cause in signature.causes if cause not in causes)
                 direction = direction or signature.direction
     return tuple(causes[len(known) :]), direction
+
+
+@cache
+def _exchanges(platform_names: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The signatures of these platforms that name an exchange, in file order."""
+    return tuple(
+        (sig.pattern, sig.exchange)
+        for name in platform_names
+        for sig in signatures(name)
+        if sig.exchange
+    )
+
+
+def exchange_of(message: str, *platform_names: str) -> str | None:
+    """The exchange the first signature of these platforms that names one finds in
+    `message` is about (file order), or None."""
+    prefilter = _any_signature(platform_names, of_exchange=True)
+    if prefilter is None or not prefilter.search(message):
+        return None
+    return next(
+        (name for pattern, name in _exchanges(platform_names) if pattern.search(message)), None
+    )
+
+
+def with_exchanges(platform: str, events: Iterable[LogEvent]) -> list[LogEvent]:
+    """The events, each with the exchange its message is about by the platform's signatures
+    (an exchange a parser set already stays). One search rejects most lines (large logs)."""
+    prefilter = _any_signature((platform,), of_exchange=True)
+    if prefilter is None:
+        return list(events)
+    out = []
+    for event in events:
+        if event.exchange is None and prefilter.search(event.message):
+            found = exchange_of(event.message, platform)
+            if found is not None:
+                event = replace(event, exchange=found)
+        out.append(event)
+    return out

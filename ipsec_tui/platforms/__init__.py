@@ -29,6 +29,7 @@ deny patterns win.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -49,11 +50,13 @@ __all__ = [
     "FALLBACK_WHEN",
     "SHELL_METACHARACTERS",
     "SHELL_WORDS",
+    "TRANSPORTS",
     "CommandPattern",
     "CommandRefused",
     "Fallback",
     "Pager",
     "PlatformSpec",
+    "Probe",
     "available_platforms",
     "load_platform",
     "path_glob",
@@ -90,8 +93,9 @@ SHELL_WORDS = frozenset(
 # an input word of 3+ letters that is the start of one of these is refused too.
 _ABBREVIABLE = ("configure", "clear", "reload", "copy", "delete", "debug", "shutdown",
                 "write", "erase", "reset", "restart", "reboot", "format")  # fmt: skip
-# ``sh`` is also Cisco's ``show``: only refused as the first word on shell platforms.
-_SHELL_ONLY = frozenset({"sh"})
+# ``sh`` is also Cisco's ``show``, ``source`` the source address keyword of network OS pings
+# (IOS, Junos, PAN-OS): only refused as the first word on shell platforms.
+_SHELL_ONLY = frozenset({"sh", "source"})
 
 # Commands that print files: on shell platforms their arguments must be the peer's files.
 _FILE_READERS = frozenset({"cat", "head", "tail", "less", "more", "zcat", "grep", "tac", "nl"})
@@ -293,6 +297,9 @@ class Pager:
             raise ValueError("pager needs a non-blank prompt and a one-character continue")
 
 
+# How a platform's outputs arrive (see PlatformSpec.transport).
+TRANSPORTS = ("ssh", "files")
+
 # When a fallback runs: the device has no such program (`missing`), or it printed nothing
 # (`empty`: `swanctl --list-conns` on a box whose connections come from ipsec.conf).
 FALLBACK_WHEN = ("missing", "empty")
@@ -337,6 +344,62 @@ class Fallback:
         return None
 
 
+# The path test's bounds: a few packets, never a flood (`ipsec-tui probe`).
+PROBE_MAX_COUNT = 10
+_PROBE_FIELDS = ("count", "source", "target", "source_if")
+_INTERFACE = re.compile(r"[A-Za-z][A-Za-z0-9._/-]{0,63}")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """How the path test sends a bounded test from a gateway: a command template whose
+    placeholders (``{count}``, ``{source}``, ``{target}``, ``{source_if}``) the tool fills
+    from validated values only, so no free text ever reaches the device. The command built
+    goes through the allowlist like any other."""
+
+    ping: str
+    default_count: int = 3
+
+    def __post_init__(self) -> None:
+        names = set(re.findall(r"{(\w+)}", self.ping))
+        if not {"count", "target"} <= names or names - set(_PROBE_FIELDS):
+            raise ValueError(
+                f"probe ping {self.ping!r} must use {{count}} and {{target}}, and only "
+                f"{', '.join('{' + n + '}' for n in _PROBE_FIELDS)}"
+            )
+        if not 1 <= self.default_count <= PROBE_MAX_COUNT:
+            raise ValueError(f"probe default_count must be 1-{PROBE_MAX_COUNT}")
+
+    def command(
+        self,
+        target: str,
+        source: str | None = None,
+        count: int | None = None,
+        source_if: str | None = None,
+    ) -> str:
+        """The ping command for these values; UserError for any value out of bounds."""
+        count = self.default_count if count is None else count
+        if not 1 <= count <= PROBE_MAX_COUNT:
+            raise UserError(f"probe count must be 1-{PROBE_MAX_COUNT}, not {count}")
+        values = {"count": str(count), "target": _address(target, "target")}
+        if "{source}" in self.ping:
+            if source is None:
+                raise UserError("this platform's probe needs a source address")
+            values["source"] = _address(source, "source")
+        if "{source_if}" in self.ping:
+            if source_if is None or not _INTERFACE.fullmatch(source_if):
+                raise UserError(f"probe source interface {source_if!r} is not an interface name")
+            values["source_if"] = source_if
+        return self.ping.format(**values)
+
+
+def _address(value: str, what: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        raise UserError(f"probe {what} {value!r} is not an IP address") from None
+
+
 @dataclass(frozen=True)
 class PlatformSpec:
     """What ipsec-tui knows about one platform: how to log in and what it may run.
@@ -348,7 +411,7 @@ class PlatformSpec:
     """
 
     name: str
-    device_type: str
+    device_type: str  # "" for a platform read from files (``transport: files``)
     description: str = ""
     shell: bool = False  # commands go to a POSIX shell (Linux): refuse metacharacters
     login_commands: tuple[str, ...] = ()
@@ -376,8 +439,28 @@ class PlatformSpec:
     failure_indicators: tuple[str, ...] = ()
     # Commands run instead of a fact's command that does not answer (see :class:`Fallback`).
     fallbacks: tuple[Fallback, ...] = ()
+    # The path test's command (None: this platform has no read-only way to send one).
+    probe: Probe | None = None
+    # How the outputs arrive: "ssh" (collected from the device) or "files" (a cloud's VPN,
+    # which has no shell: its commands are the cloud CLI's read-only commands and documents
+    # the user runs or downloads locally; they are imported, never sent to a device).
+    transport: str = "ssh"
+    # Per canonical command, the patterns (regex, searched) that recognise its output among
+    # files given without their command (`ipsec-tui import --platform aws_vpn FILE...`).
+    detect: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
+        if self.transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}")
+        if self.transport == "ssh" and not self.device_type:
+            raise ValueError("an ssh platform needs a device_type")
+        if self.transport == "files" and (self.device_type or self.login_commands):
+            raise ValueError("a files platform has no device_type or login_commands")
+        for command, patterns in self.detect.items():
+            if self.match(command) != command:
+                raise ValueError(f"detect names {command!r}, not a canonical allowed command")
+            for regex in patterns:
+                re.compile(regex)
         for indicator in self.failure_indicators:
             if not indicator.removeprefix("^").strip():
                 raise ValueError(f"failure indicator {indicator!r} is empty")
@@ -406,6 +489,12 @@ class PlatformSpec:
         for fallback in self.fallbacks:
             for pattern in fallback.run:
                 self.check_allowed(pattern.canonical(self.variables))
+        # so is the probe's command, with the widest values it can be given
+        if self.probe is not None:
+            for target, source in (("10.255.255.254", "10.0.0.1"), ("fd00::1", "fd00::2")):
+                self.check_allowed(
+                    self.probe.command(target, source, PROBE_MAX_COUNT, "GigabitEthernet0/0.1")
+                )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "<platform>") -> PlatformSpec:
@@ -463,6 +552,14 @@ class PlatformSpec:
                 self.check_override(name, value)
             values[name] = value
         return values
+
+    def detect_command(self, text: str) -> str | None:
+        """The command whose output ``text`` is, by the platform's ``detect`` patterns (the
+        first command, in the YAML's order, with a pattern found in it); None if none is."""
+        for command, patterns in self.detect.items():
+            if any(re.search(pattern, text) for pattern in patterns):
+                return command
+        return None
 
     def commands(self, overrides: Mapping[str, str] | None = None) -> tuple[str, ...]:
         """The commands that collect every fact, in fact order, each once."""
@@ -654,7 +751,7 @@ def _patterns(entries: Iterable[Any]) -> tuple[CommandPattern, ...]:
 def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
     known = {"name", "description", "device_type", "shell", "login_commands", "variables",
              "readable_files", "facts", "allow", "driver_skips", "pager", "override_paths",
-             "deny_paths", "failure_indicators"}  # fmt: skip
+             "deny_paths", "failure_indicators", "probe", "transport", "detect"}  # fmt: skip
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
@@ -675,7 +772,7 @@ def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
     variables = {str(key): str(value) for key, value in (data.get("variables") or {}).items()}
     return PlatformSpec(
         name=name,
-        device_type=str(data["device_type"]),
+        device_type=str(data.get("device_type") or ""),
         description=str(data.get("description") or ""),
         shell=shell == "posix",
         login_commands=tuple(str(command) for command in data.get("login_commands") or ()),
@@ -689,7 +786,21 @@ def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
         deny_paths=_texts(data.get("deny_paths"), "deny_paths"),
         failure_indicators=_texts(data.get("failure_indicators"), "failure_indicators"),
         fallbacks=tuple(fallbacks),
+        probe=_probe(data.get("probe")),
+        transport=str(data.get("transport") or "ssh"),
+        detect=MappingProxyType(_detect(data.get("detect"))),
     )
+
+
+def _detect(data: Any) -> dict[str, tuple[str, ...]]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise TypeError("detect must map a command to a list of patterns")
+    return {
+        str(command): _texts(patterns, f"detect of {command!r}")
+        for command, patterns in data.items()
+    }
 
 
 def _without_fallback(entry: Any, fallbacks: list[Fallback]) -> Any:
@@ -730,6 +841,14 @@ def _override_paths(data: Any) -> dict[str, tuple[str, ...]]:
         str(name): _texts(patterns, f"override_paths of {name!r}")
         for name, patterns in data.items()
     }
+
+
+def _probe(data: Any) -> Probe | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping) or "ping" not in data or set(data) - {"ping", "count"}:
+        raise ValueError("probe must be a mapping with `ping` and optionally `count`")
+    return Probe(str(data["ping"]), int(data.get("count", 3)))
 
 
 def _pager(data: Any) -> Pager | None:

@@ -1,6 +1,5 @@
 """The cockpit application: one stylesheet, the app-wide keys, the command palette, and which
-screen to show first; `run_bundle` opens it on an evidence bundle (`ipsec-tui open`). Screens
-do the work; see screens/ and widgets/."""
+screen to show first. Screens do the work; see screens/ and widgets/."""
 
 from __future__ import annotations
 
@@ -112,28 +111,3 @@ class CockpitApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
-
-
-def run_bundle(path: str | Path) -> int:
-    """`ipsec-tui open FILE.zip`: the cockpit on an evidence bundle, verified first.
-
-    A damaged or changed bundle is a UserError before the screen is taken over (the CLI
-    prints it and exits 2); without a terminal, the headless check result and the notes.
-    """
-    from ipsec_tui.evidence.bundle import verify_bundle
-    from ipsec_tui.ui.cli import has_terminal, run_cockpit
-
-    bundle = Path(path)
-    verification = verify_bundle(bundle)  # UserError when it is no readable bundle at all
-    if not verification.ok:
-        problems = verification.problems
-        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise UserError(
-            f"{bundle}: damaged or changed since the export: {problems[0]}{more}; "
-            f"`ipsec-tui bundle verify {bundle}` lists every problem"
-        )
-    if not has_terminal():
-        from ipsec_tui.evidence.cli import print_bundle
-
-        return print_bundle(bundle)
-    return run_cockpit(StartRequest(capture=bundle))

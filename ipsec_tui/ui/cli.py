@@ -1,7 +1,9 @@
-"""`ipsec-tui cockpit` (alias `tui`) and the cockpit behind `ipsec-tui demo`.
+"""`ipsec-tui cockpit` (alias `tui`), `open FILE.zip` and `demo`: the commands that show the
+cockpit.
 
-Registering the subcommand imports no textual: the app is imported only when it runs, so
+Registering the subcommands imports no textual: the app is imported only when it runs, so
 headless commands (`check`, `collect`) stay fast and work on a box without a terminal UI.
+Without a terminal, `open` prints the headless check result and the operator's notes.
 """
 
 from __future__ import annotations
@@ -41,6 +43,27 @@ def register(sub: Any) -> None:
     cockpit.add_argument("--demo", metavar="SCENARIO", help="open an embedded demo scenario")
     cockpit.set_defaults(handler=cmd_cockpit)
 
+    open_parser = sub.add_parser(
+        "open",
+        help="open a bundle: the cockpit, or the check result and notes without it",
+        description="Open an evidence bundle (verified first). Runs the cockpit when there is "
+        "a terminal; otherwise prints the headless check result and the operator's notes.",
+    )
+    open_parser.add_argument("bundle", type=Path, metavar="FILE.zip")
+    open_parser.set_defaults(handler=cmd_open)
+
+    demo = sub.add_parser(
+        "demo",
+        help="the cockpit on embedded captures of the lab (no root, network or inventory)",
+        description="Open the cockpit on captures recorded from the real lab: a picker of the "
+        "scenarios, the healthy one first. For the live lab: `sudo ipsec-tui lab up`, then "
+        "`ipsec-tui cockpit --inventory /var/lib/ipsec-tui/lab/inventory.yml --tunnel lab`.",
+    )
+    demo.add_argument(
+        "--scenario", default=None, help="open this scenario at once (e.g. strongswan-psk)"
+    )
+    demo.set_defaults(handler=cmd_demo)
+
 
 def cmd_cockpit(args: argparse.Namespace) -> int:
     from ipsec_tui.ui.session import StartRequest
@@ -48,7 +71,7 @@ def cmd_cockpit(args: argparse.Namespace) -> int:
     if args.tunnel and not args.inventory:
         raise UserError("--tunnel needs --inventory FILE")
     if args.capture is not None and not args.capture.is_dir():
-        from ipsec_tui.evidence.bundle import is_bundle_path
+        from ipsec_tui.collectors.bundles import is_bundle_path
 
         if not (args.capture.is_file() and is_bundle_path(args.capture)):
             raise UserError(f"{args.capture}: neither a capture folder nor a bundle (.zip)")
@@ -72,13 +95,31 @@ def cmd_cockpit(args: argparse.Namespace) -> int:
     return run_cockpit(start)
 
 
-def run_demo(scenario: str | None = None) -> int:
+def cmd_demo(args: argparse.Namespace) -> int:
     """The cockpit on the embedded captures: a picker of the scenarios, the healthy first."""
     from ipsec_tui.ui.session import StartRequest, demo_scenario
 
-    if scenario:
-        demo_scenario(scenario)  # unknown names fail before the screen is taken over
-    return run_cockpit(StartRequest(scenario=scenario))
+    if args.scenario:
+        demo_scenario(args.scenario)  # unknown names fail before the screen is taken over
+    return run_cockpit(StartRequest(scenario=args.scenario))
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    """`ipsec-tui open FILE.zip`: the cockpit on an evidence bundle, verified first.
+
+    A damaged or changed bundle is a UserError before the screen is taken over (exit 2);
+    without a terminal, the headless check result and the notes (exit as `check`).
+    """
+    from ipsec_tui.collectors.bundles import verified_bundle
+    from ipsec_tui.ui.session import StartRequest
+
+    bundle: Path = args.bundle
+    verified_bundle(bundle)
+    if not has_terminal():
+        from ipsec_tui.report_text import print_bundle
+
+        return print_bundle(bundle)
+    return run_cockpit(StartRequest(capture=bundle))
 
 
 def has_terminal() -> bool:

@@ -4,8 +4,6 @@ threads start, per-peer progress as frozen snapshots, each peer's capture read b
 
 from __future__ import annotations
 
-import datetime as dt
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -83,16 +81,6 @@ def look_up_credentials(tunnel: Tunnel) -> Credentials:
 def save_password(login: Login, password: str) -> str | None:
     """Store a password in the keyring; None when stored, else why not (never raises)."""
     return store_password(login.username, login.host, password)
-
-
-def new_collection_dir(base: Path | None, tunnel: str) -> Path:
-    """A fresh folder for one collection: BASE/<tunnel>-<UTC time>, or a new temp folder."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    if base is None:
-        return Path(tempfile.mkdtemp(prefix=f"ipsec-tui-{tunnel}-{stamp}-"))
-    folder = base / f"{tunnel}-{stamp}"
-    folder.mkdir(parents=True, exist_ok=False)
-    return folder
 
 
 # --- progress -------------------------------------------------------------------------------

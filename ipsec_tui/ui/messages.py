@@ -14,8 +14,17 @@ from textual.message import Message
 
 from ipsec_tui.collectors.run import CollectionResult
 from ipsec_tui.domain.capture import PeerCapture
-from ipsec_tui.ui.live import Credentials, PeerProgress
+from ipsec_tui.errors import UserError
+from ipsec_tui.ui.live import PeerProgress
 from ipsec_tui.ui.session import Session, Transcript
+
+
+def describe(error: BaseException) -> str:
+    """What a `...Failed` message tells the operator: a UserError as it is, anything else
+    as an internal error (never a traceback on the screen)."""
+    if isinstance(error, UserError):
+        return str(error)
+    return f"internal error: {type(error).__name__}: {error}"
 
 
 @dataclass
@@ -35,18 +44,19 @@ class AnalysisFailed(Message, bubble=False):
 
 
 @dataclass
-class CredentialsLookedUp(Message, bubble=False):
-    """The keyring was asked for the tunnel's passwords; some may still be missing."""
+class PasswordSaved(Message, bubble=False):
+    """A typed password went to the keyring, or did not (`problem` says why)."""
 
-    credentials: Credentials
-    generation: int
+    account: str
+    problem: str | None
 
 
 @dataclass
 class CollectionStarted(Message, bubble=False):
-    """A live collection began writing into `out_dir`."""
+    """A live collection began writing into `out_dir`; `progress` is each peer's start."""
 
     out_dir: Path
+    progress: tuple[PeerProgress, PeerProgress]
     generation: int
 
 
@@ -83,7 +93,8 @@ class CollectionFinished(Message, bubble=False):
 
 @dataclass
 class CollectionFailed(Message, bubble=False):
-    """The collection could not start or crashed; nothing more will come."""
+    """The collection could not start (no password, no folder) or crashed; `error` is the
+    banner's sentence. Nothing more will come."""
 
     error: str
     generation: int

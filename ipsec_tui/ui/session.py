@@ -9,25 +9,22 @@ render a `Session`. Nothing in this module imports textual.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shutil
-import tempfile
 import threading
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ipsec_tui.analysis import Analysis, analyse_models, load_captures
+from ipsec_tui.analysis import Analysis, analyse_models
+from ipsec_tui.collectors.bundles import load_captures
 from ipsec_tui.collectors.inventory import Tunnel
 from ipsec_tui.demo import DemoScenario, demo_scenarios
 from ipsec_tui.domain.capture import PeerCapture
 from ipsec_tui.domain.model import PeerModel
 from ipsec_tui.errors import UserError
+from ipsec_tui.timeline import TimelineEvent, merge_logs
 from ipsec_tui.ui import offload
-from ipsec_tui.ui.timeline import TimelineEvent, merge_logs
-from ipsec_tui.yamlfile import load_yaml_text
 
 if TYPE_CHECKING:
     from ipsec_tui.collectors.run import CollectionResult
@@ -118,7 +115,7 @@ def analyse_pair(
     from ipsec_tui.parsers.base import parse_peer
 
     analysis = analyse_models(parse_peer(a) if a else None, parse_peer(b) if b else None)
-    return analysis, merge_logs(analysis.pair)
+    return analysis, merge_logs((analysis.pair.a, analysis.pair.b), (a, b))
 
 
 def analyse(
@@ -149,7 +146,7 @@ def bundle_source(path: Path) -> Source:
 
 def capture_source(path: Path) -> Source:
     """A capture folder, or an evidence bundle when the path names a .zip (or any zip)."""
-    from ipsec_tui.evidence.bundle import is_bundle_path
+    from ipsec_tui.collectors.bundles import is_bundle_path
 
     return bundle_source(path) if is_bundle_path(path) else folder_source(path)
 
@@ -174,11 +171,12 @@ def load(source: Source, cancel: threading.Event | None = None) -> Session:
     if source.path is None or source.live:
         raise UserError(f"{source.label}: nothing on disk to open")
     if source.kind == "bundle":
-        from ipsec_tui.evidence.bundle import open_bundle
+        from ipsec_tui.collectors.bundles import bundle_index, open_bundle
 
         captures, notes, manifest = open_bundle(source.path)
-        tunnel, description = _bundle_index(source.path)
+        index = bundle_index(source.path)
         origin = f"made {manifest.created_at} by {manifest.tool}"
+        tunnel, description = (index.tunnel, index.description) if index else (None, None)
         info = CaptureInfo(tunnel, description, notes, origin)
         return analyse(source, captures, cancel=cancel, info=info)
     return analyse(source, load_captures([source.path]), cancel=cancel, info=_folder_info(source))
@@ -196,32 +194,15 @@ def _folder_info(source: Source) -> CaptureInfo:
     return CaptureInfo(index.tunnel, index.description) if index else CaptureInfo()
 
 
-def _bundle_index(path: Path) -> tuple[str | None, str | None]:
-    """The tunnel name and description in a bundle's capture/capture.yml (read after
-    `open_bundle` verified the bundle); (None, None) when it has none."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            text = archive.read("capture/capture.yml").decode("utf-8")
-        data = load_yaml_text(text, f"{path}:capture/capture.yml")  # the one bounded loader
-    except (KeyError, OSError, zipfile.BadZipFile, UnicodeDecodeError, UserError):
-        return None, None
-    if not isinstance(data, dict):
-        return None, None
-    tunnel, description = data.get("tunnel"), data.get("description")
-    return (
-        tunnel if isinstance(tunnel, str) else None,
-        description if isinstance(description, str) else None,
-    )
-
-
 # --- evidence bundles ------------------------------------------------------------------------
 
 
 def default_bundle_path(tunnel: str | None, now: dt.datetime | None = None) -> Path:
     """./ipsec-tui-<tunnel>-<UTC time>.zip, relative to where the cockpit was started."""
+    from ipsec_tui.collectors.capture_io import file_stem
+
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", tunnel or "").strip("-._") or "capture"
-    return Path(f"ipsec-tui-{name}-{stamp}.zip")
+    return Path(f"ipsec-tui-{file_stem(tunnel)}-{stamp}.zip")
 
 
 @dataclass(frozen=True)
@@ -242,7 +223,7 @@ class ExportRequest:
 
 def export_bundle(request: ExportRequest) -> WrittenBundle:
     """Write the bundle (UserError when the writer refuses, e.g. a secret left somewhere)."""
-    from ipsec_tui.evidence.bundle import bundle_collection, write_bundle
+    from ipsec_tui.evidence.bundle import bundle_captures, bundle_collection, bundle_content
 
     collection = request.collection
     if collection is not None and request.as_collected:
@@ -251,18 +232,19 @@ def export_bundle(request: ExportRequest) -> WrittenBundle:
         )
     known = request.passwords
     if collection is not None:  # the collected peer is still on screen beside a pasted one
-        from ipsec_tui.evidence.redact import repeatable_secrets
+        from ipsec_tui.redact import repeatable_secrets
 
         printed = [t for peer in collection.peers for t in peer.capture.outputs.values()]
         known = (*known, *repeatable_secrets(printed))
-    return write_bundle(
-        request.out,
+    content = bundle_content(
         list(request.captures),
         tunnel=request.info.tunnel,
         description=request.info.description,
         notes=request.notes,
         known_secrets=known,
+        where=request.out,
     )
+    return bundle_captures(request.out, content)
 
 
 # --- the other side, pasted -----------------------------------------------------------------
@@ -299,46 +281,38 @@ class PastedSide:
 
 
 def paste_other_side(request: PasteRequest) -> PastedSide:
-    """Split the transcript into a peer (as `ipsec-tui import` does) and write a new capture
-    folder holding the peer on screen and the pasted one, both through capture_io (redacted,
-    refused if a secret remains), then read it back: what is shown is what was saved.
+    """Write a new capture folder holding the peer on screen and import the transcript into
+    it beside that peer, exactly as `ipsec-tui import` does (redacted, refused if a secret
+    remains, read back: what is shown is what was saved).
 
     The folder the operator opened is never changed: a demo, a bundle and a peer folder
     cannot take another peer, and a capture folder stays as collected.
     """
-    from ipsec_tui.collectors.capture_io import read_capture, write_capture_index, write_peer
-    from ipsec_tui.collectors.transcript import split_transcript
+    from ipsec_tui.collectors.capture_io import new_capture_dir, write_capture_index, write_peer
+    from ipsec_tui.collectors.transcript import import_transcript
 
-    transcript = request.transcript
-    imported = split_transcript(transcript.text, transcript.platform, transcript.peer_name or None)
-    pasted = imported.capture
-    kept = request.kept
-    if pasted.name == kept.name:
+    transcript, kept, info = request.transcript, request.kept, request.info
+    if transcript.peer_name == kept.name:
         raise UserError(
-            f"the pasted side is named {pasted.name!r}, like the peer on screen: give it "
+            f"the pasted side is named {kept.name!r}, like the peer on screen: give it "
             "another peer name"
         )
-    folder = _new_capture_dir(request.base, request.info.tunnel or "capture")
+    folder = new_capture_dir(request.base, info.tunnel, "pasted")
     try:
         write_peer(folder / kept.name, kept)
-        write_peer(folder / pasted.name, pasted)
-        order = [kept.name, pasted.name] if request.side == 1 else [pasted.name, kept.name]
-        write_capture_index(folder, request.info.tunnel, order, request.info.description)
-        captures = read_capture(folder)
+        write_capture_index(folder, info.tunnel, [kept.name], info.description)
+        imported = import_transcript(
+            transcript.text,
+            transcript.platform,
+            folder,
+            peer_name=transcript.peer_name or None,
+            first=request.side == 0,
+        )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # nothing half written stays behind
         raise
-    return PastedSide(folder, (captures[0], captures[1]), pasted.name, imported.warnings)
-
-
-def _new_capture_dir(base: Path | None, tunnel: str) -> Path:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", tunnel).strip("-._") or "capture"
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    if base is None:
-        return Path(tempfile.mkdtemp(prefix=f"ipsec-tui-{stem}-{stamp}-pasted-"))
-    folder = base / f"{stem}-{stamp}-pasted"
-    folder.mkdir(parents=True, exist_ok=False)
-    return folder
+    a, b = imported.captures
+    return PastedSide(folder, (a, b), imported.peer, imported.warnings)
 
 
 def pasted_source(folder: Path, peer: str) -> Source:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ipsec_tui.analysis import analyse_captures, load_captures
+from ipsec_tui.analysis import analyse_captures
+from ipsec_tui.collectors.bundles import load_captures
 
 CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
 SCENARIOS = sorted(p for p in CAPTURES.glob("*/*") if (p / "scenario.yml").is_file())

@@ -12,8 +12,10 @@ from dataclasses import replace
 import pytest
 
 from ipsec_tui.analysis import analyse_models
-from ipsec_tui.checks.pair import Pair, child_pairs, exchange, ts_covers
+from ipsec_tui.checks.pair import Pair, child_pairs, ts_covers
+from ipsec_tui.domain.causes import AUTH_EXCHANGES, FIRST_EXCHANGES, ON_SA_EXCHANGES
 from ipsec_tui.domain.model import (
+    CauseVote,
     ChildConfig,
     ChildSa,
     Connection,
@@ -28,6 +30,8 @@ from ipsec_tui.domain.model import (
     Status,
     XfrmPolicy,
 )
+from ipsec_tui.parsers import base
+from ipsec_tui.parsers.log_signatures import exchange_of
 
 A_WAN, B_WAN = "203.0.113.1", "203.0.113.2"
 A_LAN, B_LAN = "10.1.0.0/24", "10.2.0.0/24"
@@ -77,6 +81,12 @@ DECRYPTION_FAILED = "16[ENC] invalid ID_V1 payload length, decryption failed?"
 
 # the masquerade the lab's nat-exempt fault loads (ipsec_tui/lab/faults.py)
 MASQUERADE = "ip saddr 10.2.0.0/24 counter masquerade"
+
+
+def _logged(line: int, message: str, *causes: str, platform: str = "strongswan") -> LogEvent:
+    """A log event as the parsing layer types it: its exchange from the platform's signatures
+    (the checks read that field, never the wording)."""
+    return LogEvent(line, message, causes=causes, exchange=exchange_of(message, platform))
 
 
 def _child(name: str, local: str, remote: str, **kw: object) -> ChildConfig:
@@ -218,7 +228,7 @@ def test_an_established_sa_that_stops_answering_is_a_dpd_timeout_of_the_silent_p
     a, b = _pair(log=(LogEvent(14, ESTABLISHED_B, causes=("ike_established",)),))
     log = (
         LogEvent(16, ESTABLISHED_A, causes=("ike_established",)),
-        LogEvent(40, LIBRESWAN_ESTABLISHED_TIMEOUT, causes=("giving_up",)),
+        _logged(40, LIBRESWAN_ESTABLISHED_TIMEOUT, "giving_up", platform="libreswan"),
     )
     a = replace(a, ike_sas=(), log=log)
     d = analyse_models(a, b).diagnosis
@@ -230,8 +240,8 @@ def test_an_established_sa_that_stops_answering_is_a_dpd_timeout_of_the_silent_p
 def test_retransmits_that_never_got_an_sa_up_are_not_a_dpd_timeout() -> None:
     a, b = _pair(ike_sas=(), log=())
     log = (
-        LogEvent(5, RETRANSMIT_INIT, causes=("retransmit",)),
-        LogEvent(8, RETRANSMIT_INIT_2, causes=("retransmit",)),
+        _logged(5, RETRANSMIT_INIT, "retransmit"),
+        _logged(8, RETRANSMIT_INIT_2, "retransmit"),
     )
     a = replace(a, ike_sas=(), log=log)
     assert _finding(a, b, "negotiation.liveness").status == Status.PASS
@@ -241,29 +251,66 @@ def test_retransmits_that_never_got_an_sa_up_are_not_a_dpd_timeout() -> None:
 def test_a_new_ike_sa_init_after_the_sa_was_up_starts_over() -> None:
     log = (
         LogEvent(16, ESTABLISHED_A, causes=("ike_established",)),
-        LogEvent(30, RETRANSMIT_INIT, causes=("retransmit",)),
-        LogEvent(40, GIVING_UP, causes=("giving_up",)),
+        _logged(30, RETRANSMIT_INIT, "retransmit"),
+        _logged(40, GIVING_UP, "giving_up"),
     )
     a, b = _pair()
     a = replace(a, log=log)
     assert _finding(a, b, "negotiation.liveness").status == Status.PASS
 
 
+# tests/data/captures/strongswan/ikev1-dpd/siteA/cat-var-log-charon.log.txt, line 72
+IKEV1_RETRANSMIT = "sending retransmit 1 of request message ID 0, seq 1"
+# https://github.com/libreswan/libreswan/issues/1657
+LIBRESWAN_LIVENESS_RETRANSMIT = (
+    '"westnet-eastnet-ipv4-psk-ikev2" #1: STATE_V2_ESTABLISHED_IKE_SA: retransmission; will '
+    "wait 1 seconds for response"
+)
+
+
 @pytest.mark.parametrize(
-    ("line", "kind"),
+    ("platform", "line", "exchange", "stage"),
     [
-        (RETRANSMIT_INIT, "init"),
-        (RETRANSMIT_AUTH, "auth"),
-        (RETRANSMIT_ON_SA, "established"),
-        (LIBRESWAN_INIT_RETRANSMIT, "init"),
-        (LIBRESWAN_MAIN_I1, "init"),
-        (LIBRESWAN_ESTABLISHED_TIMEOUT, "established"),
-        (LIBRESWAN_REKEY_RETRANSMIT, "established"),
-        (MESSAGE_TOO_LONG, None),
+        ("strongswan", RETRANSMIT_INIT, "IKE_SA_INIT", FIRST_EXCHANGES),
+        ("strongswan", RETRANSMIT_AUTH, "IKE_AUTH", AUTH_EXCHANGES),
+        ("strongswan", RETRANSMIT_ON_SA, "on-sa", ON_SA_EXCHANGES),
+        ("strongswan", IKEV1_RETRANSMIT, "main", FIRST_EXCHANGES),
+        ("strongswan", GIVING_UP, None, None),
+        ("libreswan", LIBRESWAN_INIT_RETRANSMIT, "IKE_SA_INIT", FIRST_EXCHANGES),
+        ("libreswan", LIBRESWAN_MAIN_I1, "main", FIRST_EXCHANGES),
+        ("libreswan", LIBRESWAN_ESTABLISHED_TIMEOUT, "on-sa", ON_SA_EXCHANGES),
+        ("libreswan", LIBRESWAN_LIVENESS_RETRANSMIT, "on-sa", ON_SA_EXCHANGES),
+        ("libreswan", LIBRESWAN_REKEY_RETRANSMIT, "CREATE_CHILD_SA", ON_SA_EXCHANGES),
+        ("libreswan", MESSAGE_TOO_LONG, None, None),
     ],
 )
-def test_the_exchange_a_retransmit_is_about(line: str, kind: str | None) -> None:
-    assert exchange(LogEvent(1, line)) == kind
+def test_the_parsed_log_names_the_exchange_a_retransmit_is_about(
+    platform: str, line: str, exchange: str | None, stage: tuple[str, ...] | None
+) -> None:
+    # through the platform's log parser, as a capture is read
+    # each daemon's line prefix as it prints it (the strongSwan line above, a lab pluto log)
+    command, prefix = {
+        "strongswan": ("cat /var/log/charon.log", "2026-12-02T06:05:20 10[IKE] <lab|8> "),
+        "libreswan": ("cat /var/log/pluto.log", "Dec  2 05:37:50.609935: "),
+    }[platform]
+    result, fragment = base.parse_text(platform, command, prefix + line + "\n")
+    assert result.status.value == "ok" and len(fragment.log) == 1, result.reason
+    assert fragment.log[0].exchange == exchange
+    assert stage is None or exchange in stage
+
+
+def test_the_checks_read_the_exchange_not_the_wording() -> None:
+    # the same retransmits, typed as IKE_AUTH or as IKE_SA_INIT: only the field differs
+    a, b = _pair(ike_sas=())
+    b = replace(b, connections=(replace(b.connections[0], fragmentation="no"),))
+    log = tuple(
+        LogEvent(34 + i, RETRANSMIT_AUTH, causes=("retransmit",), exchange="IKE_AUTH")
+        for i in range(3)
+    )
+    auth = replace(a, ike_sas=(), log=log)
+    init = replace(auth, log=tuple(replace(e, exchange="IKE_SA_INIT") for e in log))
+    assert analyse_models(auth, b).diagnosis.cause == "mtu-fragmentation"
+    assert analyse_models(init, b).diagnosis.cause == "peer-unreachable"
 
 
 # --- stale-sa -----------------------------------------------------------------------------------
@@ -284,7 +331,7 @@ def test_a_daemon_that_started_after_the_sa_on_its_own_side_is_not_stale() -> No
     # both SAs are 10 s old, B's daemon only 3 s: B's SA cannot be older than its daemon,
     # but A's is, while B holds the other half: still stale on A (B restarted, reconnected
     # SAs are new); the check names A only when B has none
-    assert _finding(a, b, "sa.stale").causes[0][1] == "siteA"
+    assert _finding(a, b, "sa.stale").causes[0].side == "siteA"
 
 
 def test_an_invalid_spi_notify_names_the_stale_side() -> None:
@@ -293,7 +340,7 @@ def test_an_invalid_spi_notify_names_the_stale_side() -> None:
     a = replace(a, log=(LogEvent(3, "", causes=("INVALID_SPI",), direction="received"),))
     finding = _finding(a, b, "sa.stale")
     assert finding.status == Status.FAIL
-    assert {side for _, side, _ in finding.causes} == {"siteA"}
+    assert {vote.side for vote in finding.causes} == {"siteA"}
 
 
 # --- ike-version-mismatch -----------------------------------------------------------------------
@@ -322,7 +369,7 @@ def test_ikev1_only_against_ikev2_only_names_the_responder_that_refused() -> Non
 def test_with_nothing_to_tell_the_initiator_the_ikev1_side_is_the_odd_one() -> None:
     a, b = _versions(1, 2)
     finding = _finding(a, b, "negotiation.ike_version")
-    assert finding.causes == (("ike-version-mismatch", "siteA", 4.0),)
+    assert finding.causes == (CauseVote("ike-version-mismatch", "siteA", 4.0),)
 
 
 @pytest.mark.parametrize(("va", "vb"), [(0, 1), (2, 0), (2, 2), (1, 1)])
@@ -346,14 +393,14 @@ def test_a_message_too_long_with_fragmentation_off_is_packets_lost_to_size() -> 
 
 def test_ike_auth_unanswered_after_ike_sa_init_is_lost_to_size_not_unreachable() -> None:
     a, b = _pair(ike_sas=())
-    log = tuple(LogEvent(34 + 2 * i, RETRANSMIT_AUTH, causes=("retransmit",)) for i in range(3))
+    log = tuple(_logged(34 + 2 * i, RETRANSMIT_AUTH, "retransmit") for i in range(3))
     a = replace(a, ike_sas=(), log=log)
     b = replace(b, connections=(replace(b.connections[0], fragmentation="no"),))
     d = analyse_models(a, b).diagnosis
     assert (d.cause, d.side) == ("mtu-fragmentation", "siteB"), d
     assert "IKE_AUTH was never answered" in d.summary
     # the same retransmits of IKE_SA_INIT are an unreachable peer
-    a = replace(a, log=tuple(replace(e, message=RETRANSMIT_INIT) for e in log))
+    a = replace(a, log=tuple(_logged(e.line, RETRANSMIT_INIT, *e.causes) for e in log))
     assert analyse_models(a, b).diagnosis.cause == "peer-unreachable"
 
 
@@ -434,7 +481,7 @@ def test_one_child_with_a_wrong_selector_is_a_selector_mismatch_on_that_side() -
     a, b = _three_children(b_children)
     a = replace(a, addresses=(*a.addresses, "10.1.2.1/24"))
     finding = _finding(a, b, "sa.children")
-    assert finding.causes == (("selector-mismatch", "siteB", 3.0),), finding
+    assert finding.causes == (CauseVote("selector-mismatch", "siteB", 3.0),), finding
     assert "net2 / site2" in finding.title
 
 
@@ -462,7 +509,7 @@ def test_a_responder_that_narrowed_the_selectors_is_a_selector_mismatch() -> Non
     finding = _finding(a, b, "selectors.narrowing")
     assert finding.status == Status.FAIL
     assert "siteB accepted only 10.2.0.0/24[tcp/443] of 10.2.0.0/24" in finding.title
-    assert finding.causes == (("selector-mismatch", "siteB", 2.0),)
+    assert finding.causes == (CauseVote("selector-mismatch", "siteB", 2.0),)
 
 
 def test_selectors_cover_by_network_protocol_and_port() -> None:
@@ -490,7 +537,7 @@ def test_lifetimes_that_differ_without_churn_lose_to_any_real_cause() -> None:
     a = replace(a, connections=(replace(a.connections[0], children=(
         _child("lan", A_LAN, B_LAN, rekey_time_s=3600),)),))  # fmt: skip
     finding = _finding(a, b, "rekey.lifetimes")
-    assert finding.causes and all(w < 1 for _, _, w in finding.causes)
+    assert finding.causes and all(vote.weight < 1 for vote in finding.causes)
     assert "no churn" in finding.title
     assert analyse_models(a, b).diagnosis.cause == "nat-exemption-missing"
 

@@ -6,25 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from ipsec_tui.analysis import analyse_captures, load_captures
+from ipsec_tui.analysis import analyse_captures
+from ipsec_tui.collectors.bundles import load_captures
 from ipsec_tui.errors import UserError
 from ipsec_tui.playbooks import load_playbook
+from tests.conftest import EXPERT_STEPS
 
 CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
 
 
 def test_default_playbook_loads_in_expert_order() -> None:
     playbook = load_playbook()
-    assert [s.id for s in playbook.steps] == [
-        "collection",
-        "negotiation",
-        "sas",
-        "identity",
-        "proposals",
-        "selectors",
-        "path",
-        "rekey",
-    ]
+    assert [s.id for s in playbook.steps] == EXPERT_STEPS
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pytest
 from sshd_server import SshServer, peer_config
 
 from ipsec_tui.cli import main
+from ipsec_tui.collectors.bundles import open_bundle
 from ipsec_tui.collectors.capture_io import read_capture, read_peer, write_peer
 from ipsec_tui.collectors.inventory import PeerConfig
 from ipsec_tui.collectors.ssh import collect_peer
@@ -21,7 +22,6 @@ from ipsec_tui.domain.capture import (
     parse_device_time,
 )
 from ipsec_tui.errors import UserError
-from ipsec_tui.evidence.bundle import open_bundle
 from ipsec_tui.platforms import PlatformSpec, load_platform
 
 CLOCK = load_platform("strongswan").facts["clock"][0].canonical()

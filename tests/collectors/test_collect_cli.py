@@ -62,7 +62,7 @@ def log_dir() -> Iterator[Path]:
 def test_module_imports_no_netmiko() -> None:
     code = (
         "import argparse, sys\n"
-        "from ipsec_tui.collectors.cli import register\n"
+        "from ipsec_tui.collect_cli import register\n"
         "register(argparse.ArgumentParser().add_subparsers())\n"
         "heavy = [m for m in ('netmiko', 'paramiko', 'keyring') if m in sys.modules]\n"
         "assert not heavy, heavy\n"

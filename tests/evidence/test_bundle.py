@@ -15,16 +15,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ipsec_tui.analysis import analyse_captures, load_captures
+from ipsec_tui.analysis import analyse_captures
 from ipsec_tui.cli import main
+from ipsec_tui.collectors.bundles import MANIFEST, load_captures, open_bundle, verify_bundle
 from ipsec_tui.collectors.capture_io import read_capture
 from ipsec_tui.domain.capture import ClockReading
 from ipsec_tui.errors import UserError
 from ipsec_tui.evidence.bundle import (
-    MANIFEST,
     bundle_capture,
-    open_bundle,
-    verify_bundle,
+    bundle_captures,
+    bundle_content,
     write_bundle,
 )
 
@@ -109,7 +109,9 @@ def test_the_report_shows_both_sides_the_evidence_and_one_time_line(tmp_path: Pa
     captures = read_capture(scenario)
     # siteB's clock ran 2 s ahead of the collecting host: its lines move 2 s earlier
     captures[1] = replace(captures[1], clock=ClockReading("2026-11-26T20:47:52+00:00", 2.0))
-    written = write_bundle(tmp_path / "t.zip", captures, tunnel="lab", notes="<b>note</b>")
+    written = bundle_captures(
+        tmp_path / "t.zip", bundle_content(captures, tunnel="lab", notes="<b>note</b>")
+    )
     members = _members(written.path)
     markdown = members["report.md"].decode()
     page = members["report.html"].decode()
@@ -170,14 +172,16 @@ def test_a_psk_seen_in_the_config_is_looked_for_everywhere(
 def test_notes_holding_a_known_password_are_refused(tmp_path: Path) -> None:
     captures = read_capture(CAPTURES / "strongswan" / "baseline")
     with pytest.raises(UserError, match=r"notes\.md still holds a secret"):
-        write_bundle(
+        bundle_captures(
             tmp_path / "t.zip",
-            captures,
-            notes="login was root / Tr0ub4dor&3",
-            known_secrets=["Tr0ub4dor&3"],
+            bundle_content(
+                captures, notes="login was root / Tr0ub4dor&3", known_secrets=["Tr0ub4dor&3"]
+            ),
         )
     # a secret the rules recognise is redacted, not refused
-    written = write_bundle(tmp_path / "t.zip", captures, notes="enable secret 5 $1$abcd$xyz\n")
+    written = bundle_captures(
+        tmp_path / "t.zip", bundle_content(captures, notes="enable secret 5 $1$abcd$xyz\n")
+    )
     assert _members(written.path)["notes.md"].decode() == "enable secret 5 <redacted>\n"
 
 
@@ -196,8 +200,23 @@ def test_an_interrupted_export_leaves_nothing(
 
     monkeypatch.setattr(zipfile.ZipFile, "writestr", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        write_bundle(tmp_path / "t.zip", captures)
+        bundle_captures(tmp_path / "t.zip", bundle_content(captures))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_writer_writes_the_analysis_it_is_given(tmp_path: Path) -> None:
+    """write_bundle runs no analysis: analysis.json is the one passed in, and an analysis of
+    other peers than the bundle's is refused before anything is written."""
+    content = bundle_content(read_capture(CAPTURES / "strongswan" / "psk"))
+    analysis = analyse_captures(list(content.captures))
+    written = write_bundle(tmp_path / "t.zip", content, analysis)
+    assert written.analysis is analysis
+    assert _members(written.path)["analysis.json"].decode() == analysis.to_json() + "\n"
+    assert json.loads(analysis.to_json())["diagnosis"]["cause"] == "psk-mismatch"
+    one_peer = analyse_captures(list(content.captures[:1]))
+    with pytest.raises(UserError, match="the analysis is of siteA, the capture holds siteA, siteB"):
+        write_bundle(tmp_path / "other.zip", content, one_peer)
+    assert not (tmp_path / "other.zip").exists()
 
 
 def test_an_existing_bundle_is_not_replaced_unless_asked(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from types import FrameType
 import pytest
 
 from ipsec_tui.cli import main
-from ipsec_tui.evidence.bundle import MAX_BUNDLE_BYTES, MAX_MEMBER_BYTES, MAX_MEMBERS
+from ipsec_tui.collectors.bundles import MAX_BUNDLE_BYTES, MAX_MEMBER_BYTES, MAX_MEMBERS
 from ipsec_tui.yamlfile import MAX_FILE_BYTES, MAX_YAML_DEPTH
 
 LAB = Path(__file__).resolve().parents[1] / "data" / "captures" / "strongswan" / "psk"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipsec_tui.evidence.redact import leaks, redact, repeatable_secrets
+from ipsec_tui.redact import leaks, redact, repeatable_secrets
 
 SECRET = "S3cr3t-Value_42"
 

@@ -14,8 +14,8 @@ import pytest
 
 from ipsec_tui.collectors.capture_io import write_capture
 from ipsec_tui.domain.capture import CommandRecord, PeerCapture
-from ipsec_tui.evidence.bundle import write_bundle
-from ipsec_tui.evidence.redact import leaks, redact
+from ipsec_tui.evidence.bundle import bundle_captures, bundle_content
+from ipsec_tui.redact import leaks, redact
 
 CORPUS = Path(__file__).parent / "secrets_corpus"
 SAMPLES = sorted(p for p in CORPUS.iterdir() if p.suffix not in {".secrets", ".md"})
@@ -86,7 +86,7 @@ def test_no_writer_puts_a_corpus_secret_on_disk(tmp_path: Path) -> None:
     folder = tmp_path / "capture"
     write_capture(folder, captures, tunnel="corpus")
     bundle = tmp_path / "ticket.zip"
-    write_bundle(bundle, captures, tunnel="corpus", notes="see the logs")
+    bundle_captures(bundle, bundle_content(captures, tunnel="corpus", notes="see the logs"))
 
     written = [p for p in tmp_path.rglob("*")]
     assert any(p.name == "peer.yml" for p in written)

@@ -166,24 +166,42 @@ def test_unknown_and_session_commands_are_never_dropped_silently() -> None:
     assert "session command 'exit' skipped" in warnings
 
 
-def test_a_text_without_prompts_is_refused() -> None:
+def test_a_text_without_prompts_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no command found in the transcript"):
-        import_transcript("just some pasted output\nwithout prompts\n", "strongswan", "siteB")
+        import_transcript(
+            "just some pasted output\nwithout prompts\n", "strongswan", tmp_path / "c"
+        )
+    assert not (tmp_path / "c").exists()  # refused before anything is written
 
 
-def test_import_transcript_names_the_peer() -> None:
-    capture = import_transcript(
-        "root@gw:~# ip rule\n0: from all lookup local\nroot@gw:~# ", "libreswan", "siteB"
+def test_import_transcript_names_the_peer_and_places_it(tmp_path: Path) -> None:
+    out = tmp_path / "capture"
+    imported = import_transcript(
+        "root@gw:~# ip rule\n0: from all lookup local\nroot@gw:~# ",
+        "libreswan",
+        out,
+        peer_name="siteB",
     )
+    (capture,) = imported.captures
     assert (capture.name, capture.platform, capture.commands[0].command) == (
         "siteB",
         "libreswan",
         "ip rule",
     )
+    assert capture.outputs == {"ip-rule.txt": "0: from all lookup local"}
+    # a second peer, as peer A: first in capture.yml, and both read back
+    again = import_transcript("root@gw:~# ip rule\nx\nroot@gw:~# ", "strongswan", out, first=True)
+    assert (again.peer, [c.name for c in again.captures]) == ("gw", ["gw", "siteB"])
+    with pytest.raises(UserError, match=r"already holds two peers \(gw, siteB\)"):
+        import_transcript("root@gw3:~# ip rule\nx\nroot@gw3:~# ", "strongswan", out)
     with pytest.raises(
         UserError, match=r"peer name '\.\./up' cannot name a peer: it must start with a letter"
     ):
-        import_transcript("root@gw:~# ip rule\nx\nroot@gw:~# ", "libreswan", "../up")
+        import_transcript(
+            "root@gw:~# ip rule\nx\nroot@gw:~# ", "libreswan", tmp_path / "x", peer_name="../up"
+        )
+    with pytest.raises(UserError, match="unknown platform 'vyos'"):
+        import_transcript("root@gw:~# ip rule\nx\nroot@gw:~# ", "vyos", tmp_path / "y")
 
 
 def _plain_output_line(line: str) -> bool:

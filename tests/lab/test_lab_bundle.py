@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from ipsec_tui.cli import main
+from ipsec_tui.collectors.bundles import verify_bundle
 from ipsec_tui.collectors.capture_io import read_capture
 from ipsec_tui.collectors.inventory import load_inventory
 from ipsec_tui.collectors.run import collect_tunnel
 from ipsec_tui.collectors.transcript import split_transcript
-from ipsec_tui.collectors.bundles import verify_bundle
 from ipsec_tui.evidence.bundle import bundle_collection
 from ipsec_tui.lab import core, faults, topology
 

@@ -2,7 +2,8 @@
 
 Every entry's example line goes through its platform's own log parser (`base.parse_text` on
 the platform's log command, as a capture is parsed) with a line prefix recorded from a real
-log of that platform, and must come out with the entry's cause tokens (and direction).
+log of that platform, and must come out with the entry's cause tokens (and direction), or
+the exchange it names.
 Every entry names a source; an example taken from a file of this project must be a line of
 that file; no two entries of a platform share a regex.
 """
@@ -15,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from ipsec_tui.domain.causes import AUTH_EXCHANGES, EXCHANGES, FIRST_EXCHANGES, ON_SA_EXCHANGES
+from ipsec_tui.domain.model import LogEvent
 from ipsec_tui.parsers import base, log_signatures
-from ipsec_tui.parsers.log_signatures import Signature, match_causes, signatures
+from ipsec_tui.parsers.log_signatures import Signature, exchange_of, match_causes, signatures
 from ipsec_tui.platforms import load_platform
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,11 +74,25 @@ def test_every_platform_file_is_known() -> None:
     assert found <= set(LOG_LINE) | NO_LOG_PARSER
 
 
+def _parsed(platform: str, example: str) -> LogEvent:
+    """The example line as the platform's log parser reads it (with a real line prefix)."""
+    spec = load_platform(platform)
+    command = spec.facts["log"][0].canonical(spec.resolve_variables())
+    line = LOG_LINE[platform](example)
+    result, fragment = base.parse_text(platform, command, line + "\n")
+    assert result.status.value == "ok", (result.reason, line)
+    assert len(fragment.log) == 1, line
+    return fragment.log[0]
+
+
 @pytest.mark.parametrize(("platform", "index", "signature"), CASES)
 def test_example_matches_its_own_regex(platform: str, index: int, signature: Signature) -> None:
-    if signature.pattern.pattern.startswith("^"):
-        pytest.skip("anchored on the message without its prefix: the parser test covers it")
-    assert signature.pattern.search(signature.example), (platform, index, signature.example)
+    # an anchored wording is matched where the parser matches it: in the message without
+    # the line prefix (and, for pluto, without the '"conn" #serial: ' prefix)
+    text = signature.example
+    if signature.pattern.pattern.startswith("^") and platform not in NO_LOG_PARSER:
+        text = re.sub(r'^"[^"]*"[^:]*: ', "", _parsed(platform, text).message)
+    assert signature.pattern.search(text), (platform, index, text)
 
 
 @pytest.mark.parametrize(("platform", "index", "signature"), CASES)
@@ -84,17 +101,16 @@ def test_example_through_the_platform_log_parser(
 ) -> None:
     if platform in NO_LOG_PARSER:
         causes, direction = match_causes(signature.example, platform)
+        exchange = exchange_of(signature.example, platform)
     else:
-        spec = load_platform(platform)
-        command = spec.facts["log"][0].canonical(spec.resolve_variables())
-        line = LOG_LINE[platform](signature.example)
-        result, fragment = base.parse_text(platform, command, line + "\n")
-        assert result.status.value == "ok", (result.reason, line)
-        assert len(fragment.log) == 1, line
-        causes, direction = fragment.log[0].causes, fragment.log[0].direction
+        event = _parsed(platform, signature.example)
+        causes, direction, exchange = event.causes, event.direction, event.exchange
     assert set(signature.causes) <= set(causes), (signature.example, causes)
     if signature.direction:
         assert direction == signature.direction
+    if signature.exchange:
+        # the first entry naming an exchange wins: an earlier, wider one would shadow this
+        assert exchange == signature.exchange, (signature.example, exchange)
 
 
 @pytest.mark.parametrize(("platform", "index", "signature"), CASES)
@@ -124,6 +140,8 @@ def test_a_bad_entry_is_refused() -> None:
         "evidence": "log",
     }
     assert log_signatures._signature("p", 0, good).causes == ("psk_mismatch",)
+    typed = log_signatures._signature("p", 0, {**good, "causes": [], "exchange": "IKE_AUTH"})
+    assert (typed.causes, typed.exchange) == ((), "IKE_AUTH")
     for change in (
         {"causes": ["no_such_token"]},
         {"evidence": "hearsay"},
@@ -131,6 +149,8 @@ def test_a_bad_entry_is_refused() -> None:
         {"source": ""},
         {"match": "("},
         {"extra": 1},
+        {"exchange": "PHASE_3"},
+        {"causes": []},
     ):
         with pytest.raises(ValueError):
             log_signatures._signature("p", 0, {**good, **change})
@@ -150,3 +170,10 @@ def test_the_ikev1_psk_mismatch_wordings_say_decrypt_failed() -> None:
     ):
         assert "decrypt_failed" in match_causes(message, platform)[0]
     assert match_causes("IKE_SA lab[2] established between a...b", "libreswan") == ((), None)
+
+
+def test_every_exchange_is_named_by_some_wording_and_has_one_meaning_for_the_checks() -> None:
+    named = {sig.exchange for p in log_signatures.platforms() for sig in signatures(p)}
+    assert named - {None} == set(EXCHANGES)
+    groups = (FIRST_EXCHANGES, AUTH_EXCHANGES, ON_SA_EXCHANGES)
+    assert sorted(e for group in groups for e in group) == sorted(EXCHANGES)

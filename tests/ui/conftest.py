@@ -58,14 +58,25 @@ def tunnel_to_nowhere(server: SshServer) -> Tunnel:
     return Tunnel("t", (peer_of(server, "siteA"), peer_of(server, "siteB", port=free_port())))
 
 
+def _source_of(condition: Callable[[], object]) -> str:
+    """The condition as written in the test (a lambda's line), for the failure message."""
+    try:
+        return " ".join(inspect.getsource(condition).split())
+    except (OSError, TypeError):
+        return repr(condition)
+
+
 async def wait_for(
-    pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 30.0
+    pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 30.0, what: str = ""
 ) -> None:
-    """Let the app run until `condition()` holds (workers are threads: poll, never sleep blind)."""
+    """Let the app run until `condition()` holds (workers are threads: poll, never sleep blind);
+    after `timeout` seconds, fail saying what was awaited (`what`, else the condition's code)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {condition}")
+            raise AssertionError(
+                f"still waiting after {timeout:g}s for {what or _source_of(condition)}"
+            )
         await pilot.pause(0.05)
     await pilot.pause()
     await asyncio.sleep(0)

@@ -44,9 +44,9 @@ async def test_a_failing_peer_shows_its_error_while_the_other_is_collected(
     app = cockpit(tunnel_to_nowhere(sshd), out_dir, "uname -a", "echo done")
     async with app.run_test(size=(100, 32)) as pilot:
         screen = screen_of(app)
-        await wait_for(pilot, lambda: not screen._collecting and screen.session is not None)
+        await wait_for(pilot, lambda: not screen.state.collecting and screen.session is not None)
         await wait_for(pilot, lambda: screen.session is not None and not screen.session.partial)
-        a, b = screen.progress
+        a, b = screen.state.progress
         assert a is not None and b is not None
         assert (a.state, a.ok, a.failed, a.total) == ("done", 2, 0, 2)
         assert b.state == "failed"
@@ -71,8 +71,8 @@ async def test_a_failing_peer_shows_its_error_while_the_other_is_collected(
         # r collects again, into a new folder
         await pilot.press("r")
         await wait_for(pilot, lambda: len(list(out_dir.iterdir())) == 2)
-        await wait_for(pilot, lambda: not screen._collecting)
-        assert screen.progress[0] is not None and screen.progress[0].state == "done"
+        await wait_for(pilot, lambda: not screen.state.collecting)
+        assert screen.state.progress[0] is not None and screen.state.progress[0].state == "done"
 
 
 async def test_cancel_by_key_while_a_slow_command_runs(sshd: SshServer, out_dir: Path) -> None:
@@ -82,7 +82,7 @@ async def test_cancel_by_key_while_a_slow_command_runs(sshd: SshServer, out_dir:
         screen = screen_of(app)
 
         def running_sleep() -> bool:
-            a = screen.progress[0]
+            a = screen.state.progress[0]
             return a is not None and a.command == "sleep 3" and a.state == "running"
 
         await wait_for(pilot, running_sleep)
@@ -92,9 +92,9 @@ async def test_cancel_by_key_while_a_slow_command_runs(sshd: SshServer, out_dir:
         await pilot.press("c")
         # the UI answers while the command runs on: the banner says it waits for it
         assert "cancelling" in str(screen.query_one("#banner").render())
-        await wait_for(pilot, lambda: not screen._collecting)
+        await wait_for(pilot, lambda: not screen.state.collecting)
         await wait_for(pilot, lambda: screen.session is not None and not screen.session.partial)
-        a, b = screen.progress
+        a, b = screen.state.progress
         assert a is not None and b is not None
         assert a.state == b.state == "cancelled"
         session = screen.session
@@ -130,9 +130,9 @@ async def test_a_password_login_asks_in_a_dialog_and_never_shows_it(
         await pilot.press(*"not-the-password", "enter")
         screen = screen_of(app)
         # both peers share the login: asked once
-        await wait_for(pilot, lambda: not screen._collecting and screen.session is not None)
+        await wait_for(pilot, lambda: not screen.state.collecting and screen.session is not None)
         await wait_for(pilot, lambda: screen.session is not None and not screen.session.partial)
-        a, b = screen.progress
+        a, b = screen.state.progress
         assert a is not None and a.state == "failed"
         assert a.error is not None and "authentication" in a.error
         assert b is not None and b.error is not None and "cannot reach" in b.error
@@ -152,4 +152,4 @@ async def test_cancelling_the_password_dialog_collects_nothing(
         screen = screen_of(app)
         banner = screen.query_one("#banner")
         await wait_for(pilot, lambda: "no password given" in str(banner.render()))
-        assert not screen._collecting and list(out_dir.iterdir()) == []
+        assert not screen.state.collecting and list(out_dir.iterdir()) == []

@@ -9,16 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from ipsec_tui.checks.pair import Pair
 from ipsec_tui.collectors.run import ProgressEvent
 from ipsec_tui.domain.capture import CommandRecord, PeerCapture
 from ipsec_tui.domain.model import Evidence, Finding, LogEvent, PeerModel, Row, Status
 from ipsec_tui.errors import UserError
+from ipsec_tui.timeline import device_log_time, filter_timeline, merge_logs
 from ipsec_tui.ui.evidence import evidence_doc, explain_row
 from ipsec_tui.ui.live import PeerProgress
 from ipsec_tui.ui.screens.dialogs import quick_tunnel
 from ipsec_tui.ui.session import demo_source, load
-from ipsec_tui.ui.timeline import filter_timeline, merge_logs, parse_time
 
 
 def peer(name: str, *events: tuple[str | None, str], causes: tuple[str, ...] = ()) -> PeerModel:
@@ -40,24 +39,27 @@ def test_time_line_sorts_by_time_and_keeps_each_peers_order() -> None:
         ("garbled", "b3"),
         ("Nov 26 20:47:52", "b4"),
     )
-    merged = [e.event.message for e in merge_logs(Pair(a, b))]
+    merged = [e.event.message for e in merge_logs((a, b))]
     assert merged == ["b1", "a1", "a2 (no time)", "b2", "b3", "b4", "a3"]
 
 
 def test_time_line_without_any_parsable_time_keeps_peer_blocks() -> None:
     a = peer("A", ("x", "a1"), ("y", "a2"))
     b = peer("B", ("10:00:01", "b1"))
-    assert [e.event.message for e in merge_logs(Pair(a, b))] == ["b1", "a1", "a2"]
-    assert [e.event.message for e in merge_logs(Pair(a, None))] == ["a1", "a2"]
+    assert [e.event.message for e in merge_logs((a, b))] == ["b1", "a1", "a2"]
+    assert [e.event.message for e in merge_logs((a, None))] == ["a1", "a2"]
 
 
-def test_parse_time_forms() -> None:
-    assert parse_time("2026-11-26T20:47:50Z") is not None
-    assert parse_time("Nov 26 20:48:31.492046") is not None
-    assert parse_time("*Mar  1 00:01:02.123") is not None
-    assert parse_time("20:48:31") is not None
-    assert parse_time("Feb 30 10:00:00") is None
-    assert parse_time("soon") is None and parse_time(None) is None
+def test_log_time_forms() -> None:
+    def read(printed: str | None) -> object:
+        return device_log_time(printed, zone=None, year_hint=2026)
+
+    assert read("2026-11-26T20:47:50Z") is not None
+    assert read("Nov 26 20:48:31.492046") is not None
+    assert read("*Mar  1 00:01:02.123") is not None
+    assert read("20:48:31") is not None
+    assert read("Feb 30 10:00:00") is None
+    assert read("soon") is None and read(None) is None
 
 
 def test_filter_keeps_lines_holding_every_word() -> None:
@@ -67,7 +69,7 @@ def test_filter_keeps_lines_holding_every_word() -> None:
         ("2", "sending packet"),
         causes=("AUTHENTICATION_FAILED",),
     )
-    events = merge_logs(Pair(a, None))
+    events = merge_logs((a, None))
     assert [e.event.message for e in filter_timeline(events, "SITEA auth")] == [
         "received AUTHENTICATION_FAILED !"
     ]

@@ -15,12 +15,14 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, TextArea
 
-from ipsec_tui.analysis import analyse_captures, load_captures
+from ipsec_tui.analysis import analyse_captures
 from ipsec_tui.cli import main
+from ipsec_tui.collectors.bundles import load_captures, open_bundle
 from ipsec_tui.collectors.capture_io import read_capture_index, read_peer
 from ipsec_tui.collectors.inventory import Tunnel
-from ipsec_tui.evidence.bundle import bundle_capture, open_bundle
+from ipsec_tui.evidence.bundle import bundle_capture
 from ipsec_tui.ui.app import CockpitApp
+from ipsec_tui.ui.exporting import export_request, start_export
 from ipsec_tui.ui.screens.dialogs import PathScreen
 from ipsec_tui.ui.screens.help import HelpScreen
 from ipsec_tui.ui.screens.main import MainScreen
@@ -46,6 +48,14 @@ async def cockpit(pilot: Pilot[Any]) -> MainScreen:
     banner = screen.query_one(DiagnosisBanner)
     await wait_for(pilot, lambda: screen.session is not None or bool(banner.state.error))
     return screen
+
+
+async def paste(pilot: Pilot[Any], text: str) -> None:
+    """`text` pasted as a terminal pastes it, once the focused editor holds it."""
+    area = pilot.app.screen.query_one(TextArea)
+    before = area.text
+    pilot.app.post_message(events.Paste(text))
+    await wait_for(pilot, lambda: area.text != before, what="the pasted text in the editor")
 
 
 def toasts(app: App[Any]) -> list[str]:
@@ -104,16 +114,15 @@ async def test_notes_go_into_the_bundle_which_reopens_with_them_and_the_same_dia
         await pilot.press("e")
         assert isinstance(app.screen, NotesScreen)
         await pilot.press(*"called the partner at 14h05")
-        app.post_message(events.Paste("\nthey rotated the PSK on siteB yesterday\n"))
-        await pilot.pause()
+        await paste(pilot, "\nthey rotated the PSK on siteB yesterday\n")
         await pilot.press("ctrl+s")
         assert top(app) is screen
         notes = "called the partner at 14h05\nthey rotated the PSK on siteB yesterday\n"
-        assert screen.notes == notes
+        assert screen.state.notes == notes
         assert "✎ notes" in title_of(screen)
         # Escape in the editor drops what was typed since
         await pilot.press("e", "x", "escape")
-        assert screen.notes == notes
+        assert screen.state.notes == notes
         await export_to(pilot, bundle)
         assert any(
             f"bundle written: {bundle}" in t and "psk-mismatch on siteB" in t for t in toasts(app)
@@ -129,7 +138,7 @@ async def test_notes_go_into_the_bundle_which_reopens_with_them_and_the_same_dia
         assert session is not None and screen.source.kind == "bundle"
         assert session.analysis.to_json() == expected.to_json()
         assert session.info.tunnel == "lab" and session.info.origin.startswith("made ")
-        assert screen.notes == notes
+        assert screen.state.notes == notes
         assert "✎ notes" in title_of(screen)
         assert any("operator's notes" in t and "called the partner" in t for t in toasts(app))
         await pilot.press("e")
@@ -156,7 +165,7 @@ async def test_the_start_screens_open_takes_a_bundle(tmp_path: Path) -> None:
         app.screen.query_one("#path-input", Input).value = str(bundle)
         await pilot.press("enter")
         screen = await cockpit(pilot)
-        assert screen.source.kind == "bundle" and screen.notes == "from the CLI\n"
+        assert screen.source.kind == "bundle" and screen.state.notes == "from the CLI\n"
         assert screen.session is not None
         assert screen.session.analysis.diagnosis.cause == "psk-mismatch"
 
@@ -203,9 +212,11 @@ async def test_export_refuses_a_known_password_left_in_the_notes(tmp_path: Path)
     app = CockpitApp(StartRequest(capture=PSK))
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await cockpit(pilot)
-        screen._passwords[("root", "198.51.100.12")] = password
-        screen.notes = f"logged in to siteB with {password} to look\n"
-        await export_to(pilot, target)
+        session = screen.session
+        assert session is not None
+        screen.state = replace(screen.state, notes=f"logged in to siteB with {password} to look\n")
+        start_export(screen, export_request(screen.state, session, target, (password,)))
+        await wait_for(pilot, lambda: any("not written" in t for t in toasts(app)))
         refused = [t for t in toasts(app) if t.startswith("bundle not written")]
         assert (
             refused and "refusing to write the bundle: notes.md still holds a secret" in refused[0]
@@ -226,10 +237,12 @@ async def test_paste_the_other_side_completes_a_one_peer_capture(tmp_path: Path)
         assert any("t pastes" in t for t in toasts(app))
         # the palette offers it (one peer only) and help lists it
         await pilot.press("ctrl+p", *"paste")
-        await pilot.pause(0.3)
-        lists = app.screen.query("#--results OptionList").results(OptionList)
-        offered = [str(o.prompt) for found in lists for o in found.options]
-        assert any("Paste the other side" in prompt for prompt in offered)
+
+        def offered() -> list[str]:
+            lists = app.screen.query("#--results OptionList").results(OptionList)
+            return [str(o.prompt) for found in lists for o in found.options]
+
+        await wait_for(pilot, lambda: any("Paste the other side" in p for p in offered()))
         await pilot.press("escape")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -241,8 +254,7 @@ async def test_paste_the_other_side_completes_a_one_peer_capture(tmp_path: Path)
         # first a text with no prompt at all: refused, the dialog comes back with the text
         await pilot.press("t")
         assert isinstance(app.screen, PasteScreen)
-        app.post_message(events.Paste("just some output\nwith no prompt\n"))
-        await pilot.pause()
+        await paste(pilot, "just some output\nwith no prompt\n")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, PasteScreen))
         await wait_for(
@@ -260,8 +272,7 @@ async def test_paste_the_other_side_completes_a_one_peer_capture(tmp_path: Path)
         uptime = "root@siteB:~# uptime\n 20:47:52 up 2:01,  1 user\n"
         text = text.replace("root@siteB:~# ip rule\n", uptime + "root@siteB:~# ip rule\n")
         dialog.query_one(TextArea).load_text("")
-        app.post_message(events.Paste(text))
-        await pilot.pause()
+        await paste(pilot, text)
         await pilot.press("ctrl+s")
         await wait_for(
             pilot, lambda: screen.session is not None and screen.session.captures[1] is not None
@@ -314,7 +325,7 @@ async def test_a_live_collection_exports_then_takes_the_partners_side(
     app = live_cockpit(tunnel_to_nowhere(sshd), out_dir, "uname -a")
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await cockpit(pilot)
-        await wait_for(pilot, lambda: not screen._collecting and screen.session is not None)
+        await wait_for(pilot, lambda: not screen.state.collecting and screen.session is not None)
         await wait_for(pilot, lambda: screen.session is not None and not screen.session.partial)
         session = screen.session
         assert session is not None and session.paste_side() == 1  # siteB: unreachable
@@ -330,17 +341,16 @@ async def test_a_live_collection_exports_then_takes_the_partners_side(
         dialog = app.screen
         assert isinstance(dialog, PasteScreen)
         assert dialog.query_one("#paste-peer", Input).value == "siteB"  # the inventory's name
-        app.post_message(events.Paste(terminal_transcript(PSK / "siteB", "root@siteB:~# ")))
-        await pilot.pause()
+        await paste(pilot, terminal_transcript(PSK / "siteB", "root@siteB:~# "))
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: screen._pasted is not None)
+        await wait_for(pilot, lambda: screen.state.pasted is not None)
         session = screen.session
         assert session is not None and screen.source.live  # r still collects both peers
         a, b = session.captures
         assert a is not None and a.outputs and b is not None and b.error is None
         assert b.outputs == read_peer(PSK / "siteB").outputs
-        folder = screen._pasted
-        assert folder is not None and folder.parent == out_dir and screen._out_dir == folder
+        folder = screen.state.pasted
+        assert folder is not None and folder.parent == out_dir and screen.state.out_dir == folder
         # exported again: the collected siteA beside the pasted siteB
         second = tmp_path / "with-partner.zip"
         await export_to(pilot, second, default_prefix="./ipsec-tui-t-")
@@ -360,7 +370,7 @@ async def test_a_live_collections_password_makes_the_export_refuse(
         await wait_for(pilot, lambda: isinstance(app.screen, PasswordScreen))
         await pilot.press(*"Typed-Pw-4471", "enter")
         screen = await cockpit(pilot)
-        await wait_for(pilot, lambda: not screen._collecting and screen.session is not None)
+        await wait_for(pilot, lambda: not screen.state.collecting and screen.session is not None)
         await wait_for(pilot, lambda: screen.session is not None and not screen.session.partial)
         await pilot.press("e", *"tried Typed-Pw-4471 by hand", "ctrl+s")
         target = tmp_path / "leak.zip"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.command import CommandPalette
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 
 from ipsec_tui.demo import demo_scenarios
@@ -20,19 +21,11 @@ from ipsec_tui.ui.widgets.banner import DiagnosisBanner
 from ipsec_tui.ui.widgets.findings import FindingsTable
 from ipsec_tui.ui.widgets.steps import StepList
 from ipsec_tui.ui.widgets.text_lines import TextLines
+from tests.conftest import EXPERT_STEPS
 
 from .conftest import wait_for
 
-STEP_IDS = [
-    "collection",
-    "negotiation",
-    "sas",
-    "identity",
-    "proposals",
-    "selectors",
-    "path",
-    "rekey",
-]
+STEP_IDS = EXPERT_STEPS
 
 
 def main_screen(app: CockpitApp) -> MainScreen:
@@ -55,10 +48,7 @@ def palette_offers(app: CockpitApp, text: str) -> bool:
     return any(text in str(option.prompt) for found in lists for option in found.options)
 
 
-async def open_psk(pilot_app: CockpitApp, pilot: object) -> MainScreen:
-    from textual.pilot import Pilot
-
-    assert isinstance(pilot, Pilot)
+async def open_psk(pilot_app: CockpitApp, pilot: Pilot[None]) -> MainScreen:
     await wait_for(pilot, lambda: isinstance(pilot_app.screen, MainScreen))
     await wait_for(pilot, lambda: main_screen(pilot_app).session is not None)
     return main_screen(pilot_app)
@@ -130,8 +120,10 @@ async def test_the_evidence_of_a_row_shows_both_peers_scrolled_to_its_lines() ->
         screen = await open_psk(app, pilot)
         steps = screen.query_one(StepList)
         steps.highlighted = STEP_IDS.index("identity")
-        await pilot.pause()
         table = screen.query_one(FindingsTable)
+        await wait_for(pilot, lambda: table.view is not None and table.view.step is not None)
+        assert table.view is not None and table.view.step is not None
+        assert table.view.step.id == "identity"
         table.focus()
         index = next(i for i, f in enumerate(table.findings) if f.check_id == "identity.psk")
         finding = table.findings[index]
@@ -139,28 +131,29 @@ async def test_the_evidence_of_a_row_shows_both_peers_scrolled_to_its_lines() ->
         table.move_to(index, 0 if finding.rows else None)
         await pilot.press("enter")
         assert screen.focused is not None and screen.focused.id == "evidence-text-a"
-        for side, peer in (("a", "siteA"), ("b", "siteB")):
-            view = screen.query_one(f"#evidence-text-{side}", TextLines)
-            doc = view.doc
-            assert doc is not None and doc.peer == peer
-            mine = [e for e in finding.evidence if e.peer == peer]
-            if not mine:
-                assert "no evidence" in doc.note
-                continue
-            first = mine[0]
-            assert first.line_start is not None
-            # the marked lines are the evidence's, and the view starts just above them
-            assert first.line_start - 1 in doc.marked
-            assert doc.lines[first.line_start - 1].strip()
-            assert view.first_visible_line <= first.line_start - 1
-            assert first.line_start - 1 < view.first_visible_line + view.size.height
-        # ] pages to the next piece of evidence (or output) of the focused peer
-        before = screen.query_one("#evidence-text-a", TextLines).doc
+        # the rejecting side (siteB) quotes its log; siteA has none, so its outputs are offered
+        assert {e.peer for e in finding.evidence} == {"siteB"}
+        view_a = screen.query_one("#evidence-text-a", TextLines)
+        assert view_a.doc is not None and view_a.doc.peer == "siteA"
+        assert "no evidence from siteA" in view_a.doc.note and not view_a.doc.marked
+        view_b = screen.query_one("#evidence-text-b", TextLines)
+        doc = view_b.doc
+        assert doc is not None and doc.peer == "siteB"
+        first = finding.evidence[0]
+        assert first.line_start is not None
+        # the marked lines are the evidence's, and the view starts just above them
+        assert first.line_start - 1 in doc.marked
+        assert "MAC mismatched" in doc.lines[first.line_start - 1]
+        assert view_b.first_visible_line <= first.line_start - 1
+        assert first.line_start - 1 < view_b.first_visible_line + view_b.size.height
+        # ] pages to the next output of the focused peer (siteA's: one per command run)
+        before = view_a.doc
+        assert before.count > 1 and before.position == 0
         await pilot.press("right_square_bracket")
-        after = screen.query_one("#evidence-text-a", TextLines).doc
-        assert before is not None and after is not None
-        if before.count > 1:
-            assert after.position == (before.position + 1) % before.count
+        after = view_a.doc
+        assert after is not None and after.position == 1 and after.title != before.title
+        await pilot.press("left_square_bracket")
+        assert view_a.doc is not None and view_a.doc.title == before.title
         # escape goes back to the table, x explains the row
         await pilot.press("escape")
         assert screen.focused is table
@@ -168,8 +161,7 @@ async def test_the_evidence_of_a_row_shows_both_peers_scrolled_to_its_lines() ->
         assert isinstance(app.screen, DetailScreen)
         text = str(app.screen.query_one("#detail-text").render())
         assert finding.title.split(":")[0] in text
-        if finding.next_action:
-            assert finding.next_action[:30] in text
+        assert finding.next_action and finding.next_action[:30] in text
         await pilot.press("escape")
         assert showing(app) is screen
 
@@ -197,7 +189,8 @@ async def test_the_log_view_merges_both_peers_and_filters() -> None:
         assert focused(log) is table
         await pilot.press("c")
         assert log.causes_only
-        assert all(e.has_causes for e in log.shown)
+        assert log.shown and all(e.has_causes for e in log.shown)
+        assert len(log.shown) < len(session.timeline)
         await pilot.press("enter")  # the whole line, with its causes
         assert isinstance(app.screen, DetailScreen)
         detail = str(app.screen.query_one("#detail-text").render())
@@ -269,8 +262,7 @@ async def test_a_broken_capture_says_why_in_the_banner(tmp_path: Path) -> None:
 async def test_an_unknown_scenario_falls_back_to_the_picker_with_the_error() -> None:
     app = CockpitApp(StartRequest(scenario="no-such-thing"))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, StartScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, StartScreen))
         assert any("no demo scenario" in str(n.message) for n in app._notifications)
 
 
@@ -292,7 +284,7 @@ async def test_usable_at_80x24_with_no_color(monkeypatch: object) -> None:
         steps = screen.query_one(StepList)
         assert steps.region.height >= len(STEP_IDS)
         prompts = [str(o.prompt) for o in steps.options]
-        assert all(p[0] in "✔!✘?" for p in prompts)
+        assert len(prompts) == len(STEP_IDS) and all(p[0] in "✔!✘?" for p in prompts)
         # the footer shows the keys that matter
         footer = " ".join(
             str(b.binding.description) for b in screen.active_bindings.values() if b.binding.show

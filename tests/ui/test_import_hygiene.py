@@ -14,10 +14,13 @@ HEADLESS = [
     "from ipsec_tui.checks.registry import all_checks; all_checks()",
     "import ipsec_tui.domain, ipsec_tui.domain.model, ipsec_tui.domain.capture",
     "import ipsec_tui.collectors.run, ipsec_tui.collectors.capture_io",
+    "import ipsec_tui.collectors.bundles, ipsec_tui.redact, ipsec_tui.timeline",
+    "import ipsec_tui.evidence.bundle, ipsec_tui.evidence.report, ipsec_tui.report_text",
     "from ipsec_tui.cli import build_parser; build_parser().parse_args(['check', 'x'])",
     # the cockpit's Textual-free core: what workers call
-    "import ipsec_tui.ui.session, ipsec_tui.ui.live, ipsec_tui.ui.timeline, ipsec_tui.ui.evidence",
+    "import ipsec_tui.ui.session, ipsec_tui.ui.live, ipsec_tui.timeline, ipsec_tui.ui.evidence",
     "import ipsec_tui.ui.cli",
+    "import ipsec_tui.ui.state",
 ]
 
 

@@ -12,9 +12,11 @@ from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, TextArea
 
 from ipsec_tui.ui.app import CockpitApp
 from ipsec_tui.ui.live import Login
+from ipsec_tui.ui.screens.log import LogScreen
 from ipsec_tui.ui.screens.main import MainScreen
 from ipsec_tui.ui.screens.notes import NotesScreen
 from ipsec_tui.ui.screens.password import PasswordScreen
@@ -30,24 +32,29 @@ STEPS = ["collection", "negotiation", "sas", "identity", "proposals", "selectors
 
 
 async def _loaded(pilot: Pilot[Any]) -> MainScreen:
+    """The main screen once its session is shown, the table's cursor on a finding."""
     app = pilot.app
     await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
     screen = app.screen
     assert isinstance(screen, MainScreen)
-    await wait_for(pilot, lambda: screen.session is not None)
-    await pilot.pause()
+    await wait_for(pilot, lambda: screen.state.selection.finding is not None)
     return screen
+
+
+def _step_shown(table: FindingsTable) -> str | None:
+    return table.view.step.id if table.view is not None and table.view.step is not None else None
 
 
 async def _on_finding(pilot: Pilot[Any], step: str, check_id: str) -> MainScreen:
     screen = await _loaded(pilot)
     screen.query_one(StepList).highlighted = STEPS.index(step)
-    await pilot.pause()
     table = screen.query_one(FindingsTable)
+    await wait_for(pilot, lambda: _step_shown(table) == step)
     table.focus()
     index = next(i for i, f in enumerate(table.findings) if f.check_id == check_id)
     table.move_to(index, None)
-    await pilot.pause()
+    finding = table.findings[index]
+    await wait_for(pilot, lambda: screen.state.selection.finding is finding)
     return screen
 
 
@@ -71,9 +78,9 @@ def test_failing_step(snap_compare: SnapCompare) -> None:
 
 def test_evidence_pane(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
-        await _on_finding(pilot, "identity", "identity.psk")
+        screen = await _on_finding(pilot, "identity", "identity.psk")
         await pilot.press("enter", "z")
-        await pilot.pause()
+        await wait_for(pilot, lambda: screen.maximized is not None)
 
     assert snap_compare(psk(), terminal_size=(100, 32), run_before=run_before)
 
@@ -89,7 +96,11 @@ def test_log_view_filtered(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await _loaded(pilot)
         await pilot.press("l", "slash", *"auth")
-        await pilot.pause()
+        log = pilot.app.screen
+        assert isinstance(log, LogScreen)
+        table = log.query_one("#log-table", DataTable)
+        await wait_for(pilot, lambda: log.query_text == "auth")
+        await wait_for(pilot, lambda: 0 < table.row_count == len(log.shown))
 
     assert snap_compare(psk(), terminal_size=(100, 32), run_before=run_before)
 
@@ -119,7 +130,8 @@ def test_password_modal(snap_compare: SnapCompare) -> None:
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await pilot.press(*"secret")
-        await pilot.pause()
+        field = pilot.app.screen.query_one("#password-input", Input)
+        await wait_for(pilot, lambda: field.value == "secret")
 
     run: Callable[[Pilot[Any]], Awaitable[None]] = run_before
     assert snap_compare(PasswordDialogApp(), terminal_size=(80, 24), run_before=run)
@@ -159,7 +171,8 @@ TRANSCRIPT = (
 def test_notes_dialog(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await pilot.press(*"asked them to send theirs")
-        await pilot.pause()
+        editor = pilot.app.screen.query_one(TextArea)
+        await wait_for(pilot, lambda: "asked them to send theirs" in editor.text)
 
     app = DialogApp(NotesScreen(NOTES, "from the bundle (made 2026-11-26T20:50:02Z by ipsec-tui)"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
@@ -167,7 +180,7 @@ def test_notes_dialog(snap_compare: SnapCompare) -> None:
 
 def test_paste_dialog(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen.focused, TextArea))
 
     platforms = ("cisco_iosxe", "libreswan", "strongswan")
     dialog = PasteScreen(

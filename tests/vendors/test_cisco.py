@@ -1,5 +1,5 @@
 """Cisco IOS/IOS-XE and ASA: the platform specs (read-only allowlist, what Netmiko sends at
-login, the driver methods skipped), every real fixture of ../shared/fixtures parsed and
+login, the driver methods skipped), every real fixture of tests/vendors/fixtures parsed and
 cross-checked against the fixture's own expected parse, the algorithm names Cisco prints,
 the log wording -> cause tokens, and the join of one box's several commands."""
 
@@ -25,7 +25,7 @@ from ipsec_tui.parsers import cisco_common as cc
 from ipsec_tui.platforms import CommandRefused, load_platform
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"  # genieparser, ntc-templates: SOURCES.md
 SAMPLES = ROOT / "tests" / "parsers"
 
 # --- platform specs ----------------------------------------------------------------------------
@@ -215,21 +215,29 @@ _PLATFORMS = {
 
 
 def fixture_rows() -> list[dict[str, str]]:
-    index = FIXTURES / "INDEX.tsv"
-    if not index.is_file():
-        return []
-    with index.open(encoding="utf-8") as stream:
+    with (FIXTURES / "INDEX.tsv").open(encoding="utf-8") as stream:
         return [
             row for row in csv.DictReader(stream, delimiter="\t") if row["platform"] in _PLATFORMS
         ]
 
 
 def fixture_params() -> Iterator[Any]:
-    rows = fixture_rows()
-    if not rows:
-        yield pytest.param(None, marks=pytest.mark.skip(reason=f"{FIXTURES} is absent"))
-    for row in rows:
+    for row in fixture_rows():
         yield pytest.param(row, id=row["fixture_path"].removesuffix(".raw"))
+
+
+def test_every_fixture_of_the_index_is_in_the_repository() -> None:
+    rows = fixture_rows()
+    # both projects, both Cisco families; each output with the parse its project expects
+    assert {row["source"] for row in rows} == {"genieparser", "ntc-templates"}
+    assert {_PLATFORMS[row["platform"]] for row in rows} == {"cisco_ios", "cisco_asa"}
+    for row in rows:
+        raw = FIXTURES / row["fixture_path"]
+        assert len(raw.read_text(encoding="utf-8").splitlines()) == int(row["line_count"]), raw
+        assert raw.with_name(raw.name.replace(".raw", ".expected.yml")).is_file(), raw
+    listed = {row["fixture_path"] for row in rows}
+    on_disk = {str(p.relative_to(FIXTURES)) for p in FIXTURES.rglob("*.raw")}
+    assert listed == on_disk
 
 
 def command_of(row: dict[str, str]) -> str:
@@ -719,24 +727,32 @@ def test_join_connections_hands_out_global_proposals_and_profiles() -> None:
     proposal = Proposal(
         encryption=("aes256",), integrity=("sha256",), prf=("prfsha256",), dh_groups=("modp2048",)
     )
+    unused = Proposal(encryption=("3des",), integrity=("sha1",), dh_groups=("modp1024",))
+    shared = "ike-proposal"
     connections = [
-        Connection(name="IKEv2 proposal P1", version=2, proposals=(proposal,)),
-        Connection(name="IKEv2 policy default", version=2),
+        Connection(name="IKEv2 proposal P1", version=2, proposals=(proposal,), shared=shared),
+        Connection(name="IKEv2 proposal P2", version=2, proposals=(unused,), shared=shared),
+        Connection(
+            name="IKEv2 policy default",
+            version=2,
+            shared="ike-policy",
+            uses=("IKEv2 proposal P1",),
+        ),
         Connection(
             name="IKEv2 profile PROF",
             version=2,
-            remote_addrs=("192.0.2.2",),
+            remote_addrs=("198.51.100.2",),
             local_auth="psk",
             remote_auth="psk",
             remote_id="peer.example",
+            shared="ike-profile",
         ),
-        Connection(name="IPsec profile IPS", version=2),
+        Connection(name="IPsec profile IPS", version=2, uses=("IKEv2 profile PROF",)),
     ]
-    notes = ["IPsec profile IPS uses IKEv2 profile PROF", "IKEv2 policy default uses proposals P1"]
-    (joined,) = cc.join_connections(connections, notes)
-    assert joined.name == "IPsec profile IPS"
-    assert joined.remote_addrs == ("192.0.2.2",) and joined.remote_id == "peer.example"
-    assert joined.proposals == (proposal,)
+    (joined,) = cc.join_connections(connections)
+    assert joined.name == "IPsec profile IPS" and joined.shared is None
+    assert joined.remote_addrs == ("198.51.100.2",) and joined.remote_id == "peer.example"
+    assert joined.proposals == (proposal,)  # P2 is no policy's
 
 
 def test_join_peer_model_leaves_other_platforms_alone() -> None:

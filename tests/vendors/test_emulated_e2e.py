@@ -30,7 +30,8 @@ import paramiko
 import pytest
 import yaml
 
-from ipsec_tui.analysis import analyse_captures, load_captures
+from ipsec_tui.analysis import analyse_captures
+from ipsec_tui.collectors.bundles import load_captures, verify_bundle
 from ipsec_tui.collectors.capture_io import read_capture, read_capture_index, read_peer
 from ipsec_tui.collectors.inventory import Tunnel
 from ipsec_tui.collectors.run import CollectionResult, collect_tunnel
@@ -38,10 +39,10 @@ from ipsec_tui.collectors.ssh import ProgressEvent, collect_peer, host_key_of
 from ipsec_tui.demo import demo_scenarios
 from ipsec_tui.domain.capture import CommandRecord, PeerCapture
 from ipsec_tui.domain.model import ParseStatus, PeerModel, Status
-from ipsec_tui.evidence.bundle import bundle_capture, bundle_collection, verify_bundle
-from ipsec_tui.evidence.redact import redact
+from ipsec_tui.evidence.bundle import bundle_capture, bundle_collection
 from ipsec_tui.parsers.base import parse_peer
 from ipsec_tui.platforms import load_platform
+from ipsec_tui.redact import redact
 
 from .emulated import (
     NO_SAMPLE,

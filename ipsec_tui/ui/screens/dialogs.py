@@ -20,7 +20,7 @@ from ipsec_tui.errors import UserError
 def path_problem(path: Path, want: str) -> str | None:
     """Why `path` does not fit `want`, or None. `want`: "dir" (a capture folder), "file" (an
     inventory), "capture" (a capture folder or a bundle), "new" (a bundle to write)."""
-    from ipsec_tui.evidence.bundle import is_bundle_path
+    from ipsec_tui.collectors.bundles import is_bundle_path
 
     if want == "dir" and not path.is_dir():
         return f"{path}: not a folder"

@@ -49,8 +49,8 @@ def explanation(finding: Finding, row: Row | None, names: tuple[str, str]) -> Te
         text.append("\nPoints at: ", style="bold")
         text.append(
             ", ".join(
-                f"{cause}" + (f" on {side}" if side else "") + f" ({weight:g})"
-                for cause, side, weight in finding.causes
+                vote.cause + (f" on {vote.side}" if vote.side else "") + f" ({vote.weight:g})"
+                for vote in finding.causes
             )
         )
         text.append("\n")

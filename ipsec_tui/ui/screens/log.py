@@ -12,8 +12,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from ipsec_tui.timeline import TimelineEvent, filter_timeline
 from ipsec_tui.ui.session import Session
-from ipsec_tui.ui.timeline import TimelineEvent, filter_timeline
 
 
 class LogScreen(Screen[None]):
@@ -44,6 +44,7 @@ class LogScreen(Screen[None]):
         yield Static(f"[b]IKE log[/b]  {a} and {b} on one time line", id="log-title")
         yield Input(placeholder="filter: words to keep (peer, cause, text)…", id="log-filter")
         yield DataTable(id="log-table", cursor_type="row", zebra_stripes=False)
+        yield Static("", id="log-line")  # the highlighted line whole, wrapped
         yield Static("", id="log-status")
         yield Footer()
 
@@ -103,6 +104,21 @@ class LogScreen(Screen[None]):
         if not total:
             status = "no log lines were collected or parsed for either peer"
         self.query_one("#log-status", Static).update(status)
+
+    @on(DataTable.RowHighlighted, "#log-table")
+    def _line_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted line in full under the table: a long line's end (where charon and
+        pluto put the reason) is never cut at the pane's edge."""
+        index = int(str(event.row_key.value))
+        if index >= len(self._shown):
+            return
+        item = self._shown[index]
+        text = Text()
+        text.append(f"{item.peer} {item.file or 'log'}:{item.event.line} ", style="bold")
+        if item.has_causes:
+            text.append(f"[{', '.join(item.event.causes)}] ", style="bold yellow")
+        text.append(item.event.message)
+        self.query_one("#log-line", Static).update(text)
 
     @on(DataTable.RowSelected, "#log-table")
     def _line_selected(self, event: DataTable.RowSelected) -> None:

@@ -1,13 +1,16 @@
 """The cockpit: diagnosis banner, ordered steps, the selected step's comparison table and the
-evidence behind the selected row, for both peers. Starts the workers that load, collect,
-analyse, export the evidence bundle and import a pasted other side; the widgets only render
-what they post back. The operator's notes live here, with the screen, across re-analyses."""
+evidence behind the selected row, for both peers.
+
+The screen holds one frozen `CockpitState` in a reactive and replaces it when a key is pressed
+or a worker reports; `watch_state` updates the widgets in place. It loads and analyses
+captures itself; a live collection (ui/collecting.py), the bundle export (ui/exporting.py) and
+the pasted other side (ui/pasting.py) run in their own modules and report in messages. The
+operator's notes live in the state, across re-analyses."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -19,51 +22,34 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
-from ipsec_tui.collectors.run import CollectionResult, ProgressEvent
 from ipsec_tui.domain.capture import PeerCapture
-from ipsec_tui.domain.model import Finding, Row, Status
-from ipsec_tui.errors import UserError
+from ipsec_tui.domain.model import Status
 from ipsec_tui.platforms import PlatformSpec
-from ipsec_tui.ui.evidence import EvidenceDoc, evidence_doc, explain_row
-from ipsec_tui.ui.live import (
-    Credentials,
-    PeerProgress,
-    collect,
-    look_up_credentials,
-    new_collection_dir,
-    save_password,
-)
+from ipsec_tui.ui.collecting import LiveCollection
+from ipsec_tui.ui.evidence import evidence_doc, explain_row
+from ipsec_tui.ui.exporting import ask_bundle_path, export_request, start_export
 from ipsec_tui.ui.messages import (
     AnalysisFailed,
     BundleExported,
     CollectionFailed,
     CollectionFinished,
     CollectionStarted,
-    CredentialsLookedUp,
     ExportFailed,
     OtherSidePasted,
+    PasswordSaved,
     PasteFailed,
     PeerCollected,
     PeerProgressed,
     SessionAnalysed,
+    describe,
 )
 from ipsec_tui.ui.offload import Cancelled
 from ipsec_tui.ui.palette import PaletteCommand
-from ipsec_tui.ui.session import (
-    ExportRequest,
-    PasteRequest,
-    Session,
-    Source,
-    Transcript,
-    analyse,
-    default_bundle_path,
-    export_bundle,
-    load,
-    paste_other_side,
-    pasted_source,
-)
+from ipsec_tui.ui.pasting import ask_transcript, blank_transcript, start_paste
+from ipsec_tui.ui.session import PasteRequest, Session, Source, Transcript, analyse, load
+from ipsec_tui.ui.state import CockpitState
 from ipsec_tui.ui.widgets.banner import BannerState, DiagnosisBanner
 from ipsec_tui.ui.widgets.evidence_pane import EvidencePane
 from ipsec_tui.ui.widgets.findings import FindingsTable, FindingsView
@@ -71,11 +57,8 @@ from ipsec_tui.ui.widgets.footer import CockpitFooter
 from ipsec_tui.ui.widgets.progress import CollectionPanel
 from ipsec_tui.ui.widgets.steps import StepList
 
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, UserError):
-        return str(error)
-    return f"internal error: {type(error).__name__}: {error}"
+# the reactive's placeholder until __init__ puts the screen's own state in (never shown)
+_NOTHING = CockpitState(Source("capture", ""))
 
 
 class MainScreen(Screen[None]):
@@ -83,6 +66,30 @@ class MainScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("l", "log", "Log", tooltip="Both peers' IKE logs on one time line", id="main.log"),
+        Binding(
+            "i",
+            "ladder",
+            "Ladder",
+            tooltip="The IKE exchange ladder: both peers' messages as arrows, in order",
+            show=False,
+            id="main.ladder",
+        ),
+        Binding(
+            "P",
+            "probe",
+            "Probe",
+            tooltip="Path test: ping through the tunnel both ways, counters side by side",
+            show=False,
+            id="main.probe",
+        ),
+        Binding(
+            "w",
+            "watch",
+            "Watch",
+            tooltip="Watch the tunnel over time: rekeys, drops, bytes/s per child SA",
+            show=False,
+            id="main.watch",
+        ),
         Binding(
             "x",
             "explain",
@@ -186,10 +193,7 @@ class MainScreen(Screen[None]):
         Binding("escape", "back", "Back", show=False, id="main.back"),
     ]
 
-    session: reactive[Session | None] = reactive(None, always_update=True)
-    progress: reactive[tuple[PeerProgress | None, PeerProgress | None]] = reactive(
-        (None, None), always_update=True
-    )
+    state: reactive[CockpitState] = reactive(_NOTHING, always_update=True, init=False)
 
     def __init__(
         self,
@@ -198,26 +202,22 @@ class MainScreen(Screen[None]):
         specs: Mapping[str, PlatformSpec] | None = None,
     ) -> None:
         super().__init__()
-        self.source = source
-        self._specs = specs  # platforms not shipped (tests), by peer name
-        self._captures: list[PeerCapture | None] = [None, None]
-        self._passwords: dict[tuple[str, str], str] = {}  # memory only, for re-collect
-        self._collection_id = 0
-        self._analysis_id = 0
-        self._collector: Worker[None] | None = None
-        self._collecting = False
-        self._cancelling = False
-        self._out_dir: Path | None = None
-        self._finding: Finding | None = None
-        self._row: Row | None = None
-        self._choices = [0, 0]
-        self._evidence_key: tuple[int, int, int] | None = None
-        self.notes = ""  # the operator's notes: survive re-analyses, go into the bundle
-        self._notes_adopted = False  # a bundle's notes were taken over once
-        self._collection: CollectionResult | None = None  # the last live collection
-        self._pasted: Path | None = None  # the capture folder written by the last paste
-        self._paste_id = 0
-        self._paste_hinted = False
+        self.set_reactive(MainScreen.state, CockpitState(source))
+        tunnel = source.tunnel
+        # a live tunnel's collections (and the passwords typed for them, in memory only)
+        self.live = (
+            LiveCollection(self, tunnel, source.path, specs)
+            if source.live and tunnel is not None
+            else None
+        )
+
+    @property
+    def source(self) -> Source:
+        return self.state.source
+
+    @property
+    def session(self) -> Session | None:
+        return self.state.session
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -238,229 +238,113 @@ class MainScreen(Screen[None]):
         self.query_one("#steps", StepList).border_title = "Steps"
         self.query_one("#findings", FindingsTable).border_title = "Findings"
         self.query_one("#evidence", EvidencePane).border_title = "Evidence"
-        self._set_title()
+        self._show_state(None, self.state)
         self.action_recollect()
 
     # --- starting work ---------------------------------------------------------------------
 
     def action_recollect(self) -> None:
         """Load the source again: collect both peers (live) or re-read the capture."""
-        if self._collecting:
+        state = self.state
+        if state.collecting:
             self.notify("a collection is running: cancel it first (c)", severity="warning")
             return
-        if self.source.live:
-            self._captures = [None, None]
-            self._collection_id += 1
-            self._collection = None
-            self._pasted = None
-            self._cancelling = False
-            self._set_banner(waiting="looking up credentials…")
-            self._look_up_credentials(self._collection_id)
+        if self.live is not None:
+            self.state = replace(
+                state.waiting("looking up credentials…"),
+                collection_id=state.collection_id + 1,
+                captures=(None, None),
+                collection=None,
+                pasted=None,
+                cancelling=False,
+            )
+            self.live.start(self.state.collection_id)
         else:
-            self._analysis_id += 1
-            if self.session is None:
-                self._set_banner(waiting="analysing…")
-            self._load(self._analysis_id)
+            waiting = state.waiting("analysing…") if state.session is None else state
+            self.state = replace(waiting, analysis_id=state.analysis_id + 1)
+            self._load(state.source, self.state.analysis_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
-    def _load(self, analysis_id: int) -> None:
+    def _load(self, source: Source, analysis_id: int) -> None:
         try:
-            session = load(self.source, get_current_worker().cancelled_event)
+            session = load(source, get_current_worker().cancelled_event)
         except Cancelled:
             return
         except Exception as exc:  # shown in the banner, never a traceback
-            self.post_message(AnalysisFailed(_describe(exc), analysis_id))
+            self.post_message(AnalysisFailed(describe(exc), analysis_id))
         else:
             self.post_message(SessionAnalysed(session, analysis_id))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="credentials")
-    def _look_up_credentials(self, collection_id: int) -> None:
-        assert self.source.tunnel is not None
-        credentials = look_up_credentials(self.source.tunnel)
-        self.post_message(CredentialsLookedUp(credentials, collection_id))
-
-    def on_credentials_looked_up(self, message: CredentialsLookedUp) -> None:
-        if message.generation != self._collection_id:
-            return
-        self._passwords.update(message.credentials.passwords)
-        missing = [
-            login
-            for login in message.credentials.missing
-            if (login.username, login.host) not in self._passwords
-        ]
-        if missing:
-            self._ask_passwords(message.credentials, message.generation)
-        else:
-            self._start_collection(message.generation)
-
-    @work(exclusive=True, group="passwords")
-    async def _ask_passwords(self, credentials: Credentials, collection_id: int) -> None:
-        from ipsec_tui.ui.screens.password import PasswordScreen
-
-        for login in credentials.missing:
-            if (login.username, login.host) in self._passwords:
-                continue
-            answer = await self.app.push_screen_wait(
-                PasswordScreen(login, credentials.notes, credentials.keyring_problem)
-            )
-            if answer is None:
-                self._set_banner(error=f"not collected: no password given for {login.account}")
-                return
-            self._passwords[(login.username, login.host)] = answer.password
-            if answer.save:
-                self._save_password(login.username, login.host, answer.password)
-        self._start_collection(collection_id)
-
-    @work(thread=True, exit_on_error=False, group="keyring")
-    def _save_password(self, username: str, host: str, password: str) -> None:
-        from ipsec_tui.ui.live import Login
-
-        login = Login(username, host)
-        problem = save_password(login, password)
-        if problem is None:
-            self.app.call_from_thread(
-                self.notify, f"password of {login.account} saved in the keyring"
-            )
-        else:
-            self.app.call_from_thread(
-                self.notify,
-                f"not saved: {problem}. It stays in memory for this session only.",
-                severity="warning",
-                timeout=10,
-            )
-
-    def _start_collection(self, collection_id: int) -> None:
-        tunnel = self.source.tunnel
-        assert tunnel is not None
-        try:
-            out_dir = new_collection_dir(self.source.path, tunnel.name)
-        except OSError as exc:
-            self._set_banner(error=f"cannot create a folder for the capture: {exc}")
-            return
-        self._out_dir = out_dir
-        self._collecting = True
-        self.progress = (
-            PeerProgress(tunnel.peers[0].name, tunnel.peers[0].host),
-            PeerProgress(tunnel.peers[1].name, tunnel.peers[1].host),
-        )
-        self.query_one("#collection").remove_class("-hidden")
-        self._set_banner(waiting="collecting both peers…  (c cancels)")
-        self._set_title()
-        self.refresh_bindings()
-        self._collector = self._collect(collection_id, out_dir)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="collect")
-    def _collect(self, collection_id: int, out_dir: Path) -> None:
-        tunnel = self.source.tunnel
-        assert tunnel is not None
-        worker = get_current_worker()
-        lock = threading.Lock()
-        states = {peer.name: PeerProgress(peer.name, peer.host) for peer in tunnel.peers}
-
-        def on_progress(
-            peer: str, index: int, total: int, command: str, event: ProgressEvent
-        ) -> None:
-            with lock:
-                states[peer] = states[peer].advanced(index, total, command, event, time.monotonic())
-                snapshot = states[peer]
-            self.post_message(PeerProgressed(snapshot, collection_id))
-
-        def on_capture(capture: PeerCapture) -> None:
-            with lock:
-                states[capture.name] = states[capture.name].with_capture(capture)
-                snapshot = states[capture.name]
-            self.post_message(PeerProgressed(snapshot, collection_id))
-            self.post_message(PeerCollected(capture, collection_id))
-
-        self.post_message(CollectionStarted(out_dir, collection_id))
-        try:
-            result = collect(
-                tunnel,
-                out_dir,
-                passwords=self._passwords,
-                on_progress=on_progress,
-                on_capture=on_capture,
-                cancel=worker.cancelled_event,  # the cancel key sets it; so does leaving
-                specs=self._specs,
-            )
-        except Exception as exc:  # refused command, bad platform...: say it, no traceback
-            self.post_message(CollectionFailed(_describe(exc), collection_id))
-        else:
-            self.post_message(CollectionFinished(result, collection_id))
 
     @work(thread=True, exit_on_error=False, group="analyse")
     def _analyse(
         self,
+        source: Source,
         captures: tuple[PeerCapture | None, PeerCapture | None],
         partial: bool,
         analysis_id: int,
     ) -> None:
         try:
             cancel = get_current_worker().cancelled_event
-            session = analyse(self.source, captures, partial=partial, cancel=cancel)
+            session = analyse(source, captures, partial=partial, cancel=cancel)
         except Cancelled:
             return
         except Exception as exc:
-            self.post_message(AnalysisFailed(_describe(exc), analysis_id))
+            self.post_message(AnalysisFailed(describe(exc), analysis_id))
         else:
             self.post_message(SessionAnalysed(session, analysis_id))
 
     # --- what workers report ---------------------------------------------------------------
 
     def on_session_analysed(self, message: SessionAnalysed) -> None:
-        if message.generation == self._analysis_id:
-            self.session = message.session
-            self._adopt_notes(message.session)
-
-    def _adopt_notes(self, session: Session) -> None:
-        """A bundle's notes become the screen's notes once, and say so (e shows them)."""
-        carried = session.info.notes
-        if self._notes_adopted or not carried.strip():
+        state = self.state
+        if message.generation != state.analysis_id:
             return
-        self._notes_adopted = True
-        if not self.notes.strip():
-            self.notes = carried
-        self._set_title()
-        first = [line for line in carried.strip().splitlines() if line.strip()][:3]
-        self.notify(
-            "\n".join(first) + "\n(e shows all the notes)",
-            title="the operator's notes in this bundle",
-            timeout=12,
-            markup=False,
-        )
+        session = message.session
+        self.state = state.showing(session).hinting_paste().adopting_notes(session)
+        side = session.paste_side()
+        if self.state.paste_hinted and not state.paste_hinted and side is not None:
+            shown = session.peer_names()[1 - side]
+            self.notify(
+                f"only {shown} is here: if the other side is a partner's or a cloud's, t pastes "
+                "what their terminal showed",
+                timeout=10,
+                markup=False,
+            )
+        if self.state.notes_adopted and not state.notes_adopted:
+            carried = session.info.notes
+            first = [line for line in carried.strip().splitlines() if line.strip()][:3]
+            self.notify(
+                "\n".join(first) + "\n(e shows all the notes)",
+                title="the operator's notes in this bundle",
+                timeout=12,
+                markup=False,
+            )
 
     def on_analysis_failed(self, message: AnalysisFailed) -> None:
-        if message.generation == self._analysis_id:
-            self._set_banner(error=message.error)
+        if message.generation == self.state.analysis_id:
+            self.state = self.state.failed(message.error)
 
     def on_collection_started(self, message: CollectionStarted) -> None:
-        if message.generation == self._collection_id:
-            self._set_title()
+        if message.generation == self.state.collection_id:
+            self.state = self.state.collection_started(message.out_dir, message.progress)
 
     def on_peer_progressed(self, message: PeerProgressed) -> None:
-        if message.generation != self._collection_id or self.source.tunnel is None:
-            return
-        names = [peer.name for peer in self.source.tunnel.peers]
-        side = names.index(message.progress.name)
-        current = list(self.progress)
-        current[side] = message.progress
-        self.progress = (current[0], current[1])
+        if message.generation == self.state.collection_id:
+            self.state = self.state.progressed(message.progress)
 
     def on_peer_collected(self, message: PeerCollected) -> None:
-        if message.generation != self._collection_id or self.source.tunnel is None:
+        if message.generation != self.state.collection_id:
             return
-        names = [peer.name for peer in self.source.tunnel.peers]
-        self._captures[names.index(message.capture.name)] = message.capture
-        waiting = any(capture is None for capture in self._captures)
-        self._analysis_id += 1
-        self._analyse((self._captures[0], self._captures[1]), waiting, self._analysis_id)
+        state = self.state.collected(message.capture)
+        self.state = replace(state, analysis_id=state.analysis_id + 1)
+        waiting = any(capture is None for capture in state.captures)
+        self._analyse(state.source, state.captures, waiting, self.state.analysis_id)
 
     def on_collection_finished(self, message: CollectionFinished) -> None:
-        if message.generation != self._collection_id:
+        if message.generation != self.state.collection_id:
             return
-        self._collection_done()
         result = message.result
-        self._collection = result
+        self.state = replace(self.state.collection_ended(), collection=result)
         if result.cancelled:
             self.notify("collection cancelled: showing what was collected", severity="warning")
         elif result.failures:
@@ -473,63 +357,62 @@ class MainScreen(Screen[None]):
             self.notify(f"both peers collected into {result.out_dir}")
 
     def on_collection_failed(self, message: CollectionFailed) -> None:
-        if message.generation != self._collection_id:
-            return
-        self._collection_done()
-        self._set_banner(error=f"collection failed: {message.error}")
+        if message.generation == self.state.collection_id:
+            self.state = self.state.collection_ended().failed(message.error)
 
-    def _collection_done(self) -> None:
-        self._collecting = False
-        self._cancelling = False
-        self._collector = None
-        self.refresh_bindings()
-        if self.session is not None:
-            self._set_banner()
+    def on_password_saved(self, message: PasswordSaved) -> None:
+        if message.problem is None:
+            self.notify(f"password of {message.account} saved in the keyring")
+        else:
+            self.notify(
+                f"not saved: {message.problem}. It stays in memory for this session only.",
+                severity="warning",
+                timeout=10,
+            )
 
-    # --- rendering the snapshot ------------------------------------------------------------
+    # --- rendering the state ---------------------------------------------------------------
 
-    def watch_session(self, session: Session | None) -> None:
-        if session is None:
-            return
-        self._set_title()
-        self._set_banner()
-        self.query_one("#steps", StepList).show_steps(session.analysis.steps)
-        self._show_step()
-        self.refresh_bindings()
-        self._hint_paste(session)
+    def watch_state(self, old: CockpitState, new: CockpitState) -> None:
+        self._show_state(old, new)
 
-    def _hint_paste(self, session: Session) -> None:
-        """Once per screen: with one peer only, say that its other side can be pasted."""
-        side = session.paste_side()
-        if self._paste_hinted or side is None or session.partial or self._collecting:
-            return
-        self._paste_hinted = True
-        shown = session.peer_names()[1 - side]
-        self.notify(
-            f"only {shown} is here: if the other side is a partner's or a cloud's, t pastes "
-            "what their terminal showed",
-            timeout=10,
-            markup=False,
-        )
+    def _show_state(self, old: CockpitState | None, new: CockpitState) -> None:
+        """Update the widgets whose part of the state changed (all of them when `old` is None)."""
+        title = self._title(new)
+        if old is None or title != self._title(old):
+            self.query_one("#title-bar", Static).update(title)
+        banner = self._banner(new)
+        if old is None or banner != self._banner(old):
+            self.query_one("#banner", DiagnosisBanner).state = banner
+        if old is None or new.progress is not old.progress:
+            panel = self.query_one("#collection", CollectionPanel)
+            for side, snapshot in enumerate(new.progress):
+                if snapshot is not None:
+                    panel.show(side, snapshot)
+        session = new.session
+        if session is not None and (old is None or session is not old.session):
+            self.query_one("#steps", StepList).show_steps(session.analysis.steps)
+            self._show_step()
+        if old is None or session is not old.session or new.collecting != old.collecting:
+            self.refresh_bindings()
+        if old is not None and not new.selection.same_row(old.selection):
+            self._show_row_explain()
+        if old is not None and not new.selection.same_evidence(old.selection):
+            self._show_evidence()
 
-    def watch_progress(self, progress: tuple[PeerProgress | None, PeerProgress | None]) -> None:
-        panel = self.query_one("#collection", CollectionPanel)
-        for side, snapshot in enumerate(progress):
-            if snapshot is not None:
-                panel.show(side, snapshot)
-
-    def _set_title(self) -> None:
+    @staticmethod
+    def _title(state: CockpitState) -> Text:
         text = Text()
         text.append("ipsec-tui ", style="bold")
-        text.append(self.source.label)
-        if self._out_dir is not None:
-            text.append(f"  → {self._out_dir}", style="dim")
-        if self.notes.strip():
+        text.append(state.source.label)
+        if state.out_dir is not None:
+            text.append(f"  → {state.out_dir}", style="dim")
+        if state.notes.strip():
             text.append("  ✎ notes", style="bold reverse")
-        session = self.session
+        session = state.session
         if session is not None:
             text.append("   ")
-            paste_side = None if self._collecting else session.paste_side()
+            # no hint while more peers may come in
+            paste_side = None if session.partial else state.paste_side
             for index, peer in enumerate(session.peers):
                 if index:
                     text.append(" ⇄ ")
@@ -540,17 +423,13 @@ class MainScreen(Screen[None]):
                     text.append(f" ({detail})", style="dim")
                 if index == paste_side:
                     text.append(" (t: paste it)", style="italic")
-        self.query_one("#title-bar", Static).update(text)
+        return text
 
-    def _set_banner(self, *, waiting: str = "", error: str = "") -> None:
-        session = self.session
-        if not waiting and self._collecting:
-            pending = [p.name for p in self.progress if p is not None and not p.captured]
-            waiting = f"collecting {', '.join(pending)}…" if pending else "collecting…"
-        if self._cancelling and self._collecting:
-            waiting = "cancelling: waiting for the running command to end…"
+    @staticmethod
+    def _banner(state: CockpitState) -> BannerState:
+        session = state.session
         diagnosis = session.analysis.diagnosis if session is not None else None
-        self.query_one("#banner", DiagnosisBanner).state = BannerState(diagnosis, waiting, error)
+        return BannerState(diagnosis, state.banner_waiting(), state.error)
 
     def _show_step(self) -> None:
         session = self.session
@@ -575,11 +454,8 @@ class MainScreen(Screen[None]):
 
     @on(FindingsTable.RowHighlighted)
     def _row_highlighted(self, message: FindingsTable.RowHighlighted) -> None:
-        if message.finding is not self._finding:
-            self._choices = [0, 0]
-        self._finding, self._row = message.finding, message.row
-        self._show_row_explain()
-        self._show_evidence()
+        selection = self.state.selection.moved_to(message.finding, message.row)
+        self.state = replace(self.state, selection=selection)
 
     @on(FindingsTable.RowSelected)
     def _row_selected(self, message: FindingsTable.RowSelected) -> None:
@@ -587,7 +463,8 @@ class MainScreen(Screen[None]):
         self.query_one("#evidence-text-a").focus()
 
     def _show_row_explain(self) -> None:
-        finding, row = self._finding, self._row
+        selection = self.state.selection
+        finding, row = selection.finding, selection.row
         text = Text(overflow="ellipsis", no_wrap=True)
         session = self.session
         if finding is not None and session is not None:
@@ -605,34 +482,37 @@ class MainScreen(Screen[None]):
         session = self.session
         if session is None:
             return
-        key = (id(self._finding), self._choices[0], self._choices[1])
-        if key == self._evidence_key:
-            return
-        self._evidence_key = key
-        docs: list[EvidenceDoc] = []
-        for side, name in enumerate(session.peer_names()):
-            capture = session.capture_of(name)
-            model = session.peers[side]
-            log_file = model.log_file if model is not None else None
-            docs.append(evidence_doc(self._finding, name, capture, self._choices[side], log_file))
-        self.query_one("#evidence", EvidencePane).show(docs[0], docs[1])
+        selection = self.state.selection
+        a, b = (
+            evidence_doc(
+                selection.finding,
+                name,
+                session.capture_of(name),
+                selection.choices[side],
+                model.log_file if (model := session.peers[side]) is not None else None,
+            )
+            for side, name in enumerate(session.peer_names())
+        )
+        self.query_one("#evidence", EvidencePane).show(a, b)
 
     # --- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        state = self.state
         if action == "cancel":
-            return self._collecting
+            return state.collecting
         if action == "export_bundle":
-            return True if self.session is not None and not self._collecting else None
+            return True if state.session is not None and not state.collecting else None
         if action == "paste_other_side":  # hidden unless one side is missing
-            session = self.session
-            return not self._collecting and session is not None and session.paste_side() is not None
+            return state.paste_side is not None
         if action == "recollect":
-            return not self._collecting if self.source.live else self.source.kind == "capture"
+            return not state.collecting if state.source.live else state.source.kind == "capture"
         if action in (
             "explain",
             "diagnosis",
             "log",
+            "ladder",
+            "watch",
             "next_problem",
             "toggle_evidence",
             "evidence_choice",
@@ -641,12 +521,9 @@ class MainScreen(Screen[None]):
         return True
 
     def action_cancel(self) -> None:
-        if self._collector is None or not self._collecting:
+        if self.live is None or not self.state.collecting or not self.live.cancel():
             return
-        self._cancelling = True
-        # the worker's own event: collect_tunnel checks it between commands
-        self._collector.cancelled_event.set()
-        self._set_banner()
+        self.state = replace(self.state, cancelling=True)
         self.notify("cancelling: the running command ends first", timeout=3)
 
     def action_log(self) -> None:
@@ -655,13 +532,45 @@ class MainScreen(Screen[None]):
         if self.session is not None:
             self.app.push_screen(LogScreen(self.session))
 
+    def action_ladder(self) -> None:
+        from ipsec_tui.ui.screens.ladder import LadderScreen
+
+        if self.session is not None:
+            self.app.push_screen(LadderScreen(self.session))
+
+    def action_probe(self) -> None:
+        from ipsec_tui.probe_run import has_probe
+        from ipsec_tui.ui.screens.probe import ProbeRequest, ProbeScreen
+
+        if self.session is None:
+            return
+        source = self.session.source
+        if source.live and source.tunnel is not None:
+            logins = self.live.logins if self.live is not None else {}
+            request = ProbeRequest(tunnel=source.tunnel, logins=logins, base=source.path)
+        elif self.state.out_dir is not None and has_probe(self.state.out_dir):
+            request = ProbeRequest(folder=self.state.out_dir)
+        elif source.path is not None and source.path.is_dir() and has_probe(source.path):
+            request = ProbeRequest(folder=source.path)
+        else:
+            request = ProbeRequest()
+        self.app.push_screen(ProbeScreen(request))
+
+    def action_watch(self) -> None:
+        from ipsec_tui.ui.screens.watch import WatchScreen, cockpit_plan
+
+        if self.session is not None:
+            logins = self.live.logins if self.live is not None else {}
+            self.app.push_screen(WatchScreen(cockpit_plan(self.session, logins)))
+
     def action_explain(self) -> None:
         from ipsec_tui.ui.screens.explain import DetailScreen, explanation
 
-        if self.session is None or self._finding is None:
+        selection = self.state.selection
+        if self.session is None or selection.finding is None:
             self.notify("select a finding or a row first", severity="warning")
             return
-        text = explanation(self._finding, self._row, self.session.peer_names())
+        text = explanation(selection.finding, selection.row, self.session.peer_names())
         self.app.push_screen(DetailScreen("Explain", text))
 
     def action_diagnosis(self) -> None:
@@ -726,8 +635,7 @@ class MainScreen(Screen[None]):
     def action_evidence_choice(self, delta: int) -> None:
         focused = self.focused
         side = 1 if focused is not None and focused.id == "evidence-text-b" else 0
-        self._choices[side] += delta
-        self._show_evidence()
+        self.state = replace(self.state, selection=self.state.selection.paged(side, delta))
 
     def action_back(self) -> None:
         if self.maximized is not None:
@@ -745,65 +653,27 @@ class MainScreen(Screen[None]):
         from ipsec_tui.ui.screens.notes import NotesScreen
 
         def edited(notes: str | None) -> None:
-            if notes is not None and notes != self.notes:
-                self.notes = notes
-                self._set_title()
+            if notes is not None and notes != self.state.notes:
+                self.state = replace(self.state, notes=notes)
                 self.notify("notes kept: b exports them with the bundle", timeout=3)
 
+        state = self.state
         origin = ""
-        if self.session is not None and self.session.info.origin and self._notes_adopted:
-            origin = f"from the bundle ({self.session.info.origin})"
-        self.app.push_screen(NotesScreen(self.notes, origin), edited)
+        if state.session is not None and state.session.info.origin and state.notes_adopted:
+            origin = f"from the bundle ({state.session.info.origin})"
+        self.app.push_screen(NotesScreen(state.notes, origin), edited)
 
     def action_export_bundle(self) -> None:
-        from ipsec_tui.ui.screens.dialogs import PathScreen
-
         session = self.session
-        if session is None or self._collecting:
+        if session is None or self.state.collecting:
             self.notify("nothing to export yet: wait for the collection", severity="warning")
             return
 
-        def chosen(path: Path | None) -> None:
-            if path is not None:
-                self._export(self._export_request(session, path))
+        def chosen(out: Path) -> None:
+            passwords = self.live.passwords if self.live is not None else ()
+            start_export(self, export_request(self.state, session, out, passwords))
 
-        default = default_bundle_path(session.info.tunnel)
-        self.app.push_screen(
-            PathScreen(
-                "Export the evidence bundle",
-                "Write the bundle (capture, analysis, report, notes) to:",
-                "new",
-                f"./{default}",
-                ok_label="Export",
-            ),
-            chosen,
-        )
-
-    def _export_request(self, session: Session, out: Path) -> ExportRequest:
-        collection = self._collection
-        as_collected = (
-            collection is not None and self._pasted is None and self._out_dir == collection.out_dir
-        )
-        return ExportRequest(
-            out=out,
-            captures=tuple(c for c in session.captures if c is not None),
-            info=session.info,
-            notes=self.notes,
-            passwords=tuple(dict.fromkeys(self._passwords.values())),
-            collection=collection if self.source.live else None,
-            as_collected=as_collected,
-        )
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
-    def _export(self, request: ExportRequest) -> None:
-        try:
-            written = export_bundle(request)
-        except Exception as exc:  # the writer's refusal, a full disk: a message, no traceback
-            self.post_message(ExportFailed(_describe(exc)))
-        else:
-            diagnosis = written.analysis.diagnosis
-            cause = diagnosis.cause + (f" on {diagnosis.side}" if diagnosis.side else "")
-            self.post_message(BundleExported(written.path, len(written.manifest.files), cause))
+        ask_bundle_path(self, session.info.tunnel, chosen)
 
     def on_bundle_exported(self, message: BundleExported) -> None:
         self.notify(
@@ -823,73 +693,43 @@ class MainScreen(Screen[None]):
 
     def _ask_paste(self, transcript: Transcript | None = None, error: str = "") -> None:
         """The paste dialog: empty, or again with what was pasted and why it failed."""
-        from ipsec_tui.platforms import available_platforms
-        from ipsec_tui.ui.screens.paste import PasteScreen
-
-        session = self.session
-        side = session.paste_side() if session is not None else None
-        if session is None or side is None or self._collecting:
+        state = self.state
+        session, side = state.session, state.paste_side
+        if session is None or side is None:
             self.notify("both peers are here: nothing to paste", severity="warning")
             return
         kept = session.captures[1 - side]
-        assert kept is not None
+        assert kept is not None  # paste_side: the other side printed something
+
+        def pasted(answer: Transcript) -> None:
+            current = self.state
+            base = current.source.path if current.source.live else self._work_dir()
+            request = PasteRequest(answer, kept, side, session.info, base)
+            self.state = replace(
+                current.waiting(f"importing the pasted side as peer {'AB'[side]}…"),
+                paste_id=current.paste_id + 1,
+                analysis_id=current.analysis_id + 1,
+            )
+            start_paste(self, request, current.source, self.state.paste_id, self.state.analysis_id)
+
         if transcript is None:
-            transcript = Transcript("", *self._paste_defaults(session, side, kept.platform))
-
-        def pasted(answer: Transcript | None) -> None:
-            if answer is not None:
-                self._paste_id += 1
-                self._analysis_id += 1
-                base = self.source.path if self.source.live else self._work_dir()
-                request = PasteRequest(answer, kept, side, session.info, base)
-                self._set_banner(waiting=f"importing the pasted side as peer {'AB'[side]}…")
-                self._paste(request, self._paste_id, self._analysis_id)
-
-        platforms = available_platforms()
-        screen = PasteScreen(platforms, side="AB"[side], transcript=transcript, error=error)
-        self.app.push_screen(screen, pasted)
-
-    def _paste_defaults(self, session: Session, side: int, kept_platform: str) -> tuple[str, str]:
-        """(platform, peer name) the dialog starts with: the missing peer's, where known."""
-        tunnel = self.source.tunnel
-        if tunnel is not None:
-            peer = tunnel.peers[side]
-            return peer.platform, peer.name
-        missing = session.captures[side]
-        if missing is not None:  # failed before printing anything: its name and platform
-            return missing.platform, missing.name
-        return kept_platform, ""
+            transcript = blank_transcript(state.source, session, side)
+        ask_transcript(self, side, transcript, error, pasted)
 
     def _work_dir(self) -> Path | None:
         from ipsec_tui.ui.app import CockpitApp
 
         return self.app.start_out_dir if isinstance(self.app, CockpitApp) else None
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="paste")
-    def _paste(self, request: PasteRequest, paste_id: int, analysis_id: int) -> None:
-        try:
-            pasted = paste_other_side(request)
-            source = self.source if self.source.live else pasted_source(pasted.folder, pasted.peer)
-            cancel = get_current_worker().cancelled_event
-            session = analyse(source, pasted.captures, cancel=cancel, info=request.info)
-        except Cancelled:
-            return
-        except Exception as exc:  # no command found, a name clash, a secret left: say it
-            self.post_message(PasteFailed(_describe(exc), request.transcript, paste_id))
-        else:
-            self.post_message(
-                OtherSidePasted(session, pasted.folder, pasted.peer, pasted.warnings, analysis_id)
-            )
-
     def on_other_side_pasted(self, message: OtherSidePasted) -> None:
-        if message.generation != self._analysis_id:
+        state = self.state
+        if message.generation != state.analysis_id:
             return
-        self._pasted = message.folder
-        if self.source.live:
-            self._out_dir = message.folder
+        if state.source.live:  # r still collects both peers
+            state = replace(state, out_dir=message.folder)
         else:
-            self.source = message.session.source
-        self.session = message.session
+            state = replace(state, source=message.session.source)
+        self.state = replace(state, pasted=message.folder).showing(message.session)
         warnings = message.warnings
         lines = [f"written with the other peer into {message.folder}"]
         lines += [f"• {warning}" for warning in warnings[:6]]
@@ -904,9 +744,9 @@ class MainScreen(Screen[None]):
         )
 
     def on_paste_failed(self, message: PasteFailed) -> None:
-        if message.generation != self._paste_id:
+        if message.generation != self.state.paste_id:
             return
-        self._set_banner()
+        self.state = self.state.waiting("")
         # the dialog again, with what was pasted and why it did not import
         self._ask_paste(message.transcript, message.error)
 
@@ -922,7 +762,7 @@ class MainScreen(Screen[None]):
         session = self.session
         if session is None:
             return
-        if not self._collecting:  # found by "export" too, not only by its key's name
+        if not self.state.collecting:  # found by "export" too, not only by its key's name
             yield PaletteCommand(
                 "Export the evidence bundle",
                 "one zip for the ticket: capture, analysis, report, notes  [b]",

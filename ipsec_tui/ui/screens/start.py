@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from ipsec_tui.collectors.inventory import Inventory, Tunnel, load_inventory
 from ipsec_tui.demo import DemoScenario
-from ipsec_tui.platforms import available_platforms
+from ipsec_tui.platforms import available_platforms, load_platform
 from ipsec_tui.ui.palette import PaletteCommand
 from ipsec_tui.ui.session import Source, capture_source, live_source, scenario_source
 
@@ -63,6 +63,13 @@ class StartScreen(Screen[None]):
             "Quick connect",
             tooltip="Collect two hosts without an inventory",
             id="start.quick",
+        ),
+        Binding(
+            "t",
+            "fleet",
+            "Fleet",
+            tooltip="Triage every tunnel of the loaded inventory at once (each device once)",
+            id="start.fleet",
         ),
     ]
 
@@ -242,7 +249,21 @@ class StartScreen(Screen[None]):
             if tunnel is not None:
                 self._collect(tunnel, None)
 
-        self.app.push_screen(QuickConnectScreen(available_platforms()), connected)
+        # only what one logs in to: a cloud gateway's files are pasted (t) or imported
+        loggable = tuple(
+            name for name in available_platforms() if load_platform(name).transport == "ssh"
+        )
+        self.app.push_screen(QuickConnectScreen(loggable), connected)
+
+    def action_fleet(self) -> None:
+        from ipsec_tui.fleet import plan_fleet
+        from ipsec_tui.ui.screens.fleet import FleetScreen
+
+        if self.inventory is None:
+            self.notify("Load an inventory first (i)", severity="warning")
+            return
+        plan = plan_fleet(self.inventory.tunnels.values())
+        self.app.push_screen(FleetScreen(plan, out_dir=self.out_dir))
 
     def palette_commands(self) -> Iterator[PaletteCommand]:
         for scenario in self.scenarios:
