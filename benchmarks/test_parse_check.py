@@ -9,6 +9,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pytest_benchmark.fixture import BenchmarkFixture
@@ -22,12 +23,12 @@ CHILDREN = 2000
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _median(run: object, times: int) -> float:
+def _median(run: object, times: int, clock: Callable[[], float] = time.perf_counter) -> float:
     spent = []
     for _ in range(times):
-        start = time.perf_counter()
+        start = clock()
         run()  # type: ignore[operator]
-        spent.append(time.perf_counter() - start)
+        spent.append(clock() - start)
     return statistics.median(spent)
 
 
@@ -47,17 +48,21 @@ def test_parse_and_check_2000_child_sas_per_peer(
     assert sas == [CHILDREN, CHILDREN]
     assert baseline.diagnosis.cause == "healthy"
     big = _median(lambda: analyse_captures(capture, playbook), 3)
+    # the process's own CPU time: on a shared machine, wall time also counts the others
+    cpu = _median(lambda: analyse_captures(capture, playbook), 3, time.process_time)
     per_sa_ms = big / (2 * CHILDREN) * 1000
     benchmark.extra_info.update(
         {
             "child_sas_per_peer": CHILDREN,
             "seconds": round(big, 3),
+            "cpu_seconds": round(cpu, 3),
             "per_sa_ms": round(per_sa_ms, 3),
             "vs_1_sa_capture": round(big / one_sa, 1),
         }
     )
     print(
-        f"\n{CHILDREN} child SAs per peer: {big:.2f}s (budget 0.25s), {per_sa_ms:.3f} ms per "
+        f"\n{CHILDREN} child SAs per peer: {big:.2f}s (budget 0.25s; CPU {cpu:.2f}s), "
+        f"{per_sa_ms:.3f} ms per "
         f"SA; {big / one_sa:.0f}x the 1-SA capture ({one_sa * 1000:.1f} ms)"
     )
 

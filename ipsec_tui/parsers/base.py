@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -35,6 +35,7 @@ from ipsec_tui.domain.model import (
     XfrmPolicy,
     XfrmState,
 )
+from ipsec_tui.domain.probe import Packet, PingResult
 
 
 class ParseError(Exception):
@@ -83,6 +84,10 @@ class Fragment:
     # Lines of a recognised output that the parser could not place, each with why: the
     # result is PARTIAL and these lines are kept as its raw text (nothing silently dropped).
     unplaced: list[Unplaced] = field(default_factory=list)
+    # What a ping of the path test got back (`ipsec-tui probe`).
+    pings: list[PingResult] = field(default_factory=list)
+    # IKE and ESP packets a capture on the gateway's WAN printed (`ipsec-tui probe`).
+    packets: list[Packet] = field(default_factory=list)
 
     def leave_unplaced(self, line: int | None, text: str, reason: str) -> None:
         """Record a line (1-based number in the output, when known) the parser could not use."""
@@ -100,6 +105,8 @@ class Fragment:
                 self.xfrm_states,
                 self.xfrm_policies,
                 self.log,
+                self.pings,
+                self.packets,
                 self.software,
                 self.forwarding is not None,
                 self.daemon_uptime_s is not None,
@@ -320,18 +327,18 @@ def to_int(value: Any) -> int | None:
 _NO_WORDS = re.compile(r"^(?:[\s^]*|-+|node\d+:|\{\w+:node\d+\})$")
 
 
-def cli_failure(text: str, indicators: Iterable[str], command: str = "") -> str | None:
+def cli_failure(
+    text: str, indicators: Iterable[str], command: str = "", ignore: re.Pattern[str] | None = None
+) -> str | None:
     """The device's error line when the output is a CLI error: every line that says anything
-    (the echoed command aside) carries one of the platform's failure indicators (a marker
-    found anywhere in the line, or at its start when written with a leading `^`; letter case
-    aside, since releases differ: PAN-OS `Invalid syntax.` / `Invalid Syntax.`)."""
+    (the echoed command aside, and lines `ignore` matches, such as a tool's start-up
+    warnings) carries one of the platform's failure indicators (a marker found anywhere in
+    the line, or at its start when written with a leading `^`; letter case aside, since
+    releases differ: PAN-OS `Invalid syntax.` / `Invalid Syntax.`). Reading stops at the
+    first line that is not refused, so a long listing costs a line or two."""
     markers = tuple(marker.casefold() for marker in indicators)
     if not markers:
         return None
-    lines = [line.strip() for line in text.splitlines()]
-    lines = [line for line in lines if line and not _NO_WORDS.match(line)]
-    if lines and command and lines[0].endswith(command.strip()):
-        lines = lines[1:]  # the command as the device echoed it, with its prompt
 
     def refused(line: str) -> bool:
         folded = line.casefold()
@@ -340,9 +347,30 @@ def cli_failure(text: str, indicators: Iterable[str], command: str = "") -> str 
             for marker in markers
         )
 
-    if lines and all(refused(line) for line in lines):
-        return lines[0]
-    return None
+    first: str | None = None
+    for raw in _iter_lines(text):
+        line = raw.strip()
+        if not line or _NO_WORDS.match(line) or (ignore is not None and ignore.match(raw)):
+            continue
+        if first is None and command and line.endswith(command.strip()):
+            command = ""  # the command as the device echoed it, with its prompt
+            continue
+        command = ""
+        if not refused(line):
+            return None
+        first = first or line
+    return first
+
+
+def _iter_lines(text: str) -> Iterator[str]:
+    """The lines of a text one by one, without splitting all of it first."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end == -1:
+            end = len(text)
+        yield text[start:end]
+        start = end + 1
 
 
 # --- one peer -------------------------------------------------------------------------------
@@ -410,6 +438,10 @@ def parse_text(
             f"parser error: {type(exc).__name__}: {exc}",
             text,
         ), Fragment()
+    if fragment.log:  # the exchange each line is about, from signatures/<platform>.yml
+        from ipsec_tui.parsers.log_signatures import with_exchanges
+
+        fragment.log = with_exchanges(platform, fragment.log)
     if fragment.is_empty():
         return ParseResult(
             command,
@@ -673,3 +705,137 @@ def first_of(values: Sequence[_P]) -> _P | None:
     """The first of a tuple of values (addresses, selectors) read from one output; None when
     there are none."""
     return values[0] if values else None
+
+
+# --- line templates at hub scale -------------------------------------------------------------
+# TTP's results machinery costs several microseconds per matched line, which a hub's listing
+# (12,000 lines for 2,000 child SAs) cannot afford. A template made of plain line patterns
+# (variables with a pattern and no functions; groups opened by their `_start_` lines) is
+# compiled by TTP as usual; `line_items` runs the compiled line regexes over the text and
+# puts the matches together itself, in one pass, knowing the line of every match.
+
+
+@dataclass(frozen=True)
+class _LineRule:
+    regex: re.Pattern[str]
+    depth: int  # 0 for the top group
+    group: str  # the group's name in its parent item
+    start: bool
+    renamed: tuple[tuple[str, str], ...]  # (regex group, variable) where TTP renamed one
+    variables: frozenset[str]
+
+
+@dataclass
+class LineItems:
+    """A line template's items: each a dict of its variables, `_first`/`_last` (the 1-based
+    range from its start line to the line before the next item of its group or of a group
+    above it, trailing blank lines left out) and its nested groups' items as lists; the
+    non-blank lines no pattern matched; and matched lines that had no open item to go to
+    (a nested group's line before any item above it, or a line an item already had)."""
+
+    items: list[dict[str, Any]]
+    unmatched: list[int]
+    orphans: list[int]
+    lines: list[str]
+
+
+def _line_rules(platform: str, key: str) -> tuple[_LineRule, ...]:
+    with _TTP_LOCK:
+        engine = _ttp_engine(platform, key)
+    rules: list[_LineRule] = []
+
+    def walk(group: Any) -> None:
+        path = [str(name).rstrip("*") for name in group.path]
+        if group.end_re:
+            raise ValueError(f"{platform}/{key}: `_end_` lines are not supported here")
+        for regexes, start in ((group.start_re, True), (group.re, False)):
+            for rule in regexes:
+                variables = rule["VARIABLES"]
+                if (
+                    rule["ACTION"] != ("start" if start else "add")
+                    or any(v.functions for v in variables.values())
+                    or not rule["REGEX"].pattern.startswith("\\n")
+                ):
+                    raise ValueError(f"{platform}/{key}: not a template of plain line patterns")
+                names = {name: v.var_name_original for name, v in variables.items()}
+                rules.append(
+                    _LineRule(
+                        rule["REGEX"],
+                        len(path) - 1,
+                        path[-1],
+                        start,
+                        tuple((name, var) for name, var in names.items() if name != var),
+                        frozenset(names.values()),
+                    )
+                )
+        for child in group.children:
+            walk(child)
+
+    for template in engine._templates:
+        for group in template.groups:
+            walk(group)
+    return tuple(rules)
+
+
+_LINE_RULES: dict[tuple[str, str], tuple[_LineRule, ...]] = {}
+
+
+def line_items(platform: str, key: str, text: str) -> LineItems:
+    """Run a template of plain line patterns over text in one pass (see above). Where two
+    patterns match one line, the first in the template wins. A non-start line goes to the
+    open item of its group; a start line closes the open items of its group and below."""
+    rules = _LINE_RULES.get((platform, key))
+    if rules is None:
+        rules = _LINE_RULES.setdefault((platform, key), _line_rules(platform, key))
+    data = "\n" + text + ("" if text.endswith("\n") else "\n")
+    lines = data[1:-1].split("\n")
+    # each pattern starts at the newline before its line: by that offset, one match a line
+    found: dict[int, tuple[_LineRule, re.Match[str]]] = {}
+    for rule in rules:  # in template order: on a line two patterns match, the first stays
+        add = found.setdefault
+        for match in rule.regex.finditer(data):
+            add(match.start(), (rule, match))
+    top: list[dict[str, Any]] = []
+    open_items: list[dict[str, Any]] = []  # the open item at each depth
+    orphans: list[int] = []
+    matched: set[int] = set()
+    count = data.count
+    number, seen = 1, 0  # the line whose newline is at offset `seen`
+
+    def close(depth: int, last: int) -> None:
+        while len(open_items) > depth:
+            item = open_items.pop()
+            while last > item["_first"] and not lines[last - 1].strip():
+                last -= 1
+            item["_last"] = last
+
+    for at in sorted(found):
+        rule, match = found[at]
+        number += count("\n", seen + 1, at + 1)
+        seen = at
+        matched.add(number)
+        values = match.groupdict()
+        for name, variable in rule.renamed:
+            values[variable] = values.pop(name)
+        if None in values.values():
+            values = {name: value for name, value in values.items() if value is not None}
+        depth = rule.depth
+        if rule.start:
+            if len(open_items) < depth:  # a nested group's start with no item above it
+                orphans.append(number)
+                continue
+            close(depth, number - 1)
+            values["_first"] = number
+            if depth:
+                open_items[depth - 1].setdefault(rule.group, []).append(values)
+            else:
+                top.append(values)
+            open_items.append(values)
+        elif len(open_items) > depth and rule.variables.isdisjoint(open_items[depth]):
+            open_items[depth].update(values)
+        else:
+            orphans.append(number)
+    close(0, len(lines))
+    left = sorted(set(range(1, len(lines) + 1)) - matched)
+    unmatched = [number for number in left if lines[number - 1].strip()]
+    return LineItems(top, unmatched, orphans, lines)

@@ -16,7 +16,7 @@ from typing import Any
 from ipsec_tui.domain import algorithms
 from ipsec_tui.domain.model import ChildConfig, ChildSa, Connection, IkeSa, Proposal, Route
 from ipsec_tui.parsers import cisco_common as cc
-from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser
+from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, group_items, parser
 
 PLATFORM = "cisco_asa"
 
@@ -50,9 +50,10 @@ def parse_ikev2_sa(text: str, ctx: ParseContext) -> Fragment:
     SPIs in/out, state INSTALLED, and in detail the child's algorithms and mode.
     "There are no IKEv2 SAs" is empty."""
     _require(text, ctx, _IKEV2_MARKERS, "`show crypto ikev2 sa`")
-    rows = cc.line_records(PLATFORM, "show-crypto-ikev2-sa-detail", text)
-    ike_sas, notes = cc.ikev2_sas(rows, cc.lines_of(text), ctx)
-    return Fragment(ike_sas=ike_sas, notes=notes)
+    fragment = Fragment()
+    results = cc.records(PLATFORM, "show-crypto-ikev2-sa-detail", text)
+    fragment.ike_sas = cc.ikev2_sas(results, cc.lines_of(text), ctx, fragment)
+    return fragment
 
 
 _IKEV1_MARKERS = re.compile(
@@ -71,13 +72,7 @@ def parse_ikev1_sa(text: str, ctx: ParseContext) -> Fragment:
     "There are no IKEv1 SAs" is empty."""
     _require(text, ctx, _IKEV1_MARKERS, "`show crypto ikev1 sa`")
     lines = cc.lines_of(text)
-    rows = cc.line_records(PLATFORM, "show-crypto-ikev1-sa-detail", text)
-    blocks: list[dict[str, Any]] = []
-    for row in rows:
-        if row.get("index") is not None:
-            blocks.append(dict(row))
-        elif blocks and not row.get("title"):
-            blocks[-1].update({k: v for k, v in row.items() if k != "line"})
+    blocks = group_items(cc.records(PLATFORM, "show-crypto-ikev1-sa-detail", text), "sas")
     starts = [cc.to_int(block["line"]) or 0 for block in blocks]
     ike_sas = []
     states: list[tuple[str, str | None]] = []
@@ -134,9 +129,11 @@ def parse_ipsec_sa(text: str, ctx: ParseContext) -> Fragment:
     in/out (send/recv errors and the failure counters), remaining lifetime_s, state
     INSTALLED ('SA State: active'). "There are no IPsec SAs" is empty."""
     _require(text, ctx, _IPSEC_SA_MARKERS, "`show crypto ipsec sa`")
-    rows = cc.line_records(PLATFORM, "show-crypto-ipsec-sa", text)
-    pairs = cc.ipsec_sa_children(rows, cc.lines_of(text), ctx)
-    return Fragment(ike_sas=cc.holders_of(pairs, ctx))
+    fragment = Fragment()
+    results = cc.records(PLATFORM, "show-crypto-ipsec-sa", text)
+    pairs = cc.ipsec_sa_children(results, cc.lines_of(text), ctx, fragment)
+    fragment.ike_sas = cc.holders_of(pairs, ctx)
+    return fragment
 
 
 # --- show vpn-sessiondb detail l2l --------------------------------------------------------------
@@ -153,6 +150,15 @@ def _pairs(line: str) -> dict[str, str]:
     for match in _PAIR.finditer(line.strip()):
         key = re.sub(r"\s+", " ", match["key"].strip().lower())
         found.setdefault(key, match["value"].strip())
+    return found
+
+
+def _joined_pairs(text: str) -> dict[str, str]:
+    """The pairs of joined "Key : value" lines, the first of each key kept."""
+    found: dict[str, str] = {}
+    for line in cc.joined_lines(text):
+        for key, value in _pairs(line).items():
+            found.setdefault(key, value)
     return found
 
 
@@ -196,29 +202,18 @@ def parse_vpn_sessiondb_l2l(text: str, ctx: ParseContext) -> Fragment:
         "`show vpn-sessiondb detail l2l`",
     )
     lines = cc.lines_of(text)
-    rows = cc.line_records(PLATFORM, "show-vpn-sessiondb-detail-l2l", text)
-    sessions: list[dict[str, Any]] = []
-    for row in rows:
-        line = cc.to_int(row.get("line")) or 0
-        if row.get("section"):
-            if sessions:
-                sessions[-1]["sections"].append(
-                    {"kind": str(row["section"]).rstrip(":"), "line": line, "values": {}}
-                )
-            continue
-        values = _pairs(str(row.get("keyvalue") or ""))
-        if "connection" in values:
-            sessions.append({"line": line, "values": values, "sections": []})
-            continue
-        if not sessions:
-            continue
-        target = (
-            sessions[-1]["sections"][-1]["values"]
-            if sessions[-1]["sections"]
-            else sessions[-1]["values"]
-        )
-        for key, value in values.items():
-            target.setdefault(key, value)
+    sessions = []
+    for record in cc.blocks(PLATFORM, "show-vpn-sessiondb-detail-l2l", text, "sessions"):
+        sections = [
+            {
+                "kind": str(section.get("section") or "").rstrip(":"),
+                "line": cc.to_int(section.get("line")) or 0,
+                "values": _joined_pairs(str(section.get("keyvalue") or "")),
+            }
+            for section in cc.items(record, "sections")
+        ]
+        values = _joined_pairs(f"{record.get('connection') or ''}\n{record.get('keyvalue') or ''}")
+        sessions.append({"line": record["line"], "values": values, "sections": sections})
     starts = [session["line"] for session in sessions]
     ike_sas: list[IkeSa] = []
     for session, first, last in zip(sessions, starts, cc.block_ends(starts, lines), strict=True):
@@ -476,6 +471,7 @@ def parse_running_config_crypto(text: str, ctx: ParseContext) -> Fragment:
                         name=f"IKEv{version} policy {policy['priority']}",
                         version=version,
                         proposals=(proposal,),
+                        shared="ike-proposal",
                         source=cc.source(ctx, first, cc.last_line(lines, first, first + 8)),
                     )
                 )

@@ -6,14 +6,23 @@ live here: running the templates on dedented, numbered text, SPIs,
 selectors, state names, log lines and their cause tokens, and `join_peer_model`, which
 joins the facts one Cisco box prints in several commands (IKE SAs in one, their IPsec SAs in
 another; profiles referring to proposals) into the one-peer model the checks read.
+
+The templates carry each output's structure as nested TTP groups (interface -> crypto map ->
+flow -> direction -> SA; IKE SA -> child SA), every block keeping the number of the line
+that starts it; the code here walks those records and normalises values. A line that opens
+a block but found no place in the structure is left unplaced, never dropped.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import functools
+import gc
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ipsec_tui.domain import algorithms
@@ -29,6 +38,7 @@ from ipsec_tui.domain.model import (
     SourceRef,
 )
 from ipsec_tui.parsers.base import (
+    Fragment,
     ParseContext,
     finisher,
     group_items,
@@ -56,9 +66,35 @@ def numbered_dedented(text: str) -> str:
     return "0\t.\n" + body
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused, then put back as it was. TTP builds its results
+    as trees of small dicts and lists without cycles: at hub scale the collector has
+    nothing to free in them but walks them again each time they grow, a quarter of the
+    parse time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def records(platform: str, key: str, text: str) -> list[dict[str, Any]]:
     """Run templates/<platform>/<key>.ttp on the numbered, dedented text."""
-    return run_ttp(platform, key, numbered_dedented(text))
+    with _collector_paused():
+        return run_ttp(platform, key, numbered_dedented(text))
+
+
+def blocks(platform: str, key: str, text: str, group: str = "blocks") -> list[dict[str, Any]]:
+    """The records of a template's top group of blocks (one per `_start_` line, its `line`
+    an int), in output order."""
+    found = group_items(records(platform, key, text), group)
+    for block in found:
+        block["line"] = to_int(block.get("line")) or 0
+    found.sort(key=lambda block: int(block["line"]))
+    return found
 
 
 def line_records(platform: str, key: str, text: str, group: str = "lines") -> list[dict[str, Any]]:
@@ -136,21 +172,47 @@ _PROTOCOLS = {1: "icmp", 6: "tcp", 17: "udp", 47: "gre", 50: "esp", 51: "ah", 58
 _PROTOCOL_NUMBERS = {name: number for number, name in _PROTOCOLS.items()}
 
 
+# a dotted quad as ipaddress prints it (no leading zeros): read without ipaddress, which
+# costs more than the rest of a hub's parse
+_IPV4 = re.compile(
+    r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+)
+
+
+@functools.lru_cache(maxsize=256)
+def _prefix_length(mask: str, version: int) -> int | None:
+    """'255.255.255.0', '0.0.0.255' (a host mask), '24', '/64' -> the prefix length; None
+    if not a mask of that IP version."""
+    text = mask.strip().lstrip("/")
+    try:
+        return ipaddress.ip_network(f"{'0.0.0.0' if version == 4 else '::'}/{text}").prefixlen
+    except ValueError:
+        return None
+
+
 def prefix(address: str, mask: str | None) -> str | None:
     """'10.0.0.0' + '255.255.255.0' -> '10.0.0.0/24'; a mask may be a dotted mask, a prefix
     length or missing (a host). None if the address is not an address."""
+    text = address.strip()
+    if _IPV4.fullmatch(text):
+        value = int.from_bytes(bytes(int(octet) for octet in text.split(".")), "big")
+        length = 32 if mask is None or str(mask).strip() == "" else _prefix_length(str(mask), 4)
+        if length is None:
+            return None
+        network = value & (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF
+        return f"{'.'.join(str(b) for b in network.to_bytes(4, 'big'))}/{length}"
     try:
-        ip = ipaddress.ip_address(address.strip())
+        ip = ipaddress.ip_address(text)
     except ValueError:
         return None
     if mask is None or str(mask).strip() == "":
         return f"{ip}/{ip.max_prefixlen}"
     mask_text = str(mask).strip().lstrip("/")
     try:
-        network = ipaddress.ip_network(f"{ip}/{mask_text}", strict=False)
+        network6 = ipaddress.ip_network(f"{ip}/{mask_text}", strict=False)
     except ValueError:
         return None
-    return str(network)
+    return str(network6)
 
 
 def selector(address: str, mask: str | None, protocol: Any = None, port: Any = None) -> str | None:
@@ -377,10 +439,8 @@ class _Ident:
     current_out: str | None = None
     pfs_flag: str | None = None
     pfs_dh: str | None = None
-    section: str = ""
-    inbound: list[_Sa] | None = None
-    outbound: list[_Sa] | None = None
-    last: int = 0
+    inbound: list[_Sa] = field(default_factory=list)
+    outbound: list[_Sa] = field(default_factory=list)
 
 
 # counters that count packets refused on the way in / out (verify and decrypt failures,
@@ -409,127 +469,166 @@ def _lifetime(record: Mapping[str, Any]) -> int | None:
     return None
 
 
-def ipsec_sa_children(
-    rows: list[dict[str, Any]], lines: list[str], ctx: ParseContext
-) -> list[tuple[_Ident, ChildSa]]:
-    """Assemble `show crypto ipsec sa` line records (templates/*/show-crypto-ipsec-sa*.ttp)
-    into child SAs: one per protected flow (ident) and inbound/outbound SPI pair."""
-    idents: list[_Ident] = []
-    boundaries: list[int] = []  # interface and crypto map lines end the ident before them
-    interface: str | None = None
-    local_addr: str | None = None
-    current: _Ident | None = None
+def items(record: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
+    """The records of a nested TTP group inside one record (a dict for one, a list for
+    several, nothing when the group did not match)."""
+    return group_items((record,), name)
 
-    def start(line: int) -> _Ident:
-        ident = _Ident(first=line, interface=interface, local_addr=local_addr)
-        idents.append(ident)
-        return ident
 
-    for row in rows:
-        line = to_int(row.get("line")) or 0
-        if row.get("interface"):
-            interface = str(row["interface"])
-            local_addr = None
-            current = None
-            boundaries.append(line)
-            continue
-        if row.get("map_local_addr"):
-            local_addr = str(row["map_local_addr"])
-            current = None
-            boundaries.append(line)
-            continue
-        if row.get("protected_vrf") is not None:
-            current = start(line)
-            vrf = str(row["protected_vrf"])
-            current.vrf = None if vrf in ("(none)", "") else vrf
-            continue
-        if row.get("local_ident_addr"):
-            if current is None or current.local_ts is not None:
-                current = start(line)
-            current.local_ts = selector(
-                str(row["local_ident_addr"]),
-                row.get("local_ident_mask"),
-                row.get("local_ident_prot"),
-                row.get("local_ident_port"),
-            )
-            continue
-        if current is None:
-            continue
-        current.last = max(current.last, line)
-        if row.get("remote_ident_addr"):
-            current.remote_ts = selector(
-                str(row["remote_ident_addr"]),
-                row.get("remote_ident_mask"),
-                row.get("remote_ident_prot"),
-                row.get("remote_ident_port"),
-            )
-        elif row.get("peer"):
-            current.peer = str(row["peer"])
-            current.peer_port = to_int(row.get("peer_port"))
-        elif row.get("encaps") is not None:
-            current.encaps = to_int(row.get("encaps"))
-        elif row.get("decaps") is not None:
-            current.decaps = to_int(row.get("decaps"))
-        elif row.get("counters"):
-            _count_errors(current, str(row["counters"]))
-        elif row.get("local_endpoint"):
-            current.local_endpoint, _ = _endpoint(row.get("local_endpoint"))
-            current.remote_endpoint, current.remote_port = _endpoint(row.get("remote_endpoint"))
-        elif row.get("current_out"):
-            current.current_out = spi(row["current_out"])
-        elif row.get("pfs") is not None:
-            current.pfs_flag = str(row["pfs"])
-            current.pfs_dh = str(row.get("pfs_dh") or "")
-        elif row.get("section"):
-            current.section = str(row["section"]).lower()
-        elif row.get("sa_spi") and current.section in ("inbound esp sas", "outbound esp sas"):
-            sa = _Sa(spi=spi(row["sa_spi"]) or "", first=line)
-            side = "inbound" if current.section.startswith("inbound") else "outbound"
-            if side == "inbound":
-                current.inbound = [*(current.inbound or []), sa]
-            else:
-                current.outbound = [*(current.outbound or []), sa]
+def _joined_idents(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """IOS prints `protected vrf:` before the `local ident` it belongs to and either line
+    starts a flow (older releases print no vrf line): a vrf-only record is joined to the
+    flow that follows it, keeping its first line."""
+    joined: list[dict[str, Any]] = []
+    for record in records:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and "local_ident_addr" not in previous
+            and "protected_vrf" in previous
+            and "protected_vrf" not in record
+        ):
+            joined[-1] = {**record, "protected_vrf": previous["protected_vrf"],
+                          "line": previous["line"], "ident_line": record.get("line")}  # fmt: skip
         else:
-            sa_list = (
-                current.inbound
-                if current.section.startswith("inbound")
-                else current.outbound
-                if current.section.startswith("outbound")
-                else None
-            )
-            if not sa_list:
-                continue
-            sa = sa_list[-1]
-            if row.get("transform"):
-                sa.transform = str(row["transform"])
-            elif row.get("settings") is not None:
-                sa.settings = str(row["settings"])
-            elif row.get("sa_status"):
-                sa.status = str(row["sa_status"])
-            elif row.get("life_sec") is not None or row.get("life_text"):
-                sa.lifetime_s = _lifetime(row)
+            joined.append(record)
+    return joined
+
+
+def _ident_selector(record: Mapping[str, Any], side: str) -> str | None:
+    """The flow's local or remote ident '(addr/mask/prot/port)' as a selector."""
+    address = record.get(f"{side}_ident_addr")
+    if not address:
+        return None
+    return selector(
+        str(address),
+        record.get(f"{side}_ident_mask"),
+        record.get(f"{side}_ident_prot"),
+        record.get(f"{side}_ident_port"),
+    )
+
+
+def _ident(record: Mapping[str, Any], interface: str | None, local_addr: str | None) -> _Ident:
+    """One protected flow's values, normalised."""
+    ident = _Ident(
+        first=to_int(record.get("line")) or 0, interface=interface, local_addr=local_addr
+    )
+    vrf = record.get("protected_vrf")
+    ident.vrf = None if vrf is None or str(vrf) in ("(none)", "") else str(vrf)
+    ident.local_ts, ident.remote_ts = (
+        _ident_selector(record, side) for side in ("local", "remote")
+    )
+    if record.get("peer"):
+        ident.peer = str(record["peer"])
+        ident.peer_port = to_int(record.get("peer_port"))
+    ident.encaps = to_int(record.get("encaps"))
+    ident.decaps = to_int(record.get("decaps"))
+    if record.get("counters"):
+        _count_errors(ident, str(record["counters"]))
+    if record.get("local_endpoint"):
+        ident.local_endpoint, _ = _endpoint(record.get("local_endpoint"))
+        ident.remote_endpoint, ident.remote_port = _endpoint(record.get("remote_endpoint"))
+    if record.get("current_out"):
+        ident.current_out = spi(record["current_out"])
+    if record.get("pfs") is not None:
+        ident.pfs_flag = str(record["pfs"])
+        ident.pfs_dh = str(record.get("pfs_dh") or "")
+    return ident
+
+
+# lines that open a flow or an SA: each must have found its place in the structure
+_IPSEC_SA_OPENER = re.compile(r"(?:local\s+ident\b|spi:)")
+
+
+def ipsec_sa_children(
+    results: list[dict[str, Any]], lines: list[str], ctx: ParseContext, fragment: Fragment
+) -> list[tuple[_Ident, ChildSa]]:
+    """Child SAs from the nested records of `show crypto ipsec sa`
+    (templates/*/show-crypto-ipsec-sa*.ttp: interface -> crypto map -> flow -> direction ->
+    SA): one per protected flow (ident) and inbound/outbound ESP SPI pair. A flow or SA
+    line the structure did not hold (outside an interface and crypto map block), and AH or
+    PCP SAs (the model has no place for them), are left unplaced."""
+    idents: list[_Ident] = []
+    bounds: list[int] = []  # interface, crypto map and flow lines end the flow before them
+    placed: set[int] = set()
+    for interface_record in group_items(results, "interfaces"):
+        interface = str(interface_record.get("interface") or "") or None
+        bounds.append(to_int(interface_record.get("line")) or 0)
+        for map_record in items(interface_record, "maps"):
+            bounds.append(to_int(map_record.get("line")) or 0)
+            local_addr = str(map_record.get("map_local_addr") or "") or None
+            for record in _joined_idents(items(map_record, "idents")):
+                ident = _ident(record, interface, local_addr)
+                idents.append(ident)
+                bounds.append(ident.first)
+                placed.update(to_int(record.get(key)) or 0 for key in ("line", "ident_line"))
+                _ident_sas(ident, record, lines, placed, fragment)
+    for number, text in enumerate(lines, 1):
+        if number not in placed and _IPSEC_SA_OPENER.match(text.lstrip()):
+            fragment.leave_unplaced(number, text.strip(), "outside an interface/crypto map block")
+    # lines the structure did not hold: the output was recognised, and read in part
+    fragment.understood = fragment.understood or bool(fragment.unplaced)
+    bounds.sort()
     children: list[tuple[_Ident, ChildSa]] = []
-    for index, ident in enumerate(idents):
-        limit = idents[index + 1].first if index + 1 < len(idents) else len(lines) + 1
-        limit = min([limit, *(b for b in boundaries if b > ident.first)])
+    for ident in idents:
+        after = bisect.bisect_right(bounds, ident.first)
+        limit = bounds[after] if after < len(bounds) else len(lines) + 1
         last = last_line(lines, ident.first, limit)
         children += [(ident, child) for child in _ident_children(ident, ctx, last)]
     return children
 
 
+def _ident_sas(
+    ident: _Ident,
+    record: Mapping[str, Any],
+    lines: list[str],
+    placed: set[int],
+    fragment: Fragment,
+) -> None:
+    """The flow's ESP SAs by direction, in the order printed; AH and PCP SAs unplaced."""
+    for direction in items(record, "directions"):
+        section = str(direction.get("section") or "").lower()
+        for sa_record in items(direction, "sas"):
+            line = to_int(sa_record.get("line")) or 0
+            placed.add(line)
+            if not section.endswith("esp sas"):
+                text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+                fragment.leave_unplaced(line, text, f"an SA under {section}: not modelled")
+                continue
+            sa = _Sa(
+                spi=spi(sa_record.get("sa_spi")) or "",
+                transform=str(sa_record.get("transform") or ""),
+                settings=str(sa_record.get("settings") or ""),
+                status=str(sa_record.get("sa_status") or ""),
+                lifetime_s=_lifetime(sa_record),
+                first=line,
+            )
+            (ident.inbound if section.startswith("inbound") else ident.outbound).append(sa)
+
+
+_COUNTER = re.compile(r"#+\s*([a-zA-Z][a-zA-Z. ]*?)(?:\s*\([a-z]+\))?:?\s+(\d+)")
+
+
+@functools.lru_cache(maxsize=1024)
+def _error_side(name: str) -> str | None:
+    """'pkts verify failed' -> 'in', 'send errors' -> 'out', other counters -> None."""
+    key = re.sub(r"[^a-z]+", "_", name.lower()).strip("_").removeprefix("pkts_")
+    if key.startswith(_IN_ERRORS):
+        return "in"
+    if key.startswith(_OUT_ERRORS):
+        return "out"
+    return None
+
+
 def _count_errors(ident: _Ident, counters: str) -> None:
-    """Sum the error counters printed on one '#pkts ...' line into the ident."""
-    for name, value in re.findall(
-        r"#+\s*([a-zA-Z][a-zA-Z. ]*?)(?:\s*\([a-z]+\))?:?\s+(\d+)", counters
-    ):
-        key = re.sub(r"[^a-z]+", "_", name.lower()).strip("_")
-        key = key.removeprefix("pkts_")
-        number = int(value)
-        if any(key.startswith(error) for error in _IN_ERRORS):
-            ident.errors_in += number
+    """Sum the error counters printed on the '#pkts ...' lines into the ident."""
+    for name, value in _COUNTER.findall(counters):
+        side = _error_side(name)
+        if side == "in":
+            ident.errors_in += int(value)
             ident.errors_seen = True
-        elif any(key.startswith(error) for error in _OUT_ERRORS):
-            ident.errors_out += number
+        elif side == "out":
+            ident.errors_out += int(value)
             ident.errors_seen = True
 
 
@@ -562,8 +661,8 @@ def _child_state(status: str) -> str | None:
 
 
 def _ident_children(ident: _Ident, ctx: ParseContext, last: int) -> list[ChildSa]:
-    inbound = ident.inbound or []
-    outbound = ident.outbound or []
+    inbound = ident.inbound
+    outbound = ident.outbound
     if not inbound and not outbound:
         # a flow without SAs (crypto map ACL entry, or a tunnel not negotiated yet)
         return [
@@ -744,10 +843,16 @@ def addresses_from_routes(routes: Iterable[Route], codes: Mapping[str, str]) -> 
 
 # --- one peer, several commands ---------------------------------------------------------------
 
-# Notes written by the configuration parsers that `join_connections` reads back: which
-# IKEv2 profile a tunnel uses, which proposals an IKEv2 policy names.
-_USES_NOTE = re.compile(r"^(?P<conn>.+) uses IKEv2 profile (?P<profile>\S+)$")
-_POLICY_USES_NOTE = re.compile(r"^IKEv2 policy \S+ uses proposals (?P<names>.+)$")
+
+def ikev2_proposal_name(name: str) -> str:
+    """The connection name of an IOS IKEv2 proposal, as IKEv2 policies refer to it."""
+    return f"IKEv2 proposal {name.strip()}"
+
+
+def ikev2_profile_name(name: str) -> str:
+    """The connection name of an IOS IKEv2 profile, as crypto maps and IPsec profiles refer
+    to it."""
+    return f"IKEv2 profile {name.strip()}"
 
 
 def _fill(have: Any, other: Any) -> Any:
@@ -850,45 +955,37 @@ def join_ike_sas(ike_sas: Iterable[IkeSa]) -> list[IkeSa]:
     return joined
 
 
-_GLOBAL = re.compile(r"^(?:IKEv(?P<v2>2) (?:proposal|policy)|(?:ISAKMP|IKEv1) (?:policy))\b")
+_PROPOSAL_KINDS = ("ike-proposal", "ike-policy")
 
 
-def join_connections(connections: Iterable[Connection], notes: Iterable[str]) -> list[Connection]:
+def join_connections(connections: Iterable[Connection]) -> list[Connection]:
     """Configured tunnels with what the box configures once for all of them.
 
     IOS prints its IKE proposals apart from its tunnels: "IKEv2 proposal N", "ISAKMP
-    policy N" (and the ASA's subset views "IKEv1/IKEv2 policy N") hold only proposals. They
-    go to every tunnel of their version that has none (IKEv2: only the proposals an IKEv2
-    policy names, when the policies were collected), and are then dropped; an "IKEv2 profile
-    N" that a crypto map or IPsec profile names (their "... uses IKEv2 profile N" note) fills
-    that tunnel's identities, auth and addresses and is dropped too. With no tunnel to give
-    them to, they stay as they are."""
+    policy N" (and the ASA's subset views "IKEv1/IKEv2 policy N") hold only proposals
+    (shared "ike-proposal"). They go to every tunnel of their version that has none
+    (IKEv2: only the proposals an IKEv2 policy uses, when the policies were collected), and
+    are then dropped with the policies; an IKEv2 profile (shared "ike-profile") that a
+    crypto map or IPsec profile uses fills that tunnel's identities, auth and addresses and
+    is dropped too. With no tunnel to give them to, they stay as they are."""
     conns = list(connections)
-    uses: dict[str, str] = {}
-    used_by_policies: list[str] = []
-    for note in notes:
-        if match := _POLICY_USES_NOTE.match(note):
-            used_by_policies += [name.strip() for name in match["names"].split(",")]
-        elif match := _USES_NOTE.match(note):
-            uses[match["conn"]] = match["profile"]
-    globals_ = [c for c in conns if _GLOBAL.match(c.name)]
-    tunnels = [c for c in conns if not _GLOBAL.match(c.name)]
+    globals_ = [c for c in conns if c.shared in _PROPOSAL_KINDS]
+    tunnels = [c for c in conns if c.shared not in _PROPOSAL_KINDS]
+    used_by_policies = {name for c in globals_ if c.shared == "ike-policy" for name in c.uses}
     proposals: dict[int, list[Proposal]] = {1: [], 2: []}
     for conn in globals_:
-        version = 2 if conn.name.startswith("IKEv2") else 1
-        name = conn.name.split()[-1]
-        unused = used_by_policies and name not in used_by_policies
-        if version == 2 and conn.name.startswith("IKEv2 proposal") and unused:
+        version = conn.version if conn.version in (1, 2) else 1
+        if version == 2 and used_by_policies and conn.name not in used_by_policies:
             continue
         proposals[version] += [p for p in conn.proposals if p not in proposals[version]]
-    by_name = {conn.name: conn for conn in tunnels}
+    profiles = {conn.name: conn for conn in tunnels if conn.shared == "ike-profile"}
     profiles_used: set[str] = set()
     joined: list[Connection] = []
     for conn in tunnels:
-        profile = by_name.get(f"IKEv2 profile {uses[conn.name]}") if conn.name in uses else None
+        profile = next((profiles[name] for name in conn.uses if name in profiles), None)
         if profile is not None:
             profiles_used.add(profile.name)
-            conn = _fill(replace(conn, version=conn.version or 2), profile)
+            conn = _fill(replace(conn, version=conn.version or 2), replace(profile, shared=None))
         joined.append(conn)
     result = []
     for conn in joined:
@@ -945,7 +1042,7 @@ def join_peer_model(model: PeerModel) -> PeerModel:
     return replace(
         model,
         ike_sas=tuple(join_ike_sas(oriented)),
-        connections=tuple(join_connections(model.connections, model.notes)),
+        connections=tuple(join_connections(model.connections)),
     )
 
 
@@ -958,23 +1055,40 @@ def address(value: Any) -> str | None:
     text = str(value or "").strip()
     if not text:
         return None
+    if _IPV4.fullmatch(text):
+        return text
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
         return text
 
 
+def _ipv4_range(first: str, last: str) -> list[str] | None:
+    """'10.1.1.0', '10.1.1.255' -> ['10.1.1.0/24'] when the range is one network of
+    dotted quads; None otherwise (ipaddress summarises the other cases)."""
+    if not (_IPV4.fullmatch(first) and _IPV4.fullmatch(last)):
+        return None
+    low, high = (int.from_bytes(bytes(int(o) for o in a.split(".")), "big") for a in (first, last))
+    size = high - low + 1
+    if size <= 0 or size & (size - 1) or low % size:
+        return None
+    return [f"{first}/{33 - size.bit_length()}"]
+
+
+@functools.lru_cache(maxsize=4096)  # route-based tunnels all print the same any/any range
 def range_selectors(start: str, end: str) -> tuple[str, ...]:
     """ASA child SA selector '10.1.1.0/0 - 10.1.1.255/65535' (first address/port - last
     address/port) -> ('10.1.1.0/24',); a port range narrower than all ports is kept
     as [port] or [first-last] like strongSwan."""
     first, _, first_port = start.strip().rpartition("/")
     last, _, last_port = end.strip().rpartition("/")
-    try:
-        low, high = ipaddress.ip_address(first), ipaddress.ip_address(last)
-        networks = [str(n) for n in ipaddress.summarize_address_range(low, high)]
-    except (ValueError, TypeError):
-        return ()
+    networks = _ipv4_range(first, last)
+    if networks is None:
+        try:
+            low, high = ipaddress.ip_address(first), ipaddress.ip_address(last)
+            networks = [str(n) for n in ipaddress.summarize_address_range(low, high)]
+        except (ValueError, TypeError):
+            return ()
     ports = (to_int(first_port), to_int(last_port))
     if ports in ((0, 65535), (None, None)):
         return tuple(networks)
@@ -982,67 +1096,25 @@ def range_selectors(start: str, end: str) -> tuple[str, ...]:
     return tuple(f"{net}[{suffix}]" for net in networks)
 
 
-@dataclass
-class _Ikev2Sa:
-    first: int
-    fields: dict[str, Any]
-    children: list[dict[str, Any]]
-
-
 def ikev2_sas(
-    rows: list[dict[str, Any]], lines: list[str], ctx: ParseContext
-) -> tuple[list[IkeSa], list[str]]:
-    """Assemble `show crypto ikev2 sa [detail]` line records (IOS-XE or ASA templates) into
-    IkeSa objects; the ASA's `Child sa` lines become their child SAs. Returns the SAs and a
-    note keeping the states as printed."""
-    sas: list[_Ikev2Sa] = []
-    titles: list[int] = []
-    for row in rows:
-        line = to_int(row.get("line")) or 0
-        if row.get("title") or row.get("session_id"):
-            titles.append(line)  # a title or a session line ends the SA above it
-            continue
-        if row.get("tunnel_id") is not None:
-            sas.append(_Ikev2Sa(first=line, fields=dict(row), children=[]))
-            continue
-        if not sas:
-            continue
-        current = sas[-1]
-        if row.get("child_start") is not None:
-            # 'Child sa: local selector A - B' (ASA, older IOS-XE) or 'Child sa:' alone
-            child: dict[str, Any] = {"line": line, "local": [], "remote": []}
-            first = str(row["child_start"]).strip()
-            if first.startswith("local selector"):
-                child["local"].append(first.removeprefix("local selector").strip())
-            current.children.append(child)
-            continue
-        open_child = current.children[-1] if current.children else None
-        if open_child is not None:
-            if row.get("child_local"):
-                open_child["local"].append(str(row["child_local"]).strip())
-                continue
-            if row.get("child_remote"):
-                open_child["remote"].append(str(row["child_remote"]).strip())
-                continue
-            if row.get("child_pair"):
-                local, _, remote = str(row["child_pair"]).partition("->")
-                open_child["local"].append(local.strip())
-                open_child["remote"].append(remote.strip())
-                continue
-            if row.get("esp_spi_in") or row.get("suite") or row.get("child_mode"):
-                for key, value in row.items():
-                    if key != "line":
-                        open_child.setdefault(key, value)
-                continue
-        for key, value in row.items():
-            if key != "line":
-                current.fields.setdefault(key, value)
+    results: list[dict[str, Any]], lines: list[str], ctx: ParseContext, fragment: Fragment
+) -> list[IkeSa]:
+    """IkeSa objects from the nested records of `show crypto ikev2 sa [detail]` and
+    `show crypto ikev2 session` (IOS-XE and ASA templates: SA -> child SA), with their
+    child SAs; a note keeps the states as printed. A `Child sa` line outside an SA is left
+    unplaced."""
+    sas = group_items(results, "sas")
+    starts = sorted(
+        [to_int(sa.get("line")) or 0 for sa in sas]
+        + [to_int(mark.get("line")) or 0 for mark in group_items(results, "marks")]
+    )
+    placed: set[int] = set()
     result: list[IkeSa] = []
     states: list[tuple[str, str | None]] = []
-    for index, sa in enumerate(sas):
-        limit = sas[index + 1].first if index + 1 < len(sas) else len(lines) + 1
-        limit = min([limit, *(t for t in titles if t > sa.first)])
-        fields = sa.fields
+    for fields in sas:
+        first = to_int(fields.get("line")) or 0
+        after = bisect.bisect_right(starts, first)
+        limit = starts[after] if after < len(starts) else len(lines) + 1
         raw_state = str(fields.get("status") or "").upper()
         state = IKEV2_STATES.get(raw_state, raw_state or None)
         states.append((raw_state, state))
@@ -1066,12 +1138,14 @@ def ikev2_sas(
             nat_t = True
         fvrf, ivrf = str(fields.get("fvrf") or ""), str(fields.get("ivrf") or "")
         vrf = None if fvrf in ("", "none") and ivrf in ("", "none") else f"{fvrf}/{ivrf}"
-        child_starts = [to_int(child.get("line")) or 0 for child in sa.children]
+        child_records = items(fields, "children")
+        child_starts = [to_int(child.get("line")) or 0 for child in child_records]
+        placed.update(child_starts)
         children = tuple(
             _ikev2_child(
                 child, ctx, child_starts[i + 1] if i + 1 < len(child_starts) else limit, lines
             )
-            for i, child in enumerate(sa.children)
+            for i, child in enumerate(child_records)
         )
         result.append(
             IkeSa(
@@ -1097,11 +1171,22 @@ def ikev2_sas(
                 established_s=to_int(fields.get("active")),
                 vrf=vrf,
                 child_sas=children,
-                source=source(ctx, sa.first, last_line(lines, sa.first, limit)),
+                source=source(ctx, first, last_line(lines, first, limit)),
             )
         )
+    for number, text in enumerate(lines, 1):
+        if number not in placed and text.lstrip().startswith("Child sa"):
+            fragment.leave_unplaced(number, text.strip(), "a child SA outside an IKE SA")
+    fragment.understood = fragment.understood or bool(fragment.unplaced)
     note = state_note("IKEv2", states)
-    return result, [note] if note else []
+    if note:
+        fragment.notes.append(note)
+    return result
+
+
+def joined_lines(value: Any) -> list[str]:
+    """The lines of a joined TTP value (joinmatches), stripped; none for no value."""
+    return [part.strip() for part in str(value or "").split("\n") if part.strip()]
 
 
 def _ikev2_child(
@@ -1117,8 +1202,17 @@ def _ikev2_child(
                 found += [s for s in range_selectors(*text.split(" - ", 1)) if s not in found]
         return tuple(found)
 
-    local_ts = selectors(list(child.get("local") or []))
-    remote_ts = selectors(list(child.get("remote") or []))
+    local = joined_lines(child.get("child_local"))
+    remote = joined_lines(child.get("child_remote"))
+    first_selector = str(child.get("child_start") or "").strip()
+    if first_selector.startswith("local selector"):  # 'Child sa: local selector A - B'
+        local.insert(0, first_selector.removeprefix("local selector").strip())
+    for pair in joined_lines(child.get("child_pair")):  # 'A - B -> C - D'
+        ours, _, theirs = pair.partition("->")
+        local.append(ours.strip())
+        remote.append(theirs.strip())
+    local_ts = selectors(local)
+    remote_ts = selectors(remote)
     suite = ikev2_suite(str(child.get("suite") or ""))
     algos = ikev2_algorithms(suite) if suite else {}
     first = to_int(child.get("line")) or 0

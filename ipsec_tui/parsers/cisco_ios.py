@@ -10,6 +10,7 @@ objects with canonical algorithm names. Cisco prints one tunnel's facts in sever
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
@@ -57,9 +58,11 @@ def parse_ipsec_sa(text: str, ctx: ParseContext) -> Fragment:
     errors in/out (verify/decrypt/replay/invalid-SA failures), remaining lifetime_s,
     state INSTALLED (ACTIVE) or REKEYED for an older pair. Empty listings are empty."""
     _require(text, ctx, _IPSEC_SA_MARKERS, "`show crypto ipsec sa`")
-    rows = cc.line_records(PLATFORM, "show-crypto-ipsec-sa-detail", text)
-    pairs = cc.ipsec_sa_children(rows, cc.lines_of(text), ctx)
-    return Fragment(ike_sas=cc.holders_of(pairs, ctx))
+    fragment = Fragment()
+    results = cc.records(PLATFORM, "show-crypto-ipsec-sa-detail", text)
+    pairs = cc.ipsec_sa_children(results, cc.lines_of(text), ctx, fragment)
+    fragment.ike_sas = cc.holders_of(pairs, ctx)
+    return fragment
 
 
 # --- show crypto ikev2 sa -------------------------------------------------------------------
@@ -80,9 +83,10 @@ def parse_ikev2_sa(text: str, ctx: ParseContext) -> Fragment:
     lifetime_s and established_s (Life/Active Time), IKE SPIs as spi_i/spi_r (by
     "Initiator of SA"), local/remote id, nat_t, initiator."""
     _require(text, ctx, _IKEV2_MARKERS, "`show crypto ikev2 sa`")
-    rows = cc.line_records(PLATFORM, "show-crypto-ikev2-sa-detailed", text)
-    ike_sas, notes = cc.ikev2_sas(rows, cc.lines_of(text), ctx)
-    return Fragment(ike_sas=ike_sas, notes=notes)
+    fragment = Fragment()
+    results = cc.records(PLATFORM, "show-crypto-ikev2-sa-detailed", text)
+    fragment.ike_sas = cc.ikev2_sas(results, cc.lines_of(text), ctx, fragment)
+    return fragment
 
 
 # --- show crypto isakmp sa [detail] ---------------------------------------------------------
@@ -166,7 +170,8 @@ def parse_isakmp_sa(text: str, ctx: ParseContext) -> Fragment:
         if not (row.get("cid") or row.get("dst")):
             continue
         first = starts[index]
-        last = min([ends[index], *(t - 1 for t in titles if t > first)])
+        after = bisect.bisect_right(titles, first)  # a section title ends the SA above it
+        last = min(ends[index], titles[after] - 1) if after < len(titles) else ends[index]
         index += 1
         if row.get("dst"):
             status = str(row.get("status") or "")
@@ -244,36 +249,12 @@ def parse_crypto_session(text: str, ctx: ParseContext) -> Fragment:
     in a note; a session without IKE SA (UP-NO-IKE) gives its flows an IkeSa holder."""
     _require(text, ctx, _SESSION_MARKERS, "`show crypto session`")
     lines = cc.lines_of(text)
-    rows = cc.line_records(PLATFORM, "show-crypto-session-detail", text)
-    sessions: list[dict[str, Any]] = []
-    for row in rows:
-        if row.get("interface"):
-            sessions.append(
-                {"line": cc.to_int(row["line"]), "fields": dict(row), "sas": [], "flows": []}
-            )
-        elif sessions:
-            session = sessions[-1]
-            if row.get("ike"):
-                session["sas"].append(dict(row))
-            elif session["sas"] and (row.get("remote") or row.get("caps") is not None):
-                # an IPv6 SA's remote wrapped onto its own line, or the SA's capabilities
-                session["sas"][-1].update({k: v for k, v in row.items() if k != "line"})
-            elif row.get("flow"):
-                session["flows"].append(dict(row))
-            elif session["flows"] and (
-                row.get("active_sas") is not None
-                or row.get("pkts_in") is not None
-                or row.get("pkts_out") is not None
-            ):
-                session["flows"][-1].update({k: v for k, v in row.items() if k != "line"})
-            else:
-                session["fields"].update({k: v for k, v in row.items() if k != "line"})
-    starts = [int(session["line"]) for session in sessions]
+    sessions = group_items(cc.records(PLATFORM, "show-crypto-session-detail", text), "sessions")
+    starts = [cc.to_int(session.get("line")) or 0 for session in sessions]
     ends = cc.block_ends(starts, lines)
     ike_sas: list[IkeSa] = []
     statuses: list[str] = []
-    for session, first, last in zip(sessions, starts, ends, strict=True):
-        fields = session["fields"]
+    for fields, first, last in zip(sessions, starts, ends, strict=True):
         status = str(fields.get("session_status") or "")
         statuses.append(f"{fields.get('interface')} {status}".strip())
         peer_rest = str(fields.get("peer_rest") or "")
@@ -281,9 +262,10 @@ def parse_crypto_session(text: str, ctx: ParseContext) -> Fragment:
         vrfs = ["none" if v == "(none)" else v for v in vrfs]
         vrf = None if all(v == "none" for v in vrfs) else "/".join(vrfs)
         phase1 = str(fields.get("phase1_id") or "").strip()
-        children = tuple(_session_flow(flow, fields, ctx, last) for flow in session["flows"])
+        flows = cc.items(fields, "flows")
+        children = tuple(_session_flow(flow, fields, ctx, last) for flow in flows)
         sas: list[IkeSa] = []
-        for sa in session["sas"]:
+        for sa in cc.items(fields, "sas"):
             raw = str(sa.get("sa_state") or "")
             state = _SESSION_STATES.get(raw, raw.upper() or None)
             if state == "INACTIVE" and "NEGOTIATING" in status.upper():
@@ -351,8 +333,9 @@ def _session_flow(
 # --- configuration: IKEv2 proposals, policies, profiles; ISAKMP policies ------------------
 #
 # IOS applies its IKE proposals to every tunnel of a version, so they become connections
-# named "IKEv2 proposal NAME" / "ISAKMP policy N" holding only proposals, which
-# cisco_common.join_connections hands to the tunnels and then drops.
+# named "IKEv2 proposal NAME" / "ISAKMP policy N" holding only proposals and marked shared
+# "ike-proposal" (IKEv2 policies "ike-policy", IKEv2 profiles "ike-profile"), which
+# cisco_common.join_connections hands to the tunnels that use them and then drops.
 
 
 def _words(value: Any) -> list[str]:
@@ -361,17 +344,12 @@ def _words(value: Any) -> list[str]:
 
 @parser(PLATFORM, "show-crypto-ikev2-proposal")
 def parse_ikev2_proposal(text: str, ctx: ParseContext) -> Fragment:
-    """connections "IKEv2 proposal NAME" (version 2) with one Proposal: canonical
-    encryption ('AES-CBC-256', 'AES-GCM-128'), integrity, prf and DH groups ('.../Group 19')."""
+    """connections "IKEv2 proposal NAME" (version 2, shared "ike-proposal") with one
+    Proposal: canonical encryption ('AES-CBC-256', 'AES-GCM-128'), integrity, prf and DH
+    groups ('.../Group 19')."""
     _require(text, ctx, re.compile(r"^\s*IKEv2 proposal\s*:", re.M), "`show crypto ikev2 proposal`")
     lines = cc.lines_of(text)
-    rows = cc.line_records(PLATFORM, "show-crypto-ikev2-proposal", text)
-    blocks: list[dict[str, Any]] = []
-    for row in rows:
-        if row.get("proposal"):
-            blocks.append(dict(row))
-        elif blocks:
-            blocks[-1].update({k: v for k, v in row.items() if k != "line"})
+    blocks = cc.blocks(PLATFORM, "show-crypto-ikev2-proposal", text)
     starts = [cc.to_int(block["line"]) or 0 for block in blocks]
     connections = []
     for block, first, last in zip(blocks, starts, cc.block_ends(starts, lines), strict=True):
@@ -394,9 +372,10 @@ def parse_ikev2_proposal(text: str, ctx: ParseContext) -> Fragment:
         )
         connections.append(
             Connection(
-                name=f"IKEv2 proposal {block['proposal']}",
+                name=cc.ikev2_proposal_name(str(block["proposal"])),
                 version=2,
                 proposals=(proposal,),
+                shared="ike-proposal",
                 source=cc.source(ctx, first, last),
             )
         )
@@ -405,20 +384,16 @@ def parse_ikev2_proposal(text: str, ctx: ParseContext) -> Fragment:
 
 @parser(PLATFORM, "show-crypto-ikev2-policy")
 def parse_ikev2_policy(text: str, ctx: ParseContext) -> Fragment:
-    """connections "IKEv2 policy NAME" (version 2, local_addrs from "Match address local"
-    unless any) and a note naming the proposals each policy uses (join_connections offers
-    only those when it knows them)."""
+    """connections "IKEv2 policy NAME" (version 2, shared "ike-policy", local_addrs from
+    "Match address local" unless any) naming the proposals it uses in `uses`
+    (join_connections offers only those when it knows them), and the same in a note."""
     _require(text, ctx, re.compile(r"^\s*IKEv2 policy\s*:", re.M), "`show crypto ikev2 policy`")
     lines = cc.lines_of(text)
-    rows = cc.line_records(PLATFORM, "show-crypto-ikev2-policy", text)
-    blocks: list[dict[str, Any]] = []
-    for row in rows:
-        if row.get("policy"):
-            blocks.append({**row, "proposals": []})
-        elif blocks and row.get("proposal"):
-            blocks[-1]["proposals"] += _words(row["proposal"])
-        elif blocks:
-            blocks[-1].update({k: v for k, v in row.items() if k != "line"})
+    blocks = cc.blocks(PLATFORM, "show-crypto-ikev2-policy", text)
+    for block in blocks:
+        block["proposals"] = [
+            w for line in cc.joined_lines(block.get("proposal")) for w in line.split()
+        ]
     starts = [cc.to_int(block["line"]) or 0 for block in blocks]
     connections, notes = [], []
     for block, first, last in zip(blocks, starts, cc.block_ends(starts, lines), strict=True):
@@ -428,6 +403,8 @@ def parse_ikev2_policy(text: str, ctx: ParseContext) -> Fragment:
                 name=f"IKEv2 policy {block['policy']}",
                 version=2,
                 local_addrs=tuple(w for w in _words(local) if w != "any"),
+                shared="ike-policy",
+                uses=tuple(cc.ikev2_proposal_name(p) for p in block["proposals"]),
                 source=cc.source(ctx, first, last),
             )
         )
@@ -457,23 +434,18 @@ def _identity(value: Any) -> str | None:
 
 @parser(PLATFORM, "show-crypto-ikev2-profile")
 def parse_ikev2_profile(text: str, ctx: ParseContext) -> Fragment:
-    """connections "IKEv2 profile NAME" (version 2): remote_addrs from the match identities
-    ('address 110.0.1.2 255.255.255.255'; other identities named in the remote_id),
-    local_addrs (match local address), local_id/remote_id (local and remote identity),
+    """connections "IKEv2 profile NAME" (version 2, shared "ike-profile"): remote_addrs from
+    the match identities ('address 110.0.1.2 255.255.255.255'; other identities named in
+    the remote_id), local_addrs (match local address), local_id/remote_id (local and remote
+    identity),
     local_auth/remote_auth (pre-share -> psk, rsa-sig/ecdsa-sig -> pubkey, eap),
     life_time_s (Lifetime). join_connections gives it to the IPsec profiles and crypto
     maps that name it."""
     _require(text, ctx, re.compile(r"^\s*IKEv2 profile\s*:", re.M), "`show crypto ikev2 profile`")
     lines = cc.lines_of(text)
-    rows = cc.line_records(PLATFORM, "show-crypto-ikev2-profile", text)
-    blocks: list[dict[str, Any]] = []
-    for row in rows:
-        if row.get("profile"):
-            blocks.append({**row, "identities": []})
-        elif blocks and row.get("identity"):
-            blocks[-1]["identities"].append(str(row["identity"]))
-        elif blocks:
-            blocks[-1].update({k: v for k, v in row.items() if k not in ("line", "identities")})
+    blocks = cc.blocks(PLATFORM, "show-crypto-ikev2-profile", text)
+    for block in blocks:
+        block["identities"] = cc.joined_lines(block.get("identity"))
     starts = [cc.to_int(block["line"]) or 0 for block in blocks]
     connections = []
     for block, first, last in zip(blocks, starts, cc.block_ends(starts, lines), strict=True):
@@ -493,8 +465,9 @@ def parse_ikev2_profile(text: str, ctx: ParseContext) -> Fragment:
         ]
         connections.append(
             Connection(
-                name=f"IKEv2 profile {block['profile']}",
+                name=cc.ikev2_profile_name(str(block["profile"])),
                 version=2,
+                shared="ike-profile",
                 local_addrs=(local,) if local and local != "none" else (),
                 remote_addrs=tuple(remote_addrs),
                 local_id=_identity(block.get("local_identity")),
@@ -538,9 +511,10 @@ def _isakmp_hash(text: str) -> str | None:
 @parser(PLATFORM, "show-crypto-isakmp-policy")
 def parse_isakmp_policy(text: str, ctx: ParseContext) -> Fragment:
     """connections "ISAKMP policy N" (and "ISAKMP policy default" for the default suite),
-    version 1, each with one Proposal: encryption (AES with its key bits), integrity and
-    the PRF IKEv1 derives from it, DH group (#14 -> modp2048); local_auth/remote_auth
-    (Pre-Shared Key -> psk, Rivest-Shamir-Adleman Signature -> pubkey); life_time_s."""
+    version 1, shared "ike-proposal", each with one Proposal: encryption (AES with its key
+    bits), integrity and the PRF IKEv1 derives from it, DH group (#14 -> modp2048);
+    local_auth/remote_auth (Pre-Shared Key -> psk, Rivest-Shamir-Adleman Signature ->
+    pubkey); life_time_s."""
     _require(
         text,
         ctx,
@@ -550,13 +524,7 @@ def parse_isakmp_policy(text: str, ctx: ParseContext) -> Fragment:
         "`show crypto isakmp policy`",
     )
     lines = cc.lines_of(text)
-    rows = cc.line_records(PLATFORM, "show-crypto-isakmp-policy", text)
-    blocks: list[dict[str, Any]] = []
-    for row in rows:
-        if row.get("priority") or row.get("default_suite"):
-            blocks.append(dict(row))
-        elif blocks:
-            blocks[-1].update({k: v for k, v in row.items() if k != "line"})
+    blocks = cc.blocks(PLATFORM, "show-crypto-isakmp-policy", text)
     starts = [cc.to_int(block["line"]) or 0 for block in blocks]
     connections = []
     for block, first, last in zip(blocks, starts, cc.block_ends(starts, lines), strict=True):
@@ -571,6 +539,7 @@ def parse_isakmp_policy(text: str, ctx: ParseContext) -> Fragment:
             Connection(
                 name=f"ISAKMP policy {block.get('priority') or 'default'}",
                 version=1,
+                shared="ike-proposal",
                 local_auth=auth,
                 remote_auth=auth,
                 proposals=(
@@ -594,13 +563,17 @@ def parse_isakmp_policy(text: str, ctx: ParseContext) -> Fragment:
 
 
 def _transform_proposals(
-    sets: list[tuple[str, str]], pfs_flag: Any, dh: Any
+    sets: list[dict[str, Any]], pfs_flag: Any, dh: Any
 ) -> tuple[Proposal, ...]:
-    """Transform sets ('esp-256-aes esp-sha256-hmac') -> child proposals with the PFS group."""
-    group = cc.pfs_group(pfs_flag if pfs_flag is not None else "N", dh)
+    """Transform sets ('esp-256-aes esp-sha256-hmac') -> child proposals with the PFS group,
+    "none" when the entry says PFS N (as the other platforms write no PFS); no group when
+    PFS is not printed."""
+    group = cc.pfs_group(pfs_flag, dh) if pfs_flag is not None else None
+    if group is None and cc.yes_no(pfs_flag) is False:
+        group = "none"
     proposals = []
-    for _name, transforms in sets:
-        encryption, integrity = cc.transform_algorithms(transforms)
+    for transform_set in sets:
+        encryption, integrity = cc.transform_algorithms(str(transform_set.get("transforms") or ""))
         if encryption is None:
             continue
         proposals.append(
@@ -617,21 +590,14 @@ def _transform_proposals(
 def parse_ipsec_profile(text: str, ctx: ParseContext) -> Fragment:
     """connections "IPsec profile NAME" (tunnel protection), version 2 when it names an
     IKEv2 profile, else 1 (ISAKMP), with one child: proposals from its transform sets (PFS
-    group or "none"), life_time_s; a note "IPsec profile NAME uses IKEv2 profile X" that
-    join_connections reads to merge the profile's identities, auth and addresses in."""
+    group or "none"), life_time_s; the IKEv2 profile it names in `uses` (join_connections
+    merges that profile's identities, auth and addresses in) and, for people, a note "IPsec
+    profile NAME uses IKEv2 profile X"."""
     _require(
         text, ctx, re.compile(r"^\s*IPSEC profile\s", re.M | re.I), "`show crypto ipsec profile`"
     )
     lines = cc.lines_of(text)
-    rows = cc.line_records(PLATFORM, "show-crypto-ipsec-profile", text)
-    blocks: list[dict[str, Any]] = []
-    for row in rows:
-        if row.get("profile"):
-            blocks.append({**row, "sets": []})
-        elif blocks and row.get("transform_set"):
-            blocks[-1]["sets"].append((str(row["transform_set"]), str(row.get("transforms") or "")))
-        elif blocks:
-            blocks[-1].update({k: v for k, v in row.items() if k != "line"})
+    blocks = cc.blocks(PLATFORM, "show-crypto-ipsec-profile", text)
     starts = [cc.to_int(block["line"]) or 0 for block in blocks]
     connections, notes = [], []
     for block, first, last in zip(blocks, starts, cc.block_ends(starts, lines), strict=True):
@@ -661,17 +627,22 @@ def _protected(
     remote_ts: tuple[str, ...] = (),
 ) -> Connection:
     """What protects traffic (an IPsec profile, a crypto map entry) as a connection with
-    one child: proposals from its transform sets with the PFS group, its lifetime."""
+    one child: proposals from its transform sets with the PFS group, its lifetime; the
+    IKEv2 profile it names."""
+    profile = str(block.get("ikev2_profile") or "").strip()
     return Connection(
         name=name,
         version=version,
         remote_addrs=remote_addrs,
+        uses=(cc.ikev2_profile_name(profile),) if profile else (),
         children=(
             ChildConfig(
                 name=child,
                 local_ts=local_ts,
                 remote_ts=remote_ts,
-                proposals=_transform_proposals(block["sets"], block.get("pfs"), block.get("dh")),
+                proposals=_transform_proposals(
+                    cc.items(block, "sets"), block.get("pfs"), block.get("dh")
+                ),
                 life_time_s=cc.to_int(block.get("life_sec")),
                 source=where,
             ),
@@ -682,27 +653,14 @@ def _protected(
 
 @parser(PLATFORM, "show-crypto-map")
 def parse_crypto_map(text: str, ctx: ParseContext) -> Fragment:
-    """connections "crypto map MAP SEQ": version 2 when the entry names an IKEv2 profile,
-    1 for ipsec-isakmp, None for manual keying; remote_addrs (Peer, or the current peer);
+    """connections "crypto map MAP SEQ" (`uses` the IKEv2 profile it names, also noted):
+    version 2 when the entry names an IKEv2 profile, 1 for ipsec-isakmp, None for manual
+    keying; remote_addrs (Peer, or the current peer);
     one child named "MAP SEQ": local/remote selectors from the access-list entries printed
     under it, proposals from its transform sets with the PFS group, life_time_s."""
     _require(text, ctx, re.compile(r"^\s*Crypto Map\b", re.M), "`show crypto map`")
     lines = cc.lines_of(text)
-    rows = cc.line_records(PLATFORM, "show-crypto-map", text)
-    blocks: list[dict[str, Any]] = []
-    for row in rows:
-        if row.get("map"):
-            blocks.append({**row, "sets": [], "acl": [], "peers": []})
-        elif not blocks:
-            continue
-        elif row.get("transform_set"):
-            blocks[-1]["sets"].append((str(row["transform_set"]), str(row.get("transforms") or "")))
-        elif row.get("acl_entry"):
-            blocks[-1]["acl"].append(str(row["acl_entry"]))
-        elif row.get("peer"):
-            blocks[-1]["peers"].append(str(row["peer"]))
-        else:
-            blocks[-1].update({k: v for k, v in row.items() if k != "line"})
+    blocks = cc.blocks(PLATFORM, "show-crypto-map", text)
     starts = [cc.to_int(block["line"]) or 0 for block in blocks]
     connections, notes = [], []
     for block, first, last in zip(blocks, starts, cc.block_ends(starts, lines), strict=True):
@@ -713,7 +671,7 @@ def parse_crypto_map(text: str, ctx: ParseContext) -> Fragment:
         if block.get("ikev2_profile"):
             notes.append(f"{name} uses IKEv2 profile {block['ikev2_profile']}")
         local_ts, remote_ts = [], []
-        for acl in block["acl"]:
+        for acl in cc.joined_lines(block.get("acl_entry")):
             if not acl.startswith("permit"):
                 continue
             local, remote = cc.flow_selectors(acl)
@@ -721,7 +679,7 @@ def parse_crypto_map(text: str, ctx: ParseContext) -> Fragment:
                 local_ts.append(local)
             if remote and remote not in remote_ts:
                 remote_ts.append(remote)
-        peers = [cc.address(p) or p for p in block["peers"]]
+        peers = [cc.address(p) or p for p in cc.joined_lines(block.get("peer"))]
         if not peers and block.get("current_peer"):
             peers = [cc.address(block["current_peer"]) or str(block["current_peer"])]
         connections.append(
@@ -754,32 +712,20 @@ def parse_pki_certificates(text: str, ctx: ParseContext) -> Fragment:
         re.compile(r"^\s*(?:[A-Za-z -]*Certificate)\s*$", re.M),
         "`show crypto pki certificates`",
     )
-    rows = cc.line_records(PLATFORM, "show-crypto-pki-certificates", text)
-    certificates: list[dict[str, Any]] = []
-    section = ""
-    for row in rows:
-        if row.get("kind"):
-            certificates.append({"kind": row["kind"], "subject": [], "issuer": []})
-            section = ""
-        elif not certificates:
-            continue
-        elif row.get("issuer_title") is not None:
-            section = "issuer"
-        elif row.get("subject_title") is not None:
-            section = "subject"
-        elif row.get("section"):
-            section = ""
-        elif row.get("field") and section in ("issuer", "subject"):
-            certificates[-1][section].append(str(row["field"]).strip())
-        else:
-            certificates[-1].update({k: v for k, v in row.items() if k != "line"})
+    certificates = group_items(
+        cc.records(PLATFORM, "show-crypto-pki-certificates", text), "certificates"
+    )
     notes = []
     for cert in certificates:
-        subject = next(
-            (f for f in cert["subject"] if f.startswith(("cn=", "Name:", "hostname="))), None
-        )
-        issuer = next((f for f in cert["issuer"] if f.startswith("cn=")), None)
-        parts = [f"subject {subject or ', '.join(cert['subject']) or '?'}"]
+        parts_of: dict[str, list[str]] = {"Issuer": [], "Subject": []}
+        for part in cc.items(cert, "parts"):
+            # the section's lines, each still numbered: '14<TAB>Name: r1.example.com'
+            lines = cc.joined_lines(part.get("fields"))
+            parts_of[str(part.get("part"))] += [line.partition("\t")[2] for line in lines]
+        subjects, issuers = parts_of["Subject"], parts_of["Issuer"]
+        subject = next((f for f in subjects if f.startswith(("cn=", "Name:", "hostname="))), None)
+        issuer = next((f for f in issuers if f.startswith("cn=")), None)
+        parts = [f"subject {subject or ', '.join(subjects) or '?'}"]
         if issuer:
             parts.append(f"issuer {issuer}")
         if cert.get("end"):
@@ -954,9 +900,10 @@ def parse_ikev2_session(text: str, ctx: ParseContext) -> Fragment:
     child), ESP SPIs in/out (8 hex digits), state INSTALLED, and in detail the child's
     canonical encryption/integrity (esp_hmac) and mode."""
     _require(text, ctx, _IKEV2_SESSION_MARKERS, "`show crypto ikev2 session`")
-    rows = cc.line_records(PLATFORM, "show-crypto-ikev2-session-detailed", text)
-    ike_sas, notes = cc.ikev2_sas(rows, cc.lines_of(text), ctx)
-    return Fragment(ike_sas=ike_sas, notes=notes)
+    fragment = Fragment()
+    results = cc.records(PLATFORM, "show-crypto-ikev2-session-detailed", text)
+    fragment.ike_sas = cc.ikev2_sas(results, cc.lines_of(text), ctx, fragment)
+    return fragment
 
 
 @parser(PLATFORM, "show-crypto-ikev2-diagnose-error")

@@ -310,6 +310,18 @@ def _subnet(value: str | None) -> tuple[str, ...]:
     return tuple(parts)
 
 
+def _selector_of(values: dict[str, str], side: str) -> tuple[str, ...]:
+    """A phase2's selector on one side (`src` or `dst`): its `-subnet`; unset, FortiOS' default
+    is the IPv4 subnet 0.0.0.0 0.0.0.0 (`show` leaves defaults out; `diagnose vpn tunnel list`
+    then prints 0.0.0.0-255.255.255.255), unless another `-addr-type` or an address object
+    (`-name`, kept in a note) says otherwise."""
+    if values.get(f"{side}-subnet"):
+        return _subnet(values[f"{side}-subnet"])
+    if values.get(f"{side}-addr-type", "subnet") == "subnet" and not values.get(f"{side}-name"):
+        return ("0.0.0.0/0",)
+    return ()
+
+
 @parser(PLATFORM, "show-vpn-ipsec-phase1-interface")
 def parse_phase1_interface(text: str, ctx: ParseContext) -> Fragment:
     """connections: one per phase1-interface: name, version (`ike-version`, 1 when unset,
@@ -342,8 +354,8 @@ def parse_phase1_interface(text: str, ctx: ParseContext) -> Fragment:
 @parser(PLATFORM, "show-vpn-ipsec-phase2-interface")
 def parse_phase2_interface(text: str, ctx: ParseContext) -> Fragment:
     """connections (named after `phase1name`) with children: one per phase2-interface:
-    name, local/remote traffic selectors (`src-subnet`/`dst-subnet`; address objects
-    `src-name`/`dst-name` are kept by name in a note), mode (tunnel), ESP proposals
+    name, local/remote traffic selectors (`src-subnet`/`dst-subnet`, 0.0.0.0/0 when unset;
+    address objects `src-name`/`dst-name` are kept by name in a note), mode (tunnel), ESP proposals
     (canonical, PFS groups from `dhgrp`, `pfs disable` -> none), life_time_s
     (`keylifeseconds`), start_action (auto-negotiate -> start); each with its line range."""
     by_phase1: dict[str, list[ChildConfig]] = {}
@@ -368,8 +380,8 @@ def parse_phase2_interface(text: str, ctx: ParseContext) -> Fragment:
         by_phase1.setdefault(values.get("phase1name", entry["name"]).strip('"'), []).append(
             ChildConfig(
                 name=entry["name"],
-                local_ts=_subnet(values.get("src-subnet")),
-                remote_ts=_subnet(values.get("dst-subnet")),
+                local_ts=_selector_of(values, "src"),
+                remote_ts=_selector_of(values, "dst"),
                 mode="tunnel"
                 if values.get("encapsulation", "tunnel-mode") == "tunnel-mode"
                 else "transport",

@@ -32,6 +32,7 @@ from ipsec_tui.domain.model import (
     ChildConfig,
     ChildSa,
     Connection,
+    IkeMessage,
     IkeSa,
     LogEvent,
     Proposal,
@@ -1144,8 +1145,10 @@ _SA_PREFIX = re.compile(
     r'^"(?P<name>[^"]+)"(?:\[\d+\])*(?: (?:\.\.\.)?[0-9A-Fa-f.:]+)?'
     r"(?: #(?P<serial>\d+))?: (?P<rest>.*)$"
 )
+# another program's syslog line, with or without the host (journalctl --no-hostname)
 _FOREIGN_SYSLOG = re.compile(
-    r"^(?:[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\S* \S+ \S+?: "
+    r"^(?:[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\S*"
+    r"(?: \S+)? [\w./-]+(?:\[\d+\])?: "
 )
 
 # The flat wordings are data: signatures/libreswan.yml (log_signatures).
@@ -1219,6 +1222,155 @@ def log_causes(message: str) -> tuple[tuple[str, ...], str | None]:
     return tuple(causes), direction
 
 
+# The IKE messages pluto records (at its default log level): which exchange, request or
+# response, and where it went, for the ladder. Wordings: 5.x "sent IKE_SA_INIT request to
+# 192.1.2.23:UDP/500", "processing decrypted IKE_AUTH request from ...", "processed
+# IKE_SA_INIT response from ..."; 4.x "sent IKE_SA_INIT reply {...}", "STATE_PARENT_I1: sent
+# v2I1, expected v2R1", "STATE_MAIN_R1: sent MR1, expecting MI2"; IKEv1 "responding to Main
+# Mode", "sent Main Mode R1"; "STATE_MAIN_R2: retransmission; will wait 0.5 seconds"
+_ADDRESS = r"(?P<addr>\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*[0-9A-Fa-f]):(?:UDP/|TCP/)?(?P<port>\d+)"
+_V2_EXCHANGE = r"(?P<exchange>IKE_SA_INIT|IKE_AUTH|CREATE_CHILD_SA|INFORMATIONAL|IKE_INTERMEDIATE)"
+_PLUTO_SENT = re.compile(
+    rf"^sent {_V2_EXCHANGE} (?P<kind>request|reply|response)(?: to {_ADDRESS})?"
+)
+_PLUTO_RECEIVED = re.compile(
+    rf"^process(?:ing|ed)(?: decrypted)? {_V2_EXCHANGE} (?P<kind>request|response)"
+    rf"(?: from {_ADDRESS})?"
+)
+_PLUTO_NOTIFIED = re.compile(
+    rf"responding to {_V2_EXCHANGE}(?: \(\d+\))? (?:message|request) \((?:Message )?ID"
+    rf" (?P<id>\d+)\)(?: from {_ADDRESS})? with (?:un)?encrypted notification"
+    r" (?:v2N_)?(?P<notify>\w+)"
+)
+_PLUTO_V1_SENT = re.compile(
+    r"^sent (?P<mode>Main|Aggressive|Quick) Mode (?P<kind>request|reply|response|[IR]\d)"
+)
+_PLUTO_V1_RECEIVED = re.compile(
+    r"^(?:responding to (?P<mode>Main|Aggressive|Quick) Mode\b"
+    r"|initial (?P<first>Main|Aggressive) Mode message received)"
+)
+_PLUTO_UNWANTED = re.compile(
+    rf"^(?:ISAKMP_v2_(?P<exchange>[A-Z_]+) message received on "
+    rf"|{_V2_EXCHANGE.replace('exchange', 'orphan')} (?P<kind>request|response) has no"
+    r" corresponding IKE SA)"
+)
+_PLUTO_STATE_SENT = re.compile(
+    r"^STATE_\w+: (?:received \w+, )?sent (?P<message>v2[IR]\d|[MAQ][IR]\d)"
+)
+_PLUTO_INITIATE = re.compile(r"^STATE_(?P<mode>MAIN|AGGR|QUICK)_I1: initiate")
+_PLUTO_RETRANSMIT = re.compile(r"^(?P<state>\w+): retransmission; will wait")
+_PLUTO_V1_NOTIFY = re.compile(rf"sending notification (?P<notify>[A-Z_]+) to {_ADDRESS}")
+_PLUTO_DELETE = re.compile(
+    r"^deleting (?:state|IKE SA) \((?P<state>\w+)\).* and sending notification"
+)
+_PACKET_FROM = re.compile(rf"^packet from {_ADDRESS}: ")
+_MODE_EXCHANGE = {
+    "main": "ID_PROT", "aggressive": "AGGRESSIVE", "aggr": "AGGRESSIVE", "quick": "QUICK_MODE",
+    "m": "ID_PROT", "a": "AGGRESSIVE", "q": "QUICK_MODE",
+}  # fmt: skip
+# states whose retransmission resends a known exchange (4.x names, 5.x IKEv2 names)
+_STATE_EXCHANGE = (
+    ("MAIN", "ID_PROT"), ("AGGR", "AGGRESSIVE"), ("QUICK", "QUICK_MODE"),
+    ("PARENT_I1", "IKE_SA_INIT"), ("IKE_SA_INIT", "IKE_SA_INIT"), ("PARENT_I2", "IKE_AUTH"),
+    ("IKE_AUTH", "IKE_AUTH"), ("PARENT_R", "IKE_SA_INIT"),
+)  # fmt: skip
+
+
+def _unbracket(address: str | None) -> str | None:
+    return address.strip("[]") if address else None
+
+
+def _pluto_packet(rest: str, state_key: str, retransmits: dict[str, int]) -> IkeMessage | None:
+    """The IKE message one pluto line records sending or receiving, None for other lines.
+    `rest` is the line after its '"conn" #n: ' prefix; `retransmits` counts per state."""
+    peer, peer_port = None, None
+    if m := _PACKET_FROM.match(rest):  # 'packet from 203.0.113.1:500: responding to ...'
+        peer, peer_port, rest = _unbracket(m["addr"]), int(m["port"]), rest[m.end() :]
+    if m := _PLUTO_NOTIFIED.search(rest):
+        notify = m["notify"]
+        return IkeMessage(
+            "sent",
+            exchange=m["exchange"],
+            response=True,
+            message_id=int(m["id"]),
+            destination=_unbracket(m["addr"]) or peer,
+            destination_port=int(m["port"]) if m["port"] else peer_port,
+            notifies=(notify,) if notify in NOTIFY_ERRORS else (),
+        )
+    if m := _PLUTO_SENT.match(rest) or _PLUTO_RECEIVED.match(rest):
+        sent = rest.startswith("sent")
+        address, port = _unbracket(m["addr"]), int(m["port"]) if m["port"] else None
+        message = IkeMessage(
+            "sent" if sent else "received",
+            exchange=m["exchange"],
+            response=m["kind"] != "request",
+            message_id=0 if m["exchange"] == "IKE_SA_INIT" else None,
+        )
+        if sent:
+            return replace(message, destination=address, destination_port=port)
+        return replace(message, source=address, source_port=port)
+    if m := _PLUTO_V1_SENT.match(rest):
+        kind = m["kind"]
+        return IkeMessage(
+            "sent",
+            exchange=_MODE_EXCHANGE[m["mode"].lower()],
+            response=kind[0] == "R" or kind in ("reply", "response"),
+        )
+    if m := _PLUTO_V1_RECEIVED.match(rest):
+        mode = m["mode"] or m["first"]
+        exchange = _MODE_EXCHANGE[mode.lower()]
+        return IkeMessage(
+            "received", exchange=exchange, response=False, source=peer, source_port=peer_port
+        )
+    if m := _PLUTO_UNWANTED.match(rest):  # received, then dropped or refused
+        return IkeMessage(
+            "received",
+            exchange=m["exchange"] or m["orphan"],
+            response=m["kind"] == "response",
+            source=peer,
+            source_port=peer_port,
+        )
+    if m := _PLUTO_STATE_SENT.match(rest):
+        name = m["message"]  # v2I1, v2R2, MR1, QI1...
+        if name.startswith("v2"):
+            exchange = "IKE_SA_INIT" if name.endswith("1") else "IKE_AUTH"
+            response = name[2] == "R"
+        else:
+            exchange, response = _MODE_EXCHANGE[name[0].lower()], name[1] == "R"
+        return IkeMessage("sent", exchange=exchange, response=response)
+    if m := _PLUTO_INITIATE.match(rest):
+        return IkeMessage("sent", exchange=_MODE_EXCHANGE[m["mode"].lower()], response=False)
+    if m := _PLUTO_RETRANSMIT.match(rest):
+        state = m["state"]
+        key = f"{state_key} {state}"
+        retransmits[key] = retransmits.get(key, 0) + 1
+        resent = next((x for part, x in _STATE_EXCHANGE if part in state), None)
+        responder = re.search(r"_R\d*$|_R_", state) is not None
+        return IkeMessage(
+            "sent",
+            exchange=resent,
+            response=responder,
+            message_id=0 if resent == "IKE_SA_INIT" else None,
+            retransmit=retransmits[key],
+        )
+    if m := _PLUTO_DELETE.match(rest):  # a Delete payload, in an informational request
+        v1 = any(mode in m["state"] for mode in ("MAIN", "AGGR", "QUICK"))
+        return IkeMessage(
+            "sent", exchange="INFORMATIONAL_V1" if v1 else "INFORMATIONAL", response=False
+        )
+    if m := _PLUTO_V1_NOTIFY.search(rest):
+        notify = m["notify"]
+        return IkeMessage(
+            "sent",
+            exchange="INFORMATIONAL_V1",
+            response=False,
+            destination=_unbracket(m["addr"]),
+            destination_port=int(m["port"]),
+            notifies=(notify,) if notify in NOTIFY_ERRORS else (),
+        )
+    return None
+
+
 @parser(PLATFORM, "cat-log-file")
 def parse_log(text: str, ctx: ParseContext) -> Fragment:
     """pluto's log -> one LogEvent per line (debug lines "| ..." are counted, not kept).
@@ -1242,6 +1394,7 @@ def parse_log(text: str, ctx: ParseContext) -> Fragment:
         else:
             by_line[_line(row)] = (None, body)
     events: list[LogEvent] = []
+    retransmits: dict[str, int] = {}
     debug = 0
     for number in sorted(by_line):
         time, body = by_line[number]
@@ -1265,6 +1418,7 @@ def parse_log(text: str, ctx: ParseContext) -> Fragment:
                 rest = rest[marker.end() :]
                 body = body[: m.start("rest")] + rest
         causes, direction = log_causes(rest)
+        state_key = f"{sa_name} #{m['serial']}" if m else ""
         events.append(
             LogEvent(
                 line=number,
@@ -1274,6 +1428,7 @@ def parse_log(text: str, ctx: ParseContext) -> Fragment:
                 sa_name=sa_name,
                 causes=causes,
                 direction=direction,
+                packet=_pluto_packet(rest, state_key, retransmits),
             )
         )
     if not events and not debug:

@@ -249,9 +249,10 @@ def parse_vpn_tunnel(text: str, ctx: ParseContext) -> Fragment:
 
 @parser(PLATFORM, "show-routing-route")
 def parse_routing_route(text: str, ctx: ParseContext) -> Fragment:
-    """routes: destination, gateway (the next hop, unless 0.0.0.0 or `discard`), device (the
-    interface column), table (the virtual router), kind (local for host `H` routes,
-    blackhole for `discard`, else unicast)."""
+    """routes: destination, gateway (the next hop, unless 0.0.0.0 or `discard`; a connected
+    `C` route has none: PAN-OS prints the firewall's own address on that interface there),
+    device (the interface column), table (the virtual router), kind (local for host `H`
+    routes, blackhole for `discard`, else unicast)."""
     routes: list[Route] = []
     table = "default"
     for item in numbered_items(PLATFORM, "show-routing-route", text):
@@ -275,7 +276,9 @@ def parse_routing_route(text: str, ctx: ParseContext) -> Fragment:
             Route(
                 destination=str(item["destination"]),
                 device=device,
-                gateway=None if nexthop in ("0.0.0.0", "::", "discard") else nexthop,
+                gateway=None
+                if nexthop in ("0.0.0.0", "::", "discard") or any(f.endswith("C") for f in flags)
+                else nexthop,
                 table=table,
                 kind=kind,
             )

@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from ipsec_tui.domain import algorithms
@@ -24,17 +25,20 @@ from ipsec_tui.domain.model import (
     ChildConfig,
     ChildSa,
     Connection,
+    IkeMessage,
     IkeSa,
     LogEvent,
     Proposal,
 )
 from ipsec_tui.parsers.base import (
     Fragment,
+    LineItems,
     ParseContext,
     ParseError,
     cli_failure,
     first_of,
     group_items,
+    line_items,
     numbered,
     parser,
     source_ref,
@@ -56,15 +60,16 @@ def _swanctl_failure(text: str, ctx: ParseContext) -> None:
     failure, which follows the command's usage text, and the shell's or tool's failure among
     plugin-loading noise (an output that is nothing but a failure is caught before any
     parser runs)."""
-    match = _SWANCTL_FAILURE.search(text)
-    if match:
-        line = text[text.rfind("\n", 0, match.start()) + 1 :].split("\n", 1)[0].strip()
-        raise ParseError(f"`{ctx.command}` failed: {line}")
+    # plain substring tests first: a hub's listing is long, and holds neither
+    if "connecting to '" in text or text.startswith("error: ") or "\nerror: " in text:
+        match = _SWANCTL_FAILURE.search(text)
+        if match:
+            line = text[text.rfind("\n", 0, match.start()) + 1 :].split("\n", 1)[0].strip()
+            raise ParseError(f"`{ctx.command}` failed: {line}")
     from ipsec_tui.platforms import load_platform  # the platform's markers, applied once more
 
     failure = cli_failure(
-        "\n".join(line for line in text.splitlines() if not _PLUGIN_NOISE.match(line)),
-        load_platform("strongswan").failure_indicators,
+        text, load_platform("strongswan").failure_indicators, ignore=_PLUGIN_NOISE
     )
     if failure:
         raise ParseError(f"`{ctx.command}` failed: {failure}")
@@ -72,8 +77,14 @@ def _swanctl_failure(text: str, ctx: ParseContext) -> None:
 
 def _seconds(pattern: str, text: str) -> int | None:
     """The number of seconds in `text` after `pattern` ('rekeying in' -> 3243)."""
-    match = re.search(rf"{pattern} (\d+)s\b", text)
+    regex = _SECONDS.get(pattern)
+    if regex is None:
+        regex = _SECONDS.setdefault(pattern, re.compile(rf"{pattern} (\d+)s\b"))
+    match = regex.search(text)
     return int(match.group(1)) if match else None
+
+
+_SECONDS: dict[str, re.Pattern[str]] = {}
 
 
 def _ranges(lines: list[str], starts: list[int | None], end: int) -> list[tuple[int, int]]:
@@ -150,54 +161,43 @@ def _where(token: Any) -> tuple[str | None, int | None]:
     return match.group("host"), to_int(match.group("port"))
 
 
-# Every line swanctl --list-sas prints (src/swanctl/commands/list_sas.c, 5.0 to 6.x), by
-# indentation: a line that matches none of them inside the listing is left unplaced.
-_LIST_SAS_LINES = (
-    re.compile(r"\S[^:]*: #\d+, \S+, IKEv\d, "),
-    re.compile(r"  (local  |remote )'"),
-    re.compile(r"  [A-Z][A-Z0-9_]*(?:-\d+)?(?:/[A-Z0-9_()]+(?:-\d+)?)*$"),
-    re.compile(r"  established \d+s ago"),
-    re.compile(r"  (queued|active|passive): "),
-    re.compile(r"  \S[^:]*: #\d+, reqid \d+, "),
-    re.compile(r"    installed \d+s ago"),
-    re.compile(r"    (in  |out )[0-9a-fA-F]+"),
-    re.compile(r"    (local  |remote |label  )\S"),
-)
-_CHILD_LINE = re.compile(r"  \S")
-
-
-def _unplaced_list_sas(lines: list[str], fragment: Fragment) -> None:
-    """Leave every line of the listing that no known line form matches, and child SA lines
-    printed before any IKE SA header, unplaced."""
-    seen_header = False
-    for number, line in enumerate(lines, 1):
-        if not line.strip() or _PLUGIN_NOISE.match(line):
-            continue
-        if _LIST_SAS_LINES[0].match(line):
-            seen_header = True
-            continue
-        if not any(pattern.match(line) for pattern in _LIST_SAS_LINES[1:]):
-            fragment.leave_unplaced(number, line, "swanctl --list-sas line not understood")
-        elif not seen_header and _CHILD_LINE.match(line):
-            fragment.leave_unplaced(number, line, "line before any IKE SA header")
-
-
 def _counters(rest: Any) -> tuple[int | None, int | None]:
     """', 504 bytes, 6 packets, 0s ago' -> (504, 6)."""
-    match = re.search(r"(\d+) bytes, +(\d+) packets", str(rest or ""))
+    match = _COUNTERS.search(str(rest or ""))
     return (int(match.group(1)), int(match.group(2))) if match else (None, None)
+
+
+_COUNTERS = re.compile(r"(\d+) bytes, +(\d+) packets")
+
+
+@lru_cache(maxsize=256)
+def _beyond_the_model(suite: str) -> str:
+    """The parts of a 6.x suite the model has no field for: additional key exchanges
+    (`KE1_ML_KEM_768`, RFC 9370) and `PPK` (a postquantum preshared key was mixed in)."""
+    return "/".join(t for t in suite.split("/") if t == "PPK" or _EXTRA_KE.fullmatch(t))
+
+
+_EXTRA_KE = re.compile(r"KE[1-7]_\w+")
+
+
+@lru_cache(maxsize=256)
+def _suite(suite: str, kind: str) -> Proposal:
+    """A negotiated suite read once per distinct text: a hub's thousands of child SAs print
+    a handful of suites."""
+    return algorithms.proposal_from_suite(suite, kind=kind) if suite else Proposal()
 
 
 def _child_sa(item: dict[str, Any], ctx: ParseContext, lines: tuple[int, int]) -> ChildSa:
     mode_token = str(item.get("mode") or "")
     mode, _, encap = mode_token.partition("-in-")
     protocol, _, suite = str(item.get("suite") or "").rpartition(":")
-    algos = algorithms.proposal_from_suite(suite, kind="esp") if suite else Proposal()
+    algos = _suite(suite, "esp")
     bytes_in, packets_in = _counters(item.get("in_rest"))
     bytes_out, packets_out = _counters(item.get("out_rest"))
     timers = str(item.get("timers") or "")
     return ChildSa(
         name=item.get("name"),
+        unique_id=item.get("unique_id"),
         state=item.get("state"),
         mode=mode.lower() or None,
         protocol=protocol or None,
@@ -237,34 +237,24 @@ def _nat_t(
 def parse_list_sas(text: str, ctx: ParseContext) -> Fragment:
     """ike_sas: name, unique_id, state, version, local/remote address, port and identity,
     initiator (from the `*` mark), IKE SPIs, canonical encryption/integrity/prf/dh_group,
-    nat_t, established_s, rekey_in_s, lifetime_s (expires in), and child_sas: name, state,
-    mode, protocol, encap (-in-UDP), local/remote traffic selectors, SPIs (lowercase hex),
-    canonical encryption/integrity, pfs_group, byte and packet counters, rekey_in_s,
-    lifetime_s, installed_s, reqid; each with its line range."""
+    nat_t, established_s, rekey_in_s, lifetime_s (expires in), and child_sas: name,
+    unique_id, state, mode, protocol, encap (-in-UDP), local/remote traffic selectors, SPIs
+    (lowercase hex), canonical encryption/integrity, pfs_group, byte and packet counters,
+    rekey_in_s, lifetime_s, installed_s, reqid; each with its line range. Suite parts the
+    model has no field for (6.x additional key exchanges, PPK) are named in a note. The
+    template's lines run through `line_items` (one pass, hub scale); a line no template line
+    reads, or one with no SA to go to, is left unplaced."""
     _swanctl_failure(text, ctx)
-    lines = text.splitlines()
-    items = group_items(ttp_records("strongswan", "swanctl-list-sas", text), "ike_sas")
-    headers = _find_lines(
-        lines,
-        (f"{item.get('name')}: #{item.get('unique_id')}, " for item in items),
-        0,
-    )
-    ike_ranges = _ranges(lines, headers, len(lines))
+    found = line_items("strongswan", "swanctl-list-sas", text)
     ike_sas: list[IkeSa] = []
-    for item, (first, last) in zip(items, ike_ranges, strict=True):
-        child_items = group_items([item], "child_sas")
-        child_starts = _find_lines(
-            lines,
-            (f"  {child.get('name')}: #{child.get('unique_id')}, " for child in child_items),
-            max(first - 1, 0),
-        )
-        child_ranges = _ranges(lines, child_starts, last if first else len(lines))
+    for item in found.items:
+        first, last = item["_first"], item["_last"]
         children = [
-            _child_sa(child, ctx, where)
-            for child, where in zip(child_items, child_ranges, strict=True)
+            _child_sa(child, ctx, (child["_first"], child["_last"]))
+            for child in item.get("child_sas", ())
         ]
         (spi_i, initiator_mark), (spi_r, responder_mark) = _ike_spis(item.get("spis"))
-        algos = algorithms.proposal_from_suite(str(item.get("suite") or ""))
+        algos = _suite(str(item.get("suite") or ""), "ike")
         local_host, local_port = _where(item.get("local_where"))
         remote_host, remote_port = _where(item.get("remote_where"))
         timers = str(item.get("timers") or "")
@@ -292,12 +282,46 @@ def parse_list_sas(text: str, ctx: ParseContext) -> Fragment:
                 rekey_in_s=_seconds("rekeying in", timers),
                 established_s=to_int(item.get("established")),
                 child_sas=tuple(children),
-                source=source_ref(ctx, first, last) if first else None,
+                source=source_ref(ctx, first, last),
             )
         )
-    fragment = Fragment(ike_sas=ike_sas)
-    _unplaced_list_sas(lines, fragment)
+    fragment = Fragment(ike_sas=ike_sas, notes=_extras_notes(found.items, ctx))
+    _unplaced_list_sas(found, fragment)
     return fragment
+
+
+def _extras_notes(items: list[dict[str, Any]], ctx: ParseContext) -> list[str]:
+    """One note per distinct set of suite parts the model does not hold, with how many SAs
+    negotiated it and the first of them (a hub's thousands of SAs share a few)."""
+    seen: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for item in items:
+        for kind, sa in (("IKE", item), *(("child", c) for c in item.get("child_sas", ()))):
+            extras = _beyond_the_model(str(sa.get("suite") or "").rpartition(":")[2])
+            if extras:
+                seen.setdefault(extras, []).append((kind, sa))
+    return [
+        f"{ctx.file}: {len(sas)} SA(s) negotiated {extras} on top of the suite (not "
+        f"compared; first: {sas[0][0]} SA {sas[0][1].get('name')} #{sas[0][1].get('unique_id')})"
+        for extras, sas in seen.items()
+    ]
+
+
+def _unplaced_list_sas(found: LineItems, fragment: Fragment) -> None:
+    """Every line of the listing no line of the template reads (plugin-loading warnings
+    aside), and lines the template reads that have no SA to go to, left unplaced."""
+    first_header = found.items[0]["_first"] if found.items else len(found.lines) + 1
+    for number in found.unmatched:
+        line = found.lines[number - 1]
+        if not _PLUGIN_NOISE.match(line):
+            fragment.leave_unplaced(number, line, "swanctl --list-sas line not understood")
+    for number in found.orphans:
+        reason = (
+            "line before any IKE SA header"
+            if number < first_header
+            else "line outside the SA it belongs to, or repeated within it"
+        )
+        fragment.leave_unplaced(number, found.lines[number - 1], reason)
+    fragment.unplaced.sort(key=lambda unplaced: unplaced.line or 0)
 
 
 # --- swanctl --list-conns ---------------------------------------------------------------------
@@ -886,6 +910,114 @@ _PROPOSALS = re.compile(r"(received|configured) proposals: (?:(IKE|ESP|AH):)?")
 _PROPOSAL_MISMATCH = re.compile(r"no acceptable proposal found|received proposals unacceptable")
 
 
+# the IKE messages: "generating IKE_AUTH request 1 [ ... ]" then "sending packet: from
+# A[4500] to B[4500] (272 bytes)" on the same thread; "received packet: ..." then "parsed
+# IKE_AUTH response 1 [ ... ]"; a retransmit "retransmit 1 of request with message ID 0"
+# (IKEv2) or "sending retransmit 1 of request message ID 0, seq 3" (IKEv1) before its packet
+_PACKET = re.compile(
+    r"(?P<direction>sending|received) packet: from (?P<src>\S+)\[(?P<sport>\d+)\] "
+    r"to (?P<dst>\S+)\[(?P<dport>\d+)\] \((?P<size>\d+) bytes\)"
+)
+_MESSAGE = re.compile(
+    r"(?P<verb>generating|parsed) (?P<exchange>\S+) (?P<kind>request|response) (?P<id>\d+) "
+    r"\[(?P<payloads>.*)\]"
+)
+_RESPONSE_AGAIN = re.compile(r"received retransmit of response with ID (?P<id>\d+)")
+_RETRANSMIT = re.compile(r"retransmit (?P<n>\d+) of request (?:with )?message ID (?P<id>\d+)")
+
+
+def _error_notifies(payloads: str) -> tuple[str, ...]:
+    """The error notifies among a message's payloads ("N(AUTH_FAILED)" -> RFC 7296 name)."""
+    names = (_SHORT_NOTIFIES.get(short, short) for short in re.findall(r"N\((\w+)\)", payloads))
+    return tuple(dict.fromkeys(name for name in names if name in NOTIFY_ERRORS))
+
+
+@dataclass
+class _PacketTracker:
+    """Joins charon's message lines with its packet lines (same thread) into IkeMessages."""
+
+    # the exchange each IKE SA is in (the log context's, kept up to date by _log_causes)
+    exchange: dict[str | None, str]
+    generated: dict[str, IkeMessage] = field(default_factory=dict)  # thread -> next to send
+    received: dict[str, int] = field(default_factory=dict)  # thread -> its packet's event index
+    last_request: dict[str | None, IkeMessage] = field(default_factory=dict)  # by IKE SA
+    # and by message ID: a new IKE SA's first retransmit may name the new SA, not the old one
+    # whose thread sent it ("initiating IKE_SA lab[8]" on <lab|7>)
+    last_by_id: dict[int | None, IkeMessage] = field(default_factory=dict)
+    echoes: dict[tuple[str | None, int], int] = field(default_factory=dict)  # responses again
+
+    def read(
+        self, thread: str, sa: str | None, message: str, events: list[LogEvent]
+    ) -> IkeMessage | None:
+        """The IkeMessage the line records (None for most lines); a "parsed" line completes
+        the packet its thread received just before, in `events`."""
+        if packet := _PACKET.match(message):
+            sent = packet["direction"] == "sending"
+            base = self.generated.pop(thread, None) if sent else None
+            facts = IkeMessage(
+                direction="sent" if sent else "received",
+                source=packet["src"],
+                source_port=int(packet["sport"]),
+                destination=packet["dst"],
+                destination_port=int(packet["dport"]),
+                size=int(packet["size"]),
+            )
+            if base is not None:
+                facts = replace(base, **{k: getattr(facts, k) for k in _WIRE})
+                if not facts.response:
+                    self.last_request[sa] = self.last_by_id[facts.message_id] = facts
+            if not sent:
+                self.received[thread] = len(events)
+            return facts
+        if header := _MESSAGE.match(message):
+            facts = IkeMessage(
+                direction="sent" if header["verb"] == "generating" else "received",
+                exchange=header["exchange"],
+                response=header["kind"] == "response",
+                message_id=int(header["id"]),
+                notifies=_error_notifies(header["payloads"]),
+            )
+            if header["verb"] == "generating":
+                self.generated[thread] = facts
+            elif (index := self.received.pop(thread, None)) is not None and index < len(events):
+                before = events[index].packet
+                if before is not None:
+                    wire = {k: getattr(before, k) for k in _WIRE}
+                    events[index] = replace(events[index], packet=replace(facts, **wire))
+            return None
+        if echoed := _RESPONSE_AGAIN.match(message):
+            # the peer sent its response again: the packet just received on this thread
+            index = self.received.pop(thread, None)
+            before = events[index].packet if index is not None and index < len(events) else None
+            if index is not None and before is not None:
+                key = (sa, int(echoed["id"]))
+                self.echoes[key] = self.echoes.get(key, 0) + 1
+                events[index] = replace(
+                    events[index],
+                    packet=replace(
+                        before,
+                        exchange=self.exchange.get(sa),
+                        response=True,
+                        message_id=key[1],
+                        retransmit=self.echoes[key],
+                    ),
+                )
+            return None
+        if retransmit := _RETRANSMIT.search(message):
+            message_id = int(retransmit["id"])
+            last = self.last_request.get(sa) or self.last_by_id.get(message_id)
+            if last is not None and last.message_id == message_id:
+                self.generated[thread] = replace(last, retransmit=int(retransmit["n"]))
+            else:
+                self.generated[thread] = IkeMessage(
+                    "sent", response=False, message_id=message_id, retransmit=int(retransmit["n"])
+                )
+        return None
+
+
+_WIRE = ("source", "source_port", "destination", "destination_port", "size")
+
+
 @dataclass
 class _LogContext:
     """What earlier lines said about each IKE SA (by unique id), to read a later line."""
@@ -965,6 +1097,7 @@ def parse_charon_log(text: str, ctx: ParseContext) -> Fragment:
     (other daemons in a syslog file) are counted in a note."""
     events: list[LogEvent] = []
     context = _LogContext()
+    packets = _PacketTracker(context.exchange)
     for item in group_items(ttp_records("strongswan", "cat-log-file", numbered(text)), "events"):
         line = to_int(item.get("line"))
         if line is None:
@@ -980,6 +1113,7 @@ def parse_charon_log(text: str, ctx: ParseContext) -> Fragment:
         sa_name = (prefix.group("name") or None) if prefix else None
         sa_key = prefix.group("id") if prefix else None
         causes, direction = _log_causes(message, sa_key, context)
+        packet = packets.read(str(item.get("thread") or ""), sa_key, message, events)
         events.append(
             LogEvent(
                 line=line,
@@ -990,6 +1124,7 @@ def parse_charon_log(text: str, ctx: ParseContext) -> Fragment:
                 sa_name=sa_name,
                 causes=causes,
                 direction=direction,
+                packet=packet,
             )
         )
     notes = []
