@@ -36,7 +36,7 @@ def lab() -> Iterator[core.Lab]:
 
 def done(screen: MainScreen) -> bool:
     session = screen.session
-    return not screen._collecting and session is not None and not session.partial
+    return not screen.state.collecting and session is not None and not session.partial
 
 
 async def test_live_lab_to_a_psk_diagnosis_and_back(lab: core.Lab, tmp_path: Path) -> None:
@@ -54,7 +54,7 @@ async def test_live_lab_to_a_psk_diagnosis_and_back(lab: core.Lab, tmp_path: Pat
         # `sudo ipsec-tui lab fault psk`, then r in the cockpit
         await asyncio.to_thread(faults.inject, lab, "psk")
         await pilot.press("r")
-        await wait_for(pilot, lambda: screen._collecting)
+        await wait_for(pilot, lambda: screen.state.collecting)
         await wait_for(pilot, lambda: done(screen), timeout=180)
         session = screen.session
         assert session is not None
@@ -64,3 +64,29 @@ async def test_live_lab_to_a_psk_diagnosis_and_back(lab: core.Lab, tmp_path: Pat
         # the evidence behind it is on screen: siteB's log, at the MAC mismatch
         await pilot.press("n")
         assert "psk-mismatch" in str(screen.query_one("#banner").render())
+
+
+async def test_live_probe_from_the_cockpit(lab: core.Lab, tmp_path: Path) -> None:
+    """P on a live tunnel logs in to both gateways again, probes, and shows the result; the
+    probe's capture goes below the cockpit's folder for collections."""
+    from textual.widgets import DataTable
+
+    from ipsec_tui.ui.screens.probe import ProbeScreen
+
+    await asyncio.to_thread(faults.reset, lab)
+    inventory = topology.lab_dir() / "inventory.yml"
+    app = CockpitApp(StartRequest(inventory=inventory, tunnel="lab", out_dir=tmp_path))
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await wait_for(pilot, lambda: done(screen), timeout=180)
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProbeScreen))
+        probe = app.screen
+        assert isinstance(probe, ProbeScreen)
+        await wait_for(pilot, lambda: probe.probe is not None, timeout=120, what="the probe")
+        assert probe.probe is not None
+        assert probe.probe.result.verdict.cause == "healthy", probe.probe.result.verdict
+        assert probe.query_one("#probe-table", DataTable).row_count == 2
+        assert (probe.probe.folder / "probe" / "probe.json").is_file()
+        assert probe.probe.folder.parent == tmp_path

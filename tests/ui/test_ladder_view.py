@@ -1,0 +1,132 @@
+"""The cockpit's IKE exchange ladder view: reached by key and from the command palette, usable
+at 80x24, both peers' log lines of the highlighted message shown whole (wrapped)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+
+from ipsec_tui.ui.app import CockpitApp
+from ipsec_tui.ui.screens.ladder import LadderScreen
+from ipsec_tui.ui.screens.main import MainScreen
+from ipsec_tui.ui.session import StartRequest
+
+from .conftest import wait_for
+from .test_flows import open_psk, palette_offers
+
+SnapCompare = Callable[..., bool]
+
+
+def _scenario(name: str) -> CockpitApp:
+    return CockpitApp(StartRequest(scenario=name))
+
+
+async def _ladder(pilot: Pilot[Any]) -> LadderScreen:
+    await open_psk(pilot.app, pilot)  # any scenario: waits for its analysed main screen
+    await pilot.press("i")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, LadderScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, LadderScreen)
+    table = screen.query_one("#ladder-table", DataTable)
+    await wait_for(pilot, lambda: table.row_count == len(screen.ladder.rows) > 0)
+    return screen
+
+
+def _evidence(screen: LadderScreen) -> str:
+    return str(screen.query_one("#ladder-evidence", Static).render())
+
+
+async def test_the_ladder_opens_on_the_notify_that_ended_it_at_80x24() -> None:
+    app = _scenario("strongswan-psk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _ladder(pilot)
+        row = screen.highlighted
+        assert row is not None and row.ended
+        assert row.message.notifies == ("AUTHENTICATION_FAILED",)
+        # the evidence pane holds both log lines whole, wrapped, with the words that matter
+        await wait_for(pilot, lambda: "MAC mismatched" in _evidence(screen))
+        shown = _evidence(screen)
+        for words in (
+            "received AUTHENTICATION_FAILED notify error",
+            "(80 bytes)",
+            "N(AUTH_FAILED)",
+        ):
+            assert words in shown
+        scroll = screen.query_one("#ladder-evidence-scroll")
+        assert scroll.size.width <= 80 and scroll.size.height >= 6
+        # up one row: the evidence follows the cursor
+        await pilot.press("up")
+        await wait_for(pilot, lambda: "(272 bytes)" in _evidence(screen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "DetailScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+
+
+async def test_the_palette_reaches_the_ladder_and_it_marks_retransmits() -> None:
+    app = _scenario("strongswan-udp-blocked")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await open_psk(app, pilot)
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"Ladder")
+        await wait_for(pilot, lambda: palette_offers(app, "Ladder"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, LadderScreen))
+        screen = app.screen
+        assert isinstance(screen, LadderScreen)
+        rows = screen.ladder.rows
+        assert [row.message.retransmit for row in rows] == [0, 1, 2]
+        assert all(row.answered is False and row.received is None for row in rows)
+        assert screen.highlighted is rows[0]  # the first request that got no answer
+        await wait_for(pilot, lambda: "its log does not show this message" in _evidence(screen))
+
+
+def test_ladder_at_80x24(snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _ladder(pilot)
+
+    assert snap_compare(_scenario("strongswan-psk"), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_ladder_wide_with_retransmits(snap_compare: SnapCompare) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        screen = await _ladder(pilot)
+        await wait_for(pilot, lambda: "its log does not show" in _evidence(screen))
+
+    assert snap_compare(
+        _scenario("strongswan-udp-blocked"), terminal_size=(120, 32), run_before=run_before
+    )
+
+
+async def test_the_log_view_shows_the_highlighted_line_whole_at_80x24() -> None:
+    """A long log line is cut at the table's edge; under the table it is shown whole
+    (wrapped), its cause and the words at its end included."""
+    from ipsec_tui.ui.screens.log import LogScreen
+
+    app = _scenario("strongswan-psk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_psk(app, pilot)
+        await pilot.press("l", "slash", *"auth_failed")
+        await wait_for(pilot, lambda: isinstance(app.screen, LogScreen))
+        screen = app.screen
+        assert isinstance(screen, LogScreen)
+        await wait_for(pilot, lambda: screen.query_text == "auth_failed")
+        await pilot.press("enter")  # back to the table
+        table = screen.query_one("#log-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2)
+        line = screen.query_one("#log-line", Static)
+        # siteB's refusal comes first (it was sent before siteA read it), cause included
+        await wait_for(pilot, lambda: "N(AUTH_FAILED) ]" in str(line.render()))
+        shown = str(line.render())
+        assert shown.startswith("siteB cat-var-log-charon.log.txt:23 [AUTHENTICATION_FAILED]")
+        assert line.size.width <= 80 and line.size.height >= 2
+        await pilot.press("down")
+        await wait_for(pilot, lambda: str(line.render()).startswith("siteA"))
+        assert str(line.render()).endswith(":22 parsed IKE_AUTH response 1 [ N(AUTH_FAILED) ]")

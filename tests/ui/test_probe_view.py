@@ -1,0 +1,77 @@
+"""The cockpit's path test view: on a probed capture folder (a probe recorded on the lab,
+tests/data/probes/) `P` judges the recorded probe again and shows the counters side by side,
+the packets on each WAN and the verdict, usable at 80x24; reachable from the palette; and on
+a capture without a probe it says how to get one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.command import CommandPalette
+from textual.widgets import DataTable, Static
+
+from ipsec_tui.ui.app import CockpitApp
+from ipsec_tui.ui.screens.main import MainScreen
+from ipsec_tui.ui.screens.probe import ProbeScreen
+from ipsec_tui.ui.session import StartRequest
+
+from .conftest import wait_for
+from .test_flows import open_psk, palette_offers
+
+PROBES = Path(__file__).resolve().parents[1] / "data" / "probes"
+SnapCompare = Callable[..., bool]
+
+
+def _verdict(screen: ProbeScreen) -> str:
+    return str(screen.query_one("#probe-verdict", Static).render())
+
+
+async def test_a_probed_folder_shows_where_the_packets_vanish_at_80x24() -> None:
+    app = CockpitApp(StartRequest(capture=PROBES / "esp-blocked"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_psk(app, pilot)
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProbeScreen))
+        screen = app.screen
+        assert isinstance(screen, ProbeScreen)
+        table = screen.query_one("#probe-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2, what="both directions")
+        first = [str(cell) for cell in table.get_row_at(0)]
+        assert first[0].startswith("siteA → siteB") and first[1] == "0/3"
+        assert first[2:4] == ["3", "0"]  # A encrypted 3, B decrypted none
+        shown = _verdict(screen)
+        assert "probe: esp-blocked" in shown and "(fix on siteB)" in shown
+        assert "packets on the WAN" in shown
+        assert screen.query_one("#probe-verdict-scroll").size.width <= 80
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+
+
+async def test_the_palette_reaches_the_probe_and_a_capture_without_one_says_so() -> None:
+    app = CockpitApp(StartRequest(scenario="strongswan-psk"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await open_psk(app, pilot)
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"Probe")
+        await wait_for(pilot, lambda: palette_offers(app, "Probe"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProbeScreen))
+        screen = app.screen
+        assert isinstance(screen, ProbeScreen)
+        await wait_for(pilot, lambda: "No probe here" in _verdict(screen))
+        assert "ipsec-tui probe" in _verdict(screen)
+
+
+def test_probe_view_snapshot(snap_compare: SnapCompare) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await open_psk(pilot.app, pilot)
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ProbeScreen))
+        table = pilot.app.screen.query_one("#probe-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2)
+        await pilot.pause()
+
+    app = CockpitApp(StartRequest(capture=PROBES / "nat-exempt"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
