@@ -51,13 +51,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_collect(args: argparse.Namespace) -> int:
     """Handler of ``collect``."""
+    from ipsec_tui.collectors.capture_io import check_new_folder
     from ipsec_tui.collectors.inventory import load_inventory
 
     inventory = load_inventory(args.inventory)
     tunnel = inventory.tunnel(args.tunnel)
     out_dir: Path = args.out
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise UserError(f"{out_dir}: already exists and is not empty; choose a new folder")
+    check_new_folder(out_dir)
     bundle: Path | None = args.bundle
     if args.notes is not None and bundle is None:
         raise UserError("--notes goes into a bundle: add --bundle FILE.zip")

@@ -83,7 +83,7 @@ def _per_peer(values: list[str], option: str, peers: tuple[str, ...]) -> dict[st
 
 def run_probe_cli(args: argparse.Namespace) -> int:
     """Handler of ``probe``."""
-    from ipsec_tui.collectors.capture_io import new_capture_dir
+    from ipsec_tui.collectors.capture_io import check_new_folder, new_capture_dir
     from ipsec_tui.collectors.inventory import load_inventory
 
     if not 1 <= args.count <= PROBE_MAX_COUNT:
@@ -95,12 +95,8 @@ def run_probe_cli(args: argparse.Namespace) -> int:
     targets = _per_peer(args.target, "--target", names)
     source_ifs = _per_peer(args.source_if, "--source-if", names)
     out_dir: Path | None = args.out
-    if (
-        out_dir is not None
-        and out_dir.exists()
-        and (not out_dir.is_dir() or any(out_dir.iterdir()))
-    ):
-        raise UserError(f"{out_dir}: already exists and is not empty; choose a new folder")
+    if out_dir is not None:
+        check_new_folder(out_dir)
     from ipsec_tui.probe_run import ProbeOptions, check_probeable, probe_tunnel
 
     check_probeable(tunnel)  # a platform without a probe is known before anything connects

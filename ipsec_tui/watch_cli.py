@@ -127,7 +127,7 @@ def watch_tunnel(
 
 def run_watch_cli(args: argparse.Namespace) -> int:
     """Handler of ``watch``."""
-    from ipsec_tui.collectors.capture_io import new_capture_dir
+    from ipsec_tui.collectors.capture_io import check_new_folder, new_capture_dir
     from ipsec_tui.collectors.inventory import load_inventory
     from ipsec_tui.platforms import load_platform
     from ipsec_tui.watch import sample_commands
@@ -136,12 +136,8 @@ def run_watch_cli(args: argparse.Namespace) -> int:
     inventory = load_inventory(args.inventory)
     tunnel = inventory.tunnel(args.tunnel)
     out_dir: Path | None = args.out
-    if (
-        out_dir is not None
-        and out_dir.exists()
-        and (not out_dir.is_dir() or any(out_dir.iterdir()))
-    ):
-        raise UserError(f"{out_dir}: already exists and is not empty; choose a new folder")
+    if out_dir is not None:
+        check_new_folder(out_dir)
     for peer in tunnel.peers:  # every command is allowed before anything connects
         spec = load_platform(peer.platform)
         for command in sample_commands(spec, peer.overrides):

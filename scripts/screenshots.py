@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -28,37 +27,24 @@ from textual.widgets import TextArea  # noqa: E402
 from ipsec_tui.collectors.capture_io import read_peer  # noqa: E402
 from ipsec_tui.demo import demo_scenarios  # noqa: E402
 from ipsec_tui.ui.app import CockpitApp  # noqa: E402
-from ipsec_tui.ui.live import Login  # noqa: E402
 from ipsec_tui.ui.screens.main import MainScreen  # noqa: E402
-from ipsec_tui.ui.screens.password import PasswordScreen  # noqa: E402
-from ipsec_tui.ui.screens.watch import WatchScreen, replay_plan  # noqa: E402
 from ipsec_tui.ui.session import Source, StartRequest  # noqa: E402
 from ipsec_tui.ui.widgets.findings import FindingsTable  # noqa: E402
 from ipsec_tui.ui.widgets.steps import StepList  # noqa: E402
+from tests.ui.driving import (  # noqa: E402
+    DialogApp,
+    password_dialog,
+    probe_plan,
+    session_shown,
+    watch_pressed,
+    watching,
+)
 
 Drive = Callable[[Pilot[Any]], Awaitable[None]]
 
 
-async def until(pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the app did not get there")
-        await pilot.pause(0.05)
-    await pilot.pause()
-
-
-async def loaded(pilot: Pilot[Any]) -> MainScreen:
-    app = pilot.app
-    await until(pilot, lambda: isinstance(app.screen, MainScreen))
-    screen = app.screen
-    assert isinstance(screen, MainScreen)
-    await until(pilot, lambda: screen.session is not None)
-    return screen
-
-
 async def on_finding(pilot: Pilot[Any], step: str, check_id: str) -> MainScreen:
-    screen = await loaded(pilot)
+    screen = await session_shown(pilot)
     steps = screen.query_one(StepList)
     steps.highlighted = [o.id for o in steps.options].index(step)
     await pilot.pause()
@@ -74,7 +60,7 @@ async def start(pilot: Pilot[Any]) -> None:
 
 
 async def main_screen(pilot: Pilot[Any]) -> None:
-    await loaded(pilot)
+    await session_shown(pilot)
 
 
 async def failing_step(pilot: Pilot[Any]) -> None:
@@ -92,72 +78,42 @@ async def explain(pilot: Pilot[Any]) -> None:
 
 
 async def diagnosis(pilot: Pilot[Any]) -> None:
-    await loaded(pilot)
+    await session_shown(pilot)
     await pilot.press("d")
 
 
 async def log(pilot: Pilot[Any]) -> None:
-    await loaded(pilot)
+    await session_shown(pilot)
     await pilot.press("l", "slash", *"siteb auth")
 
 
 async def ladder(pilot: Pilot[Any]) -> None:
     """The IKE exchange ladder: it opens on the message whose notify ended the negotiation."""
-    await loaded(pilot)
+    await session_shown(pilot)
     await pilot.press("i")
 
 
 async def watch(pilot: Pilot[Any]) -> None:
     """The watch on the pfs scenario: its one snapshot already holds the failed rekey."""
-    await loaded(pilot)
-    await pilot.press("w")
-    await until(pilot, lambda: isinstance(pilot.app.screen, WatchScreen))
-    screen = pilot.app.screen
-    assert isinstance(screen, WatchScreen)
-    await until(pilot, lambda: not screen.state.running)
+    await session_shown(pilot)
+    await watch_pressed(pilot)
 
 
 async def watch_rates(pilot: Pilot[Any]) -> None:
     """The watch replaying the lab's no-return-route probe readings: the strip chart shows
     siteB decrypting and sending nothing back while A's test runs."""
-    from tests.watch.recorded import probe_readings
-
-    await loaded(pilot)
-    readings = probe_readings("no-return-route")
-    plan = replay_plan(
-        "lab",
-        ("siteA", "siteB"),
-        lambda: [(captures, None) for captures in readings],
-        "recorded on the lab: the no-return-route probe's counter readings",
-    )
-    screen = WatchScreen(plan)
-    await pilot.app.push_screen(screen)
-    await until(pilot, lambda: not screen.state.running)
+    await watching(pilot, probe_plan("no-return-route"))
 
 
 async def help_screen(pilot: Pilot[Any]) -> None:
-    await loaded(pilot)
+    await session_shown(pilot)
     await pilot.press("question_mark")
 
 
 async def palette(pilot: Pilot[Any]) -> None:
-    await loaded(pilot)
+    await session_shown(pilot)
     await pilot.press("ctrl+p", *"step")
     await pilot.pause(0.5)
-
-
-class PasswordShot(App[None]):
-    CSS_PATH = str(ROOT / "ipsec_tui" / "ui" / "app.tcss")
-    TITLE = "ipsec-tui"
-
-    def on_mount(self) -> None:
-        self.push_screen(
-            PasswordScreen(
-                Login("ops", "198.51.100.11"),
-                keyring_problem="no keyring backend is available on this machine (common on "
-                "headless servers: no Secret Service or KWallet)",
-            )
-        )
 
 
 async def password(pilot: Pilot[Any]) -> None:
@@ -165,7 +121,7 @@ async def password(pilot: Pilot[Any]) -> None:
 
 
 async def notes(pilot: Pilot[Any]) -> None:
-    await loaded(pilot)
+    await session_shown(pilot)
     await pilot.press("e")
     pilot.app.post_message(
         events.Paste(
@@ -183,7 +139,7 @@ def psk_peer(name: str) -> Path:
 
 async def paste(pilot: Pilot[Any]) -> None:
     """Only siteA collected; siteB's terminal transcript (from the partner) pasted in."""
-    await loaded(pilot)
+    await session_shown(pilot)
     await pilot.press("t")
     side_b = read_peer(psk_peer("siteB"))
     lines = []
@@ -224,7 +180,7 @@ SHOTS: list[tuple[str, Callable[[], App[Any]], Drive, tuple[int, int] | None]] =
     ("watch-rates", no_return_route, watch_rates, (80, 24)),
     ("help", psk, help_screen, None),
     ("palette", psk, palette, None),
-    ("password", PasswordShot, password, (80, 24)),
+    ("password", lambda: DialogApp(password_dialog()), password, (80, 24)),
     ("notes", psk, notes, None),
     ("paste", one_peer, paste, None),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -39,3 +40,12 @@ EXPERT_STEPS = [
     "path",
     "rekey",
 ]
+
+# The recorded captures: every scenario (a folder with scenario.yml) of every implementation,
+# and the test id each takes, implementation-scenario.
+CAPTURES = Path(__file__).resolve().parent / "data" / "captures"
+SCENARIOS = sorted(p for p in CAPTURES.glob("*/*") if (p / "scenario.yml").is_file())
+
+
+def scenario_id(path: Path) -> str:
+    return f"{path.parent.name}-{path.name}"

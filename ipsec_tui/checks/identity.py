@@ -9,6 +9,7 @@ from ipsec_tui.checks.pair import (
     events,
     evidence_of,
     ike_sa,
+    logged_votes,
     row,
 )
 from ipsec_tui.checks.registry import check, verdict
@@ -56,13 +57,7 @@ def ids(pair: Pair) -> Finding:
             explain="A's expected remote id against B's local id",
         ),
     )
-    causes: list[CauseVote] = []
-    evidence = []
-    for peer, _ in pair.sides():
-        rejected = events(peer, "peer_id_mismatch")
-        if rejected:
-            causes.append(CauseVote("identity-mismatch", peer.name, 3.0))
-            evidence += evidence_of(peer, rejected, limit=3)
+    causes, evidence = logged_votes(pair, "peer_id_mismatch", "identity-mismatch", 3.0, limit=3)
     # the side to fix is the one whose expectation does not match what the other presents
     if a_ok is False and pair.b:
         causes.append(CauseVote("identity-mismatch", pair.b.name, 2.0))
@@ -188,13 +183,7 @@ def psk(pair: Pair) -> Finding:
 def certificates(pair: Pair) -> Finding:
     methods = {c.local_auth for p, o in pair.sides() if (c := connection(p, o))}
     rows = [count_row(pair, "certificate errors", lambda p: len(events(p, "cert_invalid")))]
-    causes: list[CauseVote] = []
-    evidence = []
-    for peer, _ in pair.sides():
-        bad = events(peer, "cert_invalid")
-        if bad:
-            causes.append(CauseVote("cert-invalid", peer.name, 3.0))
-            evidence += evidence_of(peer, bad, limit=3)
+    causes, evidence = logged_votes(pair, "cert_invalid", "cert-invalid", 3.0, limit=3)
     if causes:
         return verdict(
             Status.FAIL,

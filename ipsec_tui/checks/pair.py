@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from ipsec_tui.domain.model import (
+    CauseVote,
     ChildConfig,
     ChildSa,
     Connection,
@@ -200,6 +201,20 @@ def evidence_of(peer: PeerModel, found: Iterable[LogEvent], limit: int = 6) -> l
         else:
             out.append(Evidence(peer.name, peer.log_file, event.line, event.line, event.message))
     return out
+
+
+def logged_votes(
+    pair: Pair, token: str, cause: str, weight: float, limit: int
+) -> tuple[list[CauseVote], list[Evidence]]:
+    """A vote for `cause` against each peer whose log holds `token`, its lines as evidence."""
+    causes: list[CauseVote] = []
+    evidence: list[Evidence] = []
+    for peer, _ in pair.sides():
+        found = events(peer, token)
+        if found:
+            causes.append(CauseVote(cause, peer.name, weight))
+            evidence += evidence_of(peer, found, limit=limit)
+    return causes, evidence
 
 
 def output_evidence(peer: PeerModel, command_prefix: str, text: str = "") -> Evidence | None:

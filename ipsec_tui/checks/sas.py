@@ -7,9 +7,9 @@ from ipsec_tui.checks.pair import (
     child_sas,
     count_row,
     events,
-    evidence_of,
     ike_sa,
     installed_children,
+    logged_votes,
     row,
 )
 from ipsec_tui.checks.registry import check, verdict
@@ -59,13 +59,7 @@ def child_sa(pair: Pair) -> Finding:
 @check("sa.install", "Negotiated SAs installed by the kernel")
 def install(pair: Pair) -> Finding:
     rows = [count_row(pair, "SA install failures", lambda p: len(events(p, "sa_install_failed")))]
-    evidence = []
-    causes: list[CauseVote] = []
-    for peer, _ in pair.sides():
-        failed = events(peer, "sa_install_failed")
-        if failed:
-            evidence += evidence_of(peer, failed, limit=4)
-            causes.append(CauseVote("sa-install-failed", peer.name, 4.0))
+    causes, evidence = logged_votes(pair, "sa_install_failed", "sa-install-failed", 4.0, limit=4)
     if causes:
         names = ", ".join(vote.side or "" for vote in causes)
         return verdict(

@@ -83,6 +83,12 @@ def new_capture_dir(base: Path | None, tunnel: str | None, tag: str = "") -> Pat
     return folder
 
 
+def check_new_folder(out_dir: Path) -> None:
+    """Refuse a folder named for a new capture that exists and is not empty (UserError)."""
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise UserError(f"{out_dir}: already exists and is not empty; choose a new folder")
+
+
 def _is_plain_file_name(name: str) -> bool:
     return (
         bool(name)

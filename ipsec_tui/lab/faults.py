@@ -106,12 +106,12 @@ def _udp_blocked(lab: Lab) -> list[str]:
     site = topo.SITE_B
     lab.terminate_all()
     lab.truncate_logs()  # so the responder's silence from here on is plain to see
-    rules = (
-        f"table inet {NFT_TABLE} {{\n"
+    _fault_table(
+        lab,
+        site,
         "  chain input {\n    type filter hook input priority 0; policy accept;\n"
-        "    udp dport { 500, 4500 } counter drop\n  }\n}\n"
+        "    udp dport { 500, 4500 } counter drop\n  }\n",
     )
-    run(["nsenter", "-t", str(lab.holder(site)), "-n", "--", "nft", "-f", "-"], input_text=rules)
     lines = [f"{site.name}: nftables table inet {NFT_TABLE}: drops incoming UDP 500 and 4500"]
     ok = lab.initiate(timeout_s=3)
     lines.append(
@@ -143,7 +143,9 @@ def _forwarding_off(lab: Lab) -> list[str]:
     return [f"{site.name}: net.ipv4.ip_forward: 1 -> 0", _traffic_after(lab)]
 
 
-def _nft(lab: Lab, site: topo.Site, rules: str) -> None:
+def _fault_table(lab: Lab, site: topo.Site, chains: str) -> None:
+    """Load the fault's nftables table (NFT_TABLE) on the site's gateway: `chains` is its body."""
+    rules = f"table inet {NFT_TABLE} {{\n{chains}}}\n"
     run(["nsenter", "-t", str(lab.holder(site)), "-n", "--", "nft", "-f", "-"], input_text=rules)
 
 
@@ -181,13 +183,12 @@ def _nat_exempt(lab: Lab) -> list[str]:
     # address as source before the IPsec policy sees it, and no longer matches the child SA
     site = topo.SITE_B
     _renegotiate(lab)  # fresh SAs: the counters then show only this fault's traffic
-    _nft(
+    _fault_table(
         lab,
         site,
-        f"table inet {NFT_TABLE} {{\n"
         "  chain postrouting {\n"
         "    type nat hook postrouting priority srcnat; policy accept;\n"
-        f"    ip saddr {site.lan_net} counter masquerade\n  }}\n}}\n",
+        f"    ip saddr {site.lan_net} counter masquerade\n  }}\n",
     )
     return [
         f"{site.name}: nftables table inet {NFT_TABLE}: masquerade of {site.lan_net} in "
@@ -203,13 +204,12 @@ def _esp_blocked(lab: Lab) -> list[str]:
     # 50) or in UDP 4500: the tunnel comes up, and no packet protected by it ever arrives
     site = topo.SITE_B
     _renegotiate(lab)  # fresh SAs: the counters then show only this fault's traffic
-    _nft(
+    _fault_table(
         lab,
         site,
-        f"table inet {NFT_TABLE} {{\n"
         "  chain input {\n    type filter hook input priority 0; policy accept;\n"
         "    meta l4proto esp counter drop\n"
-        "    udp dport 4500 @th,64,32 != 0 counter drop\n  }\n}\n",
+        "    udp dport 4500 @th,64,32 != 0 counter drop\n  }\n",
     )
     return [
         f"{site.name}: nftables table inet {NFT_TABLE}: drops incoming ESP (IP protocol 50 and "
@@ -244,14 +244,13 @@ def _dpd(lab: Lab) -> list[str]:
     site = topo.SITE_B
     _renegotiate(lab)
     first = lab.traffic()
-    _nft(
+    _fault_table(
         lab,
         site,
-        f"table inet {NFT_TABLE} {{\n"
         "  chain input {\n    type filter hook input priority 0; policy accept;\n"
         f"    ip saddr {topo.SITE_A.wan_addr} udp dport {{ 500, 4500 }} counter drop\n  }}\n"
         "  chain output {\n    type filter hook output priority 0; policy accept;\n"
-        f"    ip daddr {topo.SITE_A.wan_addr} udp sport {{ 500, 4500 }} counter drop\n  }}\n}}\n",
+        f"    ip daddr {topo.SITE_A.wan_addr} udp sport {{ 500, 4500 }} counter drop\n  }}\n",
     )
     lines = [
         "tunnel established, traffic "

@@ -113,29 +113,30 @@ def alive(pid: int) -> bool:
         return False
 
 
-def kill_pids(pids: Sequence[int], grace_s: float = 2.0) -> None:
-    """TERM, then KILL what is left: only the PIDs given, which the lab started."""
-    live = [p for p in pids if p > 1 and alive(p)]
-    for pid in live:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
+def _wait_gone(live: list[int], grace_s: float) -> list[int]:
+    """Wait (bounded) until the processes are gone, reaping any child of this process; return
+    those still alive."""
     deadline = time.monotonic() + grace_s
     while live and time.monotonic() < deadline:
-        live = [p for p in live if alive(p)]
-        if live:
-            time.sleep(0.02)
-    for pid in live:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    # return only when they are gone: a killed process lingers while the kernel tears it down
-    deadline = time.monotonic() + grace_s
-    while live and time.monotonic() < deadline:
-        for pid in live:  # reap children of this process, if any
+        for pid in live:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)
         live = [p for p in live if alive(p)]
         if live:
             time.sleep(0.02)
+    return live
+
+
+def kill_pids(pids: Sequence[int], grace_s: float = 2.0) -> None:
+    """TERM, then KILL what is left: only the PIDs given, which the lab started."""
+    live = [p for p in pids if p > 1 and alive(p)]
+    # after KILL too, return only when they are gone: a killed process lingers while the
+    # kernel tears it down
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in live:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        live = _wait_gone(live, grace_s)
     for pid in pids:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)

@@ -382,19 +382,13 @@ def parse_running_config_crypto(text: str, ctx: ParseContext) -> Fragment:
                 str(row["proposal_name"]), {"encryption": [], "integrity": []}
             )
         elif (
-            row.get("esp_encryption")
-            and block is not None
-            and "encryption" in block
+            block is not None
             and "priority" not in block
+            and (row.get("esp_encryption") or row.get("esp_integrity"))
         ):
-            block["encryption"] += str(row["esp_encryption"]).split()
-        elif (
-            row.get("esp_integrity")
-            and block is not None
-            and "integrity" in block
-            and "priority" not in block
-        ):
-            block["integrity"] += str(row["esp_integrity"]).split()
+            # `protocol esp encryption|integrity` of the IPsec proposal above
+            for kind in ("encryption", "integrity"):
+                block[kind] += str(row.get(f"esp_{kind}") or "").split()
         elif row.get("policy_version"):
             block = {"priority": cc.to_int(row.get("policy_priority")), "line": line}
             policies[int(str(row["policy_version"])[-1])].append(block)
@@ -607,16 +601,9 @@ def parse_route(text: str, ctx: ParseContext) -> Fragment:
         network = cc.prefix(str(entry["destination"]), str(entry["mask"]))
         if network is None:
             return
-        device = gateway = None
-        connected = re.match(r"is directly connected, (\S+)", rest)
-        if connected:
-            device = connected.group(1).rstrip(",")
-        else:
-            via = re.search(r"via (\S+?)(?:,|$)", rest)
-            gateway = via.group(1) if via else None
-            tail = [part.strip() for part in rest.split(",")]
-            if gateway and len(tail) > 1 and re.match(r"^[A-Za-z][\w./-]*$", tail[-1]):
-                device = tail[-1]
+        device, gateway, tail = cc.next_hop(rest)
+        if gateway and len(tail) > 1 and re.match(r"^[A-Za-z][\w./-]*$", tail[-1]):
+            device = tail[-1]
         code = str(entry["code"]).split()[0]
         route = Route(
             destination="default" if network == "0.0.0.0/0" else network,

@@ -820,6 +820,18 @@ def route_kind(code: str) -> str:
     return "local" if code.strip() == "L" else "unicast"
 
 
+def next_hop(rest: str) -> tuple[str | None, str | None, list[str]]:
+    """What a route line prints after its destination -> (device, gateway, comma-separated
+    parts): 'is directly connected, Gi0/1' -> ('Gi0/1', None, []); 'via 10.1.1.1, 00:01:02,
+    outside' -> (None, '10.1.1.1', ['via 10.1.1.1', '00:01:02', 'outside']), the caller
+    reading a device off the parts as its platform prints it."""
+    connected = re.match(r"is directly connected, (\S+)", rest)
+    if connected:
+        return connected.group(1).rstrip(","), None, []
+    via = re.search(r"via (\S+?)(?:,|$)", rest)
+    return None, via.group(1) if via else None, [part.strip() for part in rest.split(",")]
+
+
 def addresses_from_routes(routes: Iterable[Route], codes: Mapping[str, str]) -> list[str]:
     """Interface addresses (CIDR) from the routing table: each local (L) host route inside
     the connected (C) network on the same interface gives address/prefix length."""

@@ -764,19 +764,12 @@ def _ios_route(code: str, destination: str, rest: str, classful: int | None) -> 
     """One `show ip route` entry -> Route (gateway, device, kind)."""
     if "/" not in destination:
         destination = f"{destination}/{classful if classful is not None else 32}"
-    device = gateway = None
-    connected = re.match(r"is directly connected, (\S+)", rest)
-    if connected:
-        device = connected.group(1).rstrip(",")
-    else:
-        via = re.search(r"via (\S+?)(?:,|$)", rest)
-        gateway = via.group(1) if via else None
-        tail = [part.strip() for part in rest.split(",")]
-        last = tail[-1] if len(tail) > 1 else ""
-        if last and not re.match(r"^[\d:]+$|^\d+[wdhms]", last) and not last.startswith("["):
-            device = last
-        if gateway and re.match(r"^[A-Za-z]", gateway):  # 'via Tunnel1' names an interface
-            device, gateway = gateway, None
+    device, gateway, tail = cc.next_hop(rest)
+    last = tail[-1] if len(tail) > 1 else ""
+    if last and not re.match(r"^[\d:]+$|^\d+[wdhms]", last) and not last.startswith("["):
+        device = last
+    if gateway and re.match(r"^[A-Za-z]", gateway):  # 'via Tunnel1' names an interface
+        device, gateway = gateway, None
     network = cc.prefix(*destination.split("/", 1))
     if network is None:
         return None

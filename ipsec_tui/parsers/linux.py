@@ -11,7 +11,7 @@ import ipaddress
 import re
 from typing import Any
 
-from ipsec_tui.domain.model import FirewallRule, NatRule, Route, XfrmPolicy, XfrmState
+from ipsec_tui.domain.model import FirewallRule, NatRule, Route, SourceRef, XfrmPolicy, XfrmState
 from ipsec_tui.parsers.base import (
     Fragment,
     ParseContext,
@@ -29,6 +29,11 @@ def _line_number(lines: list[str], predicate: Any, start: int = 0) -> int | None
         if predicate(lines[index]):
             return index
     return None
+
+
+def _source_at(ctx: ParseContext, index: int | None) -> SourceRef | None:
+    """The source of the line `_line_number` found (0-based), when it found one."""
+    return source_ref(ctx, index + 1) if index is not None else None
 
 
 # --- ip -br addr ------------------------------------------------------------------------------
@@ -291,9 +296,7 @@ def parse_nft_list_ruleset(text: str, ctx: ParseContext) -> Fragment:
                         action=str(policy),
                         protocol=None,
                         text=f"policy {policy}",
-                        source=source_ref(ctx, policy_line + 1)
-                        if policy_line is not None
-                        else None,
+                        source=_source_at(ctx, policy_line),
                     )
                 )
             for rule in str(chain.get("rules") or "").split("\n"):
@@ -315,9 +318,7 @@ def parse_nft_list_ruleset(text: str, ctx: ParseContext) -> Fragment:
                             dst=nat[2],
                             ipsec=nat[3],
                             text=rule,
-                            source=source_ref(ctx, rule_line + 1)
-                            if rule_line is not None
-                            else None,
+                            source=_source_at(ctx, rule_line),
                         )
                     )
                 touched = _ike_rule(rule)
@@ -333,7 +334,7 @@ def parse_nft_list_ruleset(text: str, ctx: ParseContext) -> Fragment:
                         protocol=protocol,
                         ports=ports,
                         text=rule,
-                        source=source_ref(ctx, rule_line + 1) if rule_line is not None else None,
+                        source=_source_at(ctx, rule_line),
                     )
                 )
     return Fragment(firewall=rules, nat_rules=nat_rules)

@@ -3,6 +3,7 @@ go through parsing into the checks, and the result still says what it could not 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,12 +33,13 @@ ALL_LINES = sorted(
 )
 
 
-def _with_outputs(capture: PeerCapture, texts: dict[str, str]) -> PeerCapture:
-    return replace(capture, outputs={**capture.outputs, **texts})
-
-
-def _check(captures: list[PeerCapture]) -> None:
-    analysis = analyse_captures(captures)
+def _check_with(
+    captures: list[PeerCapture], texts_of: Callable[[PeerCapture], dict[str, str]]
+) -> None:
+    """Each capture with the outputs `texts_of` gives in place of its own, then checked."""
+    analysis = analyse_captures(
+        [replace(cap, outputs={**cap.outputs, **texts_of(cap)}) for cap in captures]
+    )
     assert_stamped(analysis)  # every check ran (none crashed), each where the playbook says
     assert_ranked(analysis)
     # nothing disappears: what no parser understood is kept raw and quoted
@@ -55,38 +57,30 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 @SETTINGS
 @given(st.sampled_from(sorted(REAL)), st.data())
 def test_random_text_in_place_of_any_output(scenario: str, data: st.DataObject) -> None:
-    captures = REAL[scenario]
-    changed = []
-    for cap in captures:
+    def random_texts(cap: PeerCapture) -> dict[str, str]:
         files = data.draw(st.lists(st.sampled_from(sorted(cap.outputs)), max_size=4))
-        texts = {f: data.draw(st.text(max_size=400)) for f in files}
-        changed.append(_with_outputs(cap, texts))
-    _check(changed)
+        return {f: data.draw(st.text(max_size=400)) for f in files}
+
+    _check_with(REAL[scenario], random_texts)
 
 
 @SETTINGS
 @given(st.sampled_from(sorted(REAL)), st.data())
 def test_truncated_outputs(scenario: str, data: st.DataObject) -> None:
-    captures = REAL[scenario]
-    changed = []
-    for cap in captures:
-        texts = {}
-        for name, text in cap.outputs.items():
-            cut = data.draw(st.integers(min_value=0, max_value=len(text)))
-            texts[name] = text[:cut]
-        changed.append(_with_outputs(cap, texts))
-    _check(changed)
+    def truncated(cap: PeerCapture) -> dict[str, str]:
+        return {
+            name: text[: data.draw(st.integers(min_value=0, max_value=len(text)))]
+            for name, text in cap.outputs.items()
+        }
+
+    _check_with(REAL[scenario], truncated)
 
 
 @SETTINGS
 @given(st.sampled_from(sorted(REAL)), st.data())
 def test_lines_mixed_up_across_outputs_and_scenarios(scenario: str, data: st.DataObject) -> None:
-    captures = REAL[scenario]
-    changed = []
-    for cap in captures:
-        texts = {
-            name: "\n".join(data.draw(st.lists(st.sampled_from(ALL_LINES), max_size=30)))
-            for name in cap.outputs
-        }
-        changed.append(_with_outputs(cap, texts))
-    _check(changed)
+    def mixed_up(cap: PeerCapture) -> dict[str, str]:
+        lines = st.lists(st.sampled_from(ALL_LINES), max_size=30)
+        return {name: "\n".join(data.draw(lines)) for name in cap.outputs}
+
+    _check_with(REAL[scenario], mixed_up)

@@ -19,10 +19,7 @@ from ipsec_tui.collectors.bundles import load_captures
 from ipsec_tui.domain.capture import PeerCapture
 from ipsec_tui.domain.model import Status
 from tests.checks.invariants import assert_nothing_lost, assert_ranked, assert_stamped
-from tests.conftest import EXPERT_STEPS
-
-CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
-SCENARIOS = sorted(p for p in CAPTURES.glob("*/*") if (p / "scenario.yml").is_file())
+from tests.conftest import CAPTURES, EXPERT_STEPS, SCENARIOS, scenario_id
 
 
 def _scenario(path: Path) -> dict[str, Any]:
@@ -30,7 +27,7 @@ def _scenario(path: Path) -> dict[str, Any]:
     return loaded
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: f"{p.parent.name}-{p.name}")
+@pytest.mark.parametrize("path", SCENARIOS, ids=scenario_id)
 def test_diagnosis_names_the_injected_cause_and_side(path: Path) -> None:
     expected = _scenario(path)
     analysis = analyse_captures(load_captures([path]))
@@ -135,7 +132,7 @@ def test_the_recorded_scenarios_cover_every_kind_the_tests_below_take() -> None:
     assert len(PER_CHILD) >= 2, PER_CHILD
 
 
-@pytest.mark.parametrize("path", PER_CHILD, ids=lambda p: f"{p.parent.name}-{p.name}")
+@pytest.mark.parametrize("path", PER_CHILD, ids=scenario_id)
 def test_a_tunnel_with_one_child_down_names_that_child(path: Path) -> None:
     analysis = analyse_captures(load_captures([path]))
     children = next(f for s in analysis.steps for f in s.findings if f.check_id == "sa.children")

@@ -12,9 +12,7 @@ import pytest
 
 from ipsec_tui.analysis import analyse_captures
 from ipsec_tui.collectors.bundles import load_captures
-
-CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
-SCENARIOS = sorted(p for p in CAPTURES.glob("*/*") if (p / "scenario.yml").is_file())
+from tests.conftest import SCENARIOS, scenario_id
 
 # Applied in order to every output (not to file names or peer folder names). Identities go
 # before the connection name they contain; addresses keep their own octets apart.
@@ -41,7 +39,7 @@ def _renamed_copy(scenario: Path, into: Path) -> Path:
     return target
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: f"{p.parent.name}-{p.name}")
+@pytest.mark.parametrize("path", SCENARIOS, ids=scenario_id)
 def test_the_diagnosis_survives_other_names(path: Path, tmp_path: Path) -> None:
     original = analyse_captures(load_captures([path])).diagnosis
     renamed_dir = _renamed_copy(path, tmp_path)
@@ -52,7 +50,7 @@ def test_the_diagnosis_survives_other_names(path: Path, tmp_path: Path) -> None:
     assert (renamed.cause, renamed.side) == (original.cause, original.side), renamed.summary
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: f"{p.parent.name}-{p.name}")
+@pytest.mark.parametrize("path", SCENARIOS, ids=scenario_id)
 def test_the_diagnosis_does_not_depend_on_which_peer_is_a(path: Path) -> None:
     original = analyse_captures(load_captures([path])).diagnosis
     swapped = analyse_captures(load_captures([path / "siteB", path / "siteA"])).diagnosis

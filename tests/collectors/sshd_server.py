@@ -72,6 +72,16 @@ def peer_config(server: SshServer, name: str = "siteA", **changes: Any) -> PeerC
     return PeerConfig(**fields)
 
 
+def inventory_peer(server: SshServer, **changes: Any) -> dict[str, Any]:
+    """The same login as a peer entry of an inventory YAML (strongSwan commands)."""
+    return {
+        "host": server.host, "port": server.port, "platform": "strongswan",
+        "username": server.username, "auth": "key", "key_file": str(server.client_key),
+        "known_hosts": str(server.known_hosts), "timeout": 10, "command_timeout": 10,
+        **changes,
+    }  # fmt: skip
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on (right now)."""
     with socket.socket() as probe:

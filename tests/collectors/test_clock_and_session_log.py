@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sshd_server import SshServer, peer_config
+from sshd_server import SshServer, inventory_peer, peer_config
 
 from ipsec_tui.cli import main
 from ipsec_tui.collectors.bundles import open_bundle
@@ -134,17 +134,7 @@ def test_collect_with_bundle(
 ) -> None:
     import yaml
 
-    peer = {
-        "host": sshd.host,
-        "port": sshd.port,
-        "platform": "strongswan",
-        "username": sshd.username,
-        "auth": "key",
-        "key_file": str(sshd.client_key),
-        "known_hosts": str(sshd.known_hosts),
-        "timeout": 10,
-        "command_timeout": 10,
-    }
+    peer = inventory_peer(sshd)
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(
         yaml.safe_dump({"tunnels": {"t": {"peers": {"siteA": peer, "siteB": peer}}}})

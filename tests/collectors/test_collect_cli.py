@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sshd_server import SshServer, free_port
+from sshd_server import SshServer, free_port, inventory_peer
 
 from ipsec_tui.cli import main
 from ipsec_tui.collectors.capture_io import read_capture
@@ -22,17 +22,7 @@ COMMANDS = len(load_platform("strongswan").commands())  # every fact's command, 
 
 
 def inventory(tmp_path: Path, sshd: SshServer, port_b: int, log: Path) -> Path:
-    peer = {
-        "host": sshd.host,
-        "platform": "strongswan",
-        "username": sshd.username,
-        "auth": "key",
-        "key_file": str(sshd.client_key),
-        "known_hosts": str(sshd.known_hosts),
-        "timeout": 10,
-        "command_timeout": 10,
-        "overrides": {"log_file": str(log)},
-    }
+    peer = inventory_peer(sshd, overrides={"log_file": str(log)})
     data = {
         "tunnels": {
             "lab": {
@@ -117,17 +107,19 @@ def test_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "exactly two" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["collect", "probe", "watch"])
 def test_existing_capture_folder_is_not_overwritten(
-    sshd: SshServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    command: str, sshd: SshServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = inventory(tmp_path, sshd, sshd.port, Path("/var/log/charon.log"))
     out = tmp_path / "capture"
     out.mkdir()
     (out / "old.txt").write_text("evidence")
     before = sshd.logins()
-    assert main(["collect", "--inventory", str(path), "--out", str(out)]) == 2
+    assert main([command, "--inventory", str(path), "--out", str(out)]) == 2
     assert "not empty" in capsys.readouterr().err
-    assert sshd.logins() == before
+    assert sshd.logins() == before  # refused before logging in
+    assert [p.name for p in out.iterdir()] == ["old.txt"]
 
 
 def test_an_override_outside_the_daemons_paths_is_refused_before_connecting(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sshd_server import SshServer, free_port, peer_config
+from sshd_server import SshServer, free_port, inventory_peer, peer_config
 
 from ipsec_tui.collectors.ssh import collect_peer
 from ipsec_tui.platforms import PlatformSpec
@@ -105,16 +105,7 @@ def silent_port() -> Iterator[int]:
 def test_a_silent_and_a_closed_port_give_one_line_each_and_no_traceback(
     sshd: SshServer, silent_port: int, tmp_path: Path
 ) -> None:
-    peer = {
-        "host": "127.0.0.1",
-        "platform": "strongswan",
-        "username": sshd.username,
-        "auth": "key",
-        "key_file": str(sshd.client_key),
-        "known_hosts": str(sshd.known_hosts),
-        "timeout": 2,
-        "command_timeout": 5,
-    }
+    peer = inventory_peer(sshd, timeout=2, command_timeout=5)
     inventory = tmp_path / "inventory.yml"
     peers = {"siteA": {**peer, "port": silent_port}, "siteB": {**peer, "port": free_port()}}
     inventory.write_text(yaml.safe_dump({"tunnels": {"t": {"peers": peers}}}))

@@ -27,9 +27,8 @@ from ipsec_tui.evidence.bundle import (
     bundle_content,
     write_bundle,
 )
+from tests.conftest import CAPTURES, SCENARIOS, scenario_id
 
-CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
-SCENARIOS = sorted(p for p in CAPTURES.glob("*/*") if (p / "scenario.yml").is_file())
 PSK = "lab-psk-Zq3v9TgWc2pXfL7m"  # stands for the lab's key in the seeded-secret tests
 
 
@@ -44,7 +43,7 @@ def _members(bundle: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: f"{p.parent.name}-{p.name}")
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=scenario_id)
 def test_bundle_replays_to_the_same_check(
     scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -19,9 +19,7 @@ from ipsec_tui.collectors.transcript import (
 )
 from ipsec_tui.domain.capture import PeerCapture
 from ipsec_tui.errors import UserError
-
-CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures"
-SCENARIOS = sorted(p for p in CAPTURES.glob("*/*") if (p / "scenario.yml").is_file())
+from tests.conftest import CAPTURES, SCENARIOS, scenario_id
 
 # How terminals page and wipe the pager prompt (IOS, ASA, Junos, a plain `more`).
 PAGERS = [
@@ -72,7 +70,7 @@ def as_terminal_showed_it(capture: PeerCapture, seed: int = 1) -> str:
     return "\r\n".join(out)
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: f"{p.parent.name}-{p.name}")
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=scenario_id)
 def test_a_transcript_imports_into_the_same_capture(scenario: Path) -> None:
     for collected in read_capture(scenario):
         transcript = as_terminal_showed_it(collected, seed=len(scenario.name))

@@ -1,21 +1,22 @@
 """Fixtures for the cockpit tests: a real sshd on 127.0.0.1 (tests/collectors' server),
-harmless test platforms, and a helper that waits for the app to reach a state."""
+harmless test platforms and tunnels (the helpers that drive the app are in driving.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from ipsec_tui.collectors.inventory import PeerConfig, Tunnel
 from ipsec_tui.platforms import PlatformSpec
 from tests.collectors.sshd_server import SshServer, free_port, peer_config, start_sshd
+
+from .driving import wait_for as wait_for  # tests/fleet and others wait the same way
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -58,28 +59,11 @@ def tunnel_to_nowhere(server: SshServer) -> Tunnel:
     return Tunnel("t", (peer_of(server, "siteA"), peer_of(server, "siteB", port=free_port())))
 
 
-def _source_of(condition: Callable[[], object]) -> str:
-    """The condition as written in the test (a lambda's line), for the failure message."""
-    try:
-        return " ".join(inspect.getsource(condition).split())
-    except (OSError, TypeError):
-        return repr(condition)
-
-
-async def wait_for(
-    pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 30.0, what: str = ""
-) -> None:
-    """Let the app run until `condition()` holds (workers are threads: poll, never sleep blind);
-    after `timeout` seconds, fail saying what was awaited (`what`, else the condition's code)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"still waiting after {timeout:g}s for {what or _source_of(condition)}"
-            )
-        await pilot.pause(0.05)
-    await pilot.pause()
-    await asyncio.sleep(0)
+def password_tunnel(server: SshServer) -> Tunnel:
+    """Both peers log in by password, which the test sshd refuses (it accepts keys only);
+    siteB points at a closed port on 127.0.0.1."""
+    peer_a = peer_of(server, "siteA", auth="password", key_file=None, timeout=5)
+    return Tunnel("t", (peer_a, replace(peer_a, name="siteB", port=free_port())))
 
 
 @pytest.fixture

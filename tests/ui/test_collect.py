@@ -16,9 +16,10 @@ from ipsec_tui.ui.screens.main import MainScreen
 from ipsec_tui.ui.screens.password import PasswordScreen
 from ipsec_tui.ui.session import live_source
 from ipsec_tui.ui.widgets.progress import PeerProgressView
-from tests.collectors.sshd_server import SshServer, free_port
+from tests.collectors.sshd_server import SshServer
 
-from .conftest import harmless_spec, peer_of, tunnel_to_nowhere, wait_for
+from .conftest import harmless_spec, password_tunnel, peer_of, tunnel_to_nowhere
+from .driving import wait_for
 
 
 def cockpit(tunnel: Tunnel, out_dir: Path, *commands: str) -> CockpitApp:
@@ -115,9 +116,7 @@ async def test_a_password_login_asks_in_a_dialog_and_never_shows_it(
     sshd: SshServer, out_dir: Path
 ) -> None:
     # the test sshd accepts keys only: the password is refused, which is what we check
-    peer_a = peer_of(sshd, "siteA", auth="password", key_file=None, timeout=5)
-    peer_b = replace(peer_a, name="siteB", port=free_port())
-    app = cockpit(Tunnel("t", (peer_a, peer_b)), out_dir, "uname -a")
+    app = cockpit(password_tunnel(sshd), out_dir, "uname -a")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, PasswordScreen))
         dialog = app.screen

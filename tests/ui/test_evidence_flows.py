@@ -13,7 +13,7 @@ import pytest
 from textual import events
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Select, TextArea
+from textual.widgets import Input, Select, TextArea
 
 from ipsec_tui.analysis import analyse_captures
 from ipsec_tui.cli import main
@@ -32,19 +32,17 @@ from ipsec_tui.ui.screens.paste import PasteScreen
 from ipsec_tui.ui.screens.start import StartScreen
 from ipsec_tui.ui.session import StartRequest, live_source
 from ipsec_tui.ui.widgets.banner import DiagnosisBanner
-from tests.collectors.sshd_server import SshServer, free_port
+from tests.collectors.sshd_server import SshServer
 
-from .conftest import harmless_spec, peer_of, tunnel_to_nowhere, wait_for
+from .conftest import harmless_spec, password_tunnel, tunnel_to_nowhere
+from .driving import on_top, palette_offers, wait_for
 
 PSK = Path(__file__).resolve().parents[1] / "data" / "captures" / "strongswan" / "psk"
 
 
 async def cockpit(pilot: Pilot[Any]) -> MainScreen:
     """The main screen, once its first analysis (or its error) is in."""
-    app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
-    screen = app.screen
-    assert isinstance(screen, MainScreen)
+    screen = await on_top(pilot, MainScreen)
     banner = screen.query_one(DiagnosisBanner)
     await wait_for(pilot, lambda: screen.session is not None or bool(banner.state.error))
     return screen
@@ -237,12 +235,7 @@ async def test_paste_the_other_side_completes_a_one_peer_capture(tmp_path: Path)
         assert any("t pastes" in t for t in toasts(app))
         # the palette offers it (one peer only) and help lists it
         await pilot.press("ctrl+p", *"paste")
-
-        def offered() -> list[str]:
-            lists = app.screen.query("#--results OptionList").results(OptionList)
-            return [str(o.prompt) for found in lists for o in found.options]
-
-        await wait_for(pilot, lambda: any("Paste the other side" in p for p in offered()))
+        await wait_for(pilot, lambda: palette_offers(app, "Paste the other side"))
         await pilot.press("escape")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -363,9 +356,7 @@ async def test_a_live_collections_password_makes_the_export_refuse(
     sshd: SshServer, out_dir: Path, tmp_path: Path
 ) -> None:
     # the test sshd refuses passwords: both peers fail, the password stays in memory
-    peer_a = peer_of(sshd, "siteA", auth="password", key_file=None, timeout=5)
-    peer_b = replace(peer_a, name="siteB", port=free_port())
-    app = live_cockpit(Tunnel("t", (peer_a, peer_b)), out_dir, "uname -a")
+    app = live_cockpit(password_tunnel(sshd), out_dir, "uname -a")
     async with app.run_test(size=(100, 32)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, PasswordScreen))
         await pilot.press(*"Typed-Pw-4471", "enter")

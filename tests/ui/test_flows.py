@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.command import CommandPalette
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 
 from ipsec_tui.demo import demo_scenarios
@@ -23,15 +21,9 @@ from ipsec_tui.ui.widgets.steps import StepList
 from ipsec_tui.ui.widgets.text_lines import TextLines
 from tests.conftest import EXPERT_STEPS
 
-from .conftest import wait_for
+from .driving import from_palette, session_shown, wait_for
 
 STEP_IDS = EXPERT_STEPS
-
-
-def main_screen(app: CockpitApp) -> MainScreen:
-    screen = app.screen
-    assert isinstance(screen, MainScreen), screen
-    return screen
 
 
 def showing(app: CockpitApp) -> object:
@@ -41,17 +33,6 @@ def showing(app: CockpitApp) -> object:
 
 def focused(screen: LogScreen) -> object:
     return screen.focused
-
-
-def palette_offers(app: CockpitApp, text: str) -> bool:
-    lists = app.screen.query("#--results OptionList").results(OptionList)
-    return any(text in str(option.prompt) for found in lists for option in found.options)
-
-
-async def open_psk(pilot_app: CockpitApp, pilot: Pilot[None]) -> MainScreen:
-    await wait_for(pilot, lambda: isinstance(pilot_app.screen, MainScreen))
-    await wait_for(pilot, lambda: main_screen(pilot_app).session is not None)
-    return main_screen(pilot_app)
 
 
 async def test_demo_picker_lists_the_healthy_scenario_first_and_opens_one() -> None:
@@ -68,7 +49,7 @@ async def test_demo_picker_lists_the_healthy_scenario_first_and_opens_one() -> N
             await pilot.press("down")
         assert sources.highlighted_option.id == "demo:strongswan-psk"
         await pilot.press("enter")
-        screen = await open_psk(app, pilot)
+        screen = await session_shown(pilot)
         diagnosis = screen.session.analysis.diagnosis if screen.session else None
         assert diagnosis is not None
         assert (diagnosis.cause, diagnosis.side) == ("psk-mismatch", "siteB")
@@ -83,7 +64,7 @@ async def test_demo_picker_lists_the_healthy_scenario_first_and_opens_one() -> N
 async def test_moving_through_the_steps_shows_each_steps_findings() -> None:
     app = CockpitApp(StartRequest(scenario="strongswan-psk"))
     async with app.run_test(size=(100, 32)) as pilot:
-        screen = await open_psk(app, pilot)
+        screen = await session_shown(pilot)
         steps = screen.query_one(StepList)
         table = screen.query_one(FindingsTable)
         assert [o.id for o in steps.options] == STEP_IDS
@@ -117,7 +98,7 @@ async def test_moving_through_the_steps_shows_each_steps_findings() -> None:
 async def test_the_evidence_of_a_row_shows_both_peers_scrolled_to_its_lines() -> None:
     app = CockpitApp(StartRequest(scenario="strongswan-psk"))
     async with app.run_test(size=(100, 32)) as pilot:
-        screen = await open_psk(app, pilot)
+        screen = await session_shown(pilot)
         steps = screen.query_one(StepList)
         steps.highlighted = STEP_IDS.index("identity")
         table = screen.query_one(FindingsTable)
@@ -169,7 +150,7 @@ async def test_the_evidence_of_a_row_shows_both_peers_scrolled_to_its_lines() ->
 async def test_the_log_view_merges_both_peers_and_filters() -> None:
     app = CockpitApp(StartRequest(scenario="strongswan-psk"))
     async with app.run_test(size=(100, 32)) as pilot:
-        screen = await open_psk(app, pilot)
+        screen = await session_shown(pilot)
         session = screen.session
         assert session is not None
         await pilot.press("l")
@@ -206,7 +187,7 @@ async def test_the_log_view_merges_both_peers_and_filters() -> None:
 async def test_help_and_the_command_palette_reach_the_actions() -> None:
     app = CockpitApp(StartRequest(scenario="strongswan-psk"))
     async with app.run_test(size=(100, 32)) as pilot:
-        screen = await open_psk(app, pilot)
+        screen = await session_shown(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         keys = " ".join(f"{k} {about}" for k, about in app.screen.rows)
@@ -214,17 +195,10 @@ async def test_help_and_the_command_palette_reach_the_actions() -> None:
             assert action in keys
         await pilot.press("escape")
         assert showing(app) is screen
-        await pilot.press("ctrl+p")
-        assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"Log")
-        await wait_for(pilot, lambda: palette_offers(app, "Log"))
-        await pilot.press("enter")
+        await from_palette(pilot, "Log")
         await wait_for(pilot, lambda: isinstance(app.screen, LogScreen))
         await pilot.press("escape")
-        await pilot.press("ctrl+p")
-        await pilot.press(*"step: rekey")
-        await wait_for(pilot, lambda: palette_offers(app, "Rekeying"))
-        await pilot.press("enter")
+        await from_palette(pilot, "step: rekey", "Rekeying")
         await wait_for(pilot, lambda: app.screen is screen)
         steps = screen.query_one(StepList)
         await wait_for(
@@ -240,7 +214,7 @@ async def test_a_capture_folder_opens_and_reloads(tmp_path: Path) -> None:
     shutil.copytree(demo_scenarios()[0].path, folder)
     app = CockpitApp(StartRequest(capture=folder))
     async with app.run_test(size=(100, 32)) as pilot:
-        screen = await open_psk(app, pilot)
+        screen = await session_shown(pilot)
         first = screen.session
         assert first is not None and first.source.kind == "capture"
         await pilot.press("r")
@@ -273,7 +247,7 @@ async def test_usable_at_80x24_with_no_color(monkeypatch: object) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app = CockpitApp(StartRequest(scenario="strongswan-psk"))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_psk(app, pilot)
+        screen = await session_shown(pilot)
         assert app.no_color
         region = app.screen.region
         for selector in ("#banner", "#steps", "#findings", "#evidence", "Footer"):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -15,8 +14,7 @@ from ipsec_tui.ui.screens.ladder import LadderScreen
 from ipsec_tui.ui.screens.main import MainScreen
 from ipsec_tui.ui.session import StartRequest
 
-from .conftest import wait_for
-from .test_flows import open_psk, palette_offers
+from .driving import from_palette, on_top, session_shown, wait_for
 
 SnapCompare = Callable[..., bool]
 
@@ -26,11 +24,9 @@ def _scenario(name: str) -> CockpitApp:
 
 
 async def _ladder(pilot: Pilot[Any]) -> LadderScreen:
-    await open_psk(pilot.app, pilot)  # any scenario: waits for its analysed main screen
+    await session_shown(pilot)
     await pilot.press("i")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, LadderScreen))
-    screen = pilot.app.screen
-    assert isinstance(screen, LadderScreen)
+    screen = await on_top(pilot, LadderScreen)
     table = screen.query_one("#ladder-table", DataTable)
     await wait_for(pilot, lambda: table.row_count == len(screen.ladder.rows) > 0)
     return screen
@@ -72,15 +68,9 @@ async def test_the_ladder_opens_on_the_notify_that_ended_it_at_80x24() -> None:
 async def test_the_palette_reaches_the_ladder_and_it_marks_retransmits() -> None:
     app = _scenario("strongswan-udp-blocked")
     async with app.run_test(size=(100, 32)) as pilot:
-        await open_psk(app, pilot)
-        await pilot.press("ctrl+p")
-        assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"Ladder")
-        await wait_for(pilot, lambda: palette_offers(app, "Ladder"))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, LadderScreen))
-        screen = app.screen
-        assert isinstance(screen, LadderScreen)
+        await session_shown(pilot)
+        await from_palette(pilot, "Ladder")
+        screen = await on_top(pilot, LadderScreen)
         rows = screen.ladder.rows
         assert [row.message.retransmit for row in rows] == [0, 1, 2]
         assert all(row.answered is False and row.received is None for row in rows)
@@ -112,11 +102,9 @@ async def test_the_log_view_shows_the_highlighted_line_whole_at_80x24() -> None:
 
     app = _scenario("strongswan-psk")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_psk(app, pilot)
+        await session_shown(pilot)
         await pilot.press("l", "slash", *"auth_failed")
-        await wait_for(pilot, lambda: isinstance(app.screen, LogScreen))
-        screen = app.screen
-        assert isinstance(screen, LogScreen)
+        screen = await on_top(pilot, LogScreen)
         await wait_for(pilot, lambda: screen.query_text == "auth_failed")
         await pilot.press("enter")  # back to the table
         table = screen.query_one("#log-table", DataTable)

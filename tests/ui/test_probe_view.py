@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.command import CommandPalette
 from textual.widgets import DataTable, Static
 
 from ipsec_tui.ui.app import CockpitApp
@@ -16,8 +15,7 @@ from ipsec_tui.ui.screens.main import MainScreen
 from ipsec_tui.ui.screens.probe import ProbeScreen
 from ipsec_tui.ui.session import StartRequest
 
-from .conftest import wait_for
-from .test_flows import open_psk, palette_offers
+from .driving import from_palette, on_top, session_shown, wait_for
 
 PROBES = Path(__file__).resolve().parents[1] / "data" / "probes"
 SnapCompare = Callable[..., bool]
@@ -30,11 +28,9 @@ def _verdict(screen: ProbeScreen) -> str:
 async def test_a_probed_folder_shows_where_the_packets_vanish_at_80x24() -> None:
     app = CockpitApp(StartRequest(capture=PROBES / "esp-blocked"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_psk(app, pilot)
+        await session_shown(pilot)
         await pilot.press("P")
-        await wait_for(pilot, lambda: isinstance(app.screen, ProbeScreen))
-        screen = app.screen
-        assert isinstance(screen, ProbeScreen)
+        screen = await on_top(pilot, ProbeScreen)
         table = screen.query_one("#probe-table", DataTable)
         await wait_for(pilot, lambda: table.row_count == 2, what="both directions")
         first = [str(cell) for cell in table.get_row_at(0)]
@@ -51,27 +47,25 @@ async def test_a_probed_folder_shows_where_the_packets_vanish_at_80x24() -> None
 async def test_the_palette_reaches_the_probe_and_a_capture_without_one_says_so() -> None:
     app = CockpitApp(StartRequest(scenario="strongswan-psk"))
     async with app.run_test(size=(100, 32)) as pilot:
-        await open_psk(app, pilot)
-        await pilot.press("ctrl+p")
-        assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"Probe")
-        await wait_for(pilot, lambda: palette_offers(app, "Probe"))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ProbeScreen))
-        screen = app.screen
-        assert isinstance(screen, ProbeScreen)
+        await session_shown(pilot)
+        await from_palette(pilot, "Probe")
+        screen = await on_top(pilot, ProbeScreen)
         await wait_for(pilot, lambda: "No probe here" in _verdict(screen))
         assert "ipsec-tui probe" in _verdict(screen)
 
 
 def test_probe_view_snapshot(snap_compare: SnapCompare) -> None:
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
-        await open_psk(pilot.app, pilot)
+        await session_shown(pilot)
         await pilot.press("P")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ProbeScreen))
         table = pilot.app.screen.query_one("#probe-table", DataTable)
         await wait_for(pilot, lambda: table.row_count == 2)
-        await pilot.pause()
+        # the table sizes its columns and itself on the next refreshes: wait until it shows
+        # the header and both rows at their full width, then let the screen settle
+        await wait_for(pilot, lambda: table.size.height >= 3 and table.virtual_size.width > 40)
+        for _ in range(3):
+            await pilot.pause()
 
     app = CockpitApp(StartRequest(capture=PROBES / "nat-exempt"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -7,25 +7,21 @@ under tests/ui/__snapshots__/ by eye before committing them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, TextArea
 
 from ipsec_tui.ui.app import CockpitApp
-from ipsec_tui.ui.live import Login
 from ipsec_tui.ui.screens.log import LogScreen
 from ipsec_tui.ui.screens.main import MainScreen
 from ipsec_tui.ui.screens.notes import NotesScreen
-from ipsec_tui.ui.screens.password import PasswordScreen
 from ipsec_tui.ui.screens.paste import PasteScreen
 from ipsec_tui.ui.session import StartRequest, Transcript
 from ipsec_tui.ui.widgets.findings import FindingsTable
 from ipsec_tui.ui.widgets.steps import StepList
 
-from .conftest import wait_for
+from .driving import DialogApp, on_top, password_dialog, wait_for
 
 SnapCompare = Callable[..., bool]
 STEPS = ["collection", "negotiation", "sas", "identity", "proposals", "selectors", "path", "rekey"]
@@ -33,10 +29,7 @@ STEPS = ["collection", "negotiation", "sas", "identity", "proposals", "selectors
 
 async def _loaded(pilot: Pilot[Any]) -> MainScreen:
     """The main screen once its session is shown, the table's cursor on a finding."""
-    app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
-    screen = app.screen
-    assert isinstance(screen, MainScreen)
+    screen = await on_top(pilot, MainScreen)
     await wait_for(pilot, lambda: screen.state.selection.finding is not None)
     return screen
 
@@ -105,53 +98,14 @@ def test_log_view_filtered(snap_compare: SnapCompare) -> None:
     assert snap_compare(psk(), terminal_size=(100, 32), run_before=run_before)
 
 
-class PasswordDialogApp(App[None]):
-    """The password dialog over an empty cockpit screen, with a fixed keyring answer."""
-
-    CSS_PATH = CockpitApp.CSS_PATH
-    TITLE = "ipsec-tui"
-
-    def on_mount(self) -> None:
-        self.push_screen(
-            PasswordScreen(
-                Login("ops", "198.51.100.11"),
-                keyring_problem="no keyring backend is available on this machine (common on "
-                "headless servers: no Secret Service or KWallet)",
-            )
-        )
-
-
 def test_password_modal(snap_compare: SnapCompare) -> None:
-    from pathlib import Path
-
-    import ipsec_tui.ui.app as app_module
-
-    PasswordDialogApp.CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
-
     async def run_before(pilot: Pilot[Any]) -> None:
         await pilot.press(*"secret")
         field = pilot.app.screen.query_one("#password-input", Input)
         await wait_for(pilot, lambda: field.value == "secret")
 
     run: Callable[[Pilot[Any]], Awaitable[None]] = run_before
-    assert snap_compare(PasswordDialogApp(), terminal_size=(80, 24), run_before=run)
-
-
-STYLESHEET = str(Path(__file__).resolve().parents[2] / "ipsec_tui" / "ui" / "app.tcss")
-
-
-class DialogApp(App[None]):
-    """One of the cockpit's dialogs over an empty screen (no capture path in the picture)."""
-
-    CSS_PATH = STYLESHEET
-    TITLE = "ipsec-tui"
-
-    def __init__(self, dialog: Any) -> None:
-        super().__init__()
-        self.dialog = dialog
-
-    def on_mount(self) -> None:
-        self.push_screen(self.dialog)
+    assert snap_compare(DialogApp(password_dialog()), terminal_size=(80, 24), run_before=run)
 
 
 NOTES = (

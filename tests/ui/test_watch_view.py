@@ -10,67 +10,32 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import DataTable, Static
 
 from ipsec_tui.collectors.capture_io import read_capture
 from ipsec_tui.collectors.inventory import Tunnel
 from ipsec_tui.ui.app import CockpitApp
-from ipsec_tui.ui.screens.main import MainScreen
 from ipsec_tui.ui.screens.watch import (
     LIVE_INTERVAL_S,
-    WatchPlan,
     WatchScreen,
     live_plan,
-    replay_plan,
 )
 from ipsec_tui.ui.session import StartRequest, capture_source
 from ipsec_tui.ui.widgets.stripchart import StripChart, chart_lines
 from tests.vendors.emulated import emulate, free_port
-from tests.watch.recorded import DATA, probe_readings
+from tests.watch.recorded import DATA
 
-from .conftest import wait_for
+from .driving import (
+    from_palette,
+    probe_plan,
+    session_shown,
+    wait_for,
+    watch_pressed,
+    watching,
+)
 
 SnapCompare = Callable[..., bool]
-
-
-def _probe_plan(scenario: str, interval: float = 0.0) -> WatchPlan:
-    readings = probe_readings(scenario)
-    return replay_plan(
-        "lab",
-        ("siteA", "siteB"),
-        lambda: [(captures, None) for captures in readings],
-        f"recorded on the lab: the {scenario} probe's counter readings",
-        interval=interval,
-    )
-
-
-async def _main(pilot: Pilot[Any]) -> MainScreen:
-    app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
-    screen = app.screen
-    assert isinstance(screen, MainScreen)
-    await wait_for(pilot, lambda: screen.session is not None)
-    return screen
-
-
-async def _watching(pilot: Pilot[Any], plan: WatchPlan) -> WatchScreen:
-    await _main(pilot)
-    screen = WatchScreen(plan)
-    await pilot.app.push_screen(screen)
-    await wait_for(pilot, lambda: not screen.state.running)
-    return screen
-
-
-async def _pressed_w(pilot: Pilot[Any]) -> WatchScreen:
-    """`w` on the cockpit: the watch screen, once its samples are all in."""
-    await pilot.press("w")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, WatchScreen))
-    screen = pilot.app.screen
-    assert isinstance(screen, WatchScreen)
-    await wait_for(pilot, lambda: not screen.state.running)
-    return screen
 
 
 def _text(screen: WatchScreen, selector: str) -> str:
@@ -82,8 +47,8 @@ async def test_w_watches_what_the_cockpit_shows_and_names_pfs_at_80x24() -> None
     # and then the rekey refused with NO_PROPOSAL_CHOSEN
     app = CockpitApp(StartRequest(scenario="strongswan-pfs"))
     async with app.run_test(size=(80, 24)) as pilot:
-        main = await _main(pilot)
-        screen = await _pressed_w(pilot)
+        main = await session_shown(pilot)
+        screen = await watch_pressed(pilot)
         result = screen.state.result
         assert result is not None and result.samples == 1
         assert (result.verdict.cause, result.verdict.side) == ("pfs-mismatch", "siteB")
@@ -106,24 +71,15 @@ async def test_w_watches_what_the_cockpit_shows_and_names_pfs_at_80x24() -> None
 async def test_the_palette_offers_the_watch() -> None:
     app = CockpitApp(StartRequest(scenario="strongswan-baseline"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _main(pilot)
-        await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
-        await pilot.press(*"watch")
-
-        def offered() -> bool:
-            lists = app.screen.query("#--results OptionList").results(OptionList)
-            return any("Watch" in str(o.prompt) for found in lists for o in found.options)
-
-        await wait_for(pilot, offered)
-        await pilot.press("enter")
+        await session_shown(pilot)
+        await from_palette(pilot, "watch", "Watch")
         await wait_for(pilot, lambda: isinstance(app.screen, WatchScreen))
 
 
 async def test_samples_fill_the_chart_and_the_time_line() -> None:
     app = CockpitApp(StartRequest(scenario="strongswan-no-return-route"))
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _watching(pilot, _probe_plan("no-return-route"))
+        screen = await watching(pilot, probe_plan("no-return-route"))
         result = screen.state.result
         assert result is not None and result.samples == 4
         assert (result.verdict.cause, result.verdict.side) == ("no-return-path", "siteB")
@@ -144,8 +100,8 @@ async def test_samples_fill_the_chart_and_the_time_line() -> None:
 async def test_c_stops_the_watch_and_keeps_what_was_collected() -> None:
     app = CockpitApp(StartRequest(scenario="strongswan-baseline"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _main(pilot)
-        screen = WatchScreen(_probe_plan("baseline", interval=30.0))
+        await session_shown(pilot)
+        screen = WatchScreen(probe_plan("baseline", interval=30.0))
         await app.push_screen(screen)
         await wait_for(pilot, lambda: screen.state.result is not None)
         assert screen.state.running
@@ -159,7 +115,7 @@ async def test_c_stops_the_watch_and_keeps_what_was_collected() -> None:
 
 def test_watch_screen(snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
-        await _watching(pilot, _probe_plan("no-return-route"))
+        await watching(pilot, probe_plan("no-return-route"))
 
     app = CockpitApp(StartRequest(scenario="strongswan-no-return-route"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
@@ -195,7 +151,7 @@ async def test_a_peer_that_cannot_be_reached_fails_the_watch_with_its_reason(
         plan = live_plan(Tunnel("emulated", peers), device_a.passwords, tmp_path)
         app = CockpitApp(StartRequest(scenario="strongswan-baseline"))
         async with app.run_test(size=(80, 24)) as pilot:
-            screen = await _watching(pilot, plan)
+            screen = await watching(pilot, plan)
             assert screen.state.error is not None and "siteB" in screen.state.error
             shown = _text(screen, "#watch-verdict")
             assert shown.startswith("watch failed: the watch needs both peers")
@@ -210,8 +166,8 @@ async def test_w_on_a_watch_sample_replays_the_whole_watch(tmp_path: Path) -> No
         shutil.copytree(DATA / "captures" / "strongswan" / scenario, watch / f"sample-{index:04d}")
     app = CockpitApp(capture_source(watch / "sample-0001"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _main(pilot)
-        screen = await _pressed_w(pilot)
+        await session_shown(pilot)
+        screen = await watch_pressed(pilot)
         result = screen.state.result
         assert result is not None and result.samples == 2
         assert [Path(folder).name for folder in result.folders] == ["sample-0001", "sample-0002"]

@@ -320,36 +320,47 @@ def recorded_outputs(platform: str) -> dict[str, str]:
     return {command: as_collected(platform, s.text, context) for command, s in answers.items()}
 
 
+# platform -> the command whose recorded output names the device, the pattern of the name in
+# it, the user, and the prompts where a login lands and where the show commands run
+_PERSONAS = {
+    "cisco_ios": ("show version", r"^(\S+) uptime is ", "netops", "{name}#", "{name}#"),
+    "cisco_asa": ("show version", r"^(\S+) up \d", "netops", "{name}> ", "{name}# "),
+    # not root: Netmiko's Junos driver takes a `root@` prompt for the FreeBSD shell
+    "juniper_junos": (
+        "show version",
+        r"^Hostname: (\S+)",
+        "netops",
+        "netops@{name}> ",
+        "netops@{name}> ",
+    ),
+    "paloalto_panos": (
+        "show system info",
+        r"^hostname: (\S+)",
+        "admin",
+        "admin@{name}> ",
+        "admin@{name}> ",
+    ),
+    "fortinet": ("get system status", r"^Hostname: (\S+)", "admin", "{name} # ", "{name} # "),
+}
+
+
 def _persona(platform: str, outputs: Mapping[str, Sample]) -> _Persona:
     """The device's name and prompts, taken from its own recorded version output."""
-
-    def recorded(command: str, pattern: str) -> str:
-        match = re.search(pattern, outputs[command].text, re.MULTILINE)
-        if match is None:
-            raise AssertionError(f"{platform}: no hostname in the {command!r} sample")
-        return match.group(1)
-
-    if platform == "cisco_ios":
-        name = recorded("show version", r"^(\S+) uptime is ")
-        return _Persona(name, "netops", f"{name}#", f"{name}#")
-    if platform == "cisco_asa":
-        name = recorded("show version", r"^(\S+) up \d")
-        return _Persona(name, "netops", f"{name}> ", f"{name}# ")
-    if platform == "juniper_junos":
-        # not root: Netmiko's Junos driver takes a `root@` prompt for the FreeBSD shell
-        name = recorded("show version", r"^Hostname: (\S+)")
-        # The recorded SRX is a chassis cluster (node0/node1): Junos then prints the node's
-        # role above every prompt, after a blank line, as the sample's last lines show.
-        context = _junos_context(outputs["show version"].text)
-        prompt = f"netops@{name}> " if context is None else f"\r\n{context}\r\nnetops@{name}> "
-        return _Persona(name, "netops", prompt, prompt, context)
-    if platform == "paloalto_panos":
-        name = recorded("show system info", r"^hostname: (\S+)")
-        return _Persona(name, "admin", f"admin@{name}> ", f"admin@{name}> ")
-    if platform == "fortinet":
-        name = recorded("get system status", r"^Hostname: (\S+)")
-        return _Persona(name, "admin", f"{name} # ", f"{name} # ")
-    raise ValueError(f"no emulation for platform {platform!r}")
+    if platform not in _PERSONAS:
+        raise ValueError(f"no emulation for platform {platform!r}")
+    command, pattern, user, login_prompt, prompt = _PERSONAS[platform]
+    match = re.search(pattern, outputs[command].text, re.MULTILINE)
+    if match is None:
+        raise AssertionError(f"{platform}: no hostname in the {command!r} sample")
+    name = match.group(1)
+    login_prompt, prompt = login_prompt.format(name=name), prompt.format(name=name)
+    # The recorded SRX is a chassis cluster (node0/node1): Junos then prints the node's role
+    # above every prompt, after a blank line, as the sample's last lines show.
+    context = _junos_context(outputs[command].text) if platform == "juniper_junos" else None
+    if context is not None:
+        login_prompt = f"\r\n{context}\r\n{login_prompt}"
+        prompt = f"\r\n{context}\r\n{prompt}"
+    return _Persona(name, user, login_prompt, prompt, context)
 
 
 def _nos(platform: str, persona: _Persona, password: str, outputs: Mapping[str, Sample]) -> Nos:

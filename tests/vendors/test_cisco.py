@@ -139,8 +139,8 @@ ALLOWED = [
     ("cisco_ios", "show crypto ipsec sa ipv6 detail", "show-crypto-ipsec-sa"),
     ("cisco_ios", "show crypto ikev2 sa remote 2001:db8::1 detailed", "show-crypto-ikev2-sa"),
     ("cisco_ios", "sh cry isa sa det", "show-crypto-isakmp-sa-detail"),
-    ("cisco_ios", "show crypto isakmp sa peer 192.0.2.1 detail", "show-crypto-isakmp-sa"),
-    ("cisco_ios", "show crypto session remote 192.0.2.1 detail", "show-crypto-session"),
+    ("cisco_ios", "show crypto isakmp sa peer 198.51.100.1 detail", "show-crypto-isakmp-sa"),
+    ("cisco_ios", "show crypto session remote 198.51.100.1 detail", "show-crypto-session"),
     ("cisco_ios", "sh cry ikev2 sa det", "show-crypto-ikev2-sa-detailed"),
     ("cisco_ios", "show crypto ikev2 diagnose error", "show-crypto-ikev2-diagnose-error"),
     ("cisco_ios", "show logging | include %IKEV2", "show-logging"),
@@ -365,20 +365,24 @@ def _ikev2_session(fragment: base.Fragment, expected: Any) -> None:
     assert wanted <= spis(tuple(fragment.ike_sas))
 
 
+def _named(
+    fragment: base.Fragment, expected: Any, key: str, prefix: str
+) -> list[tuple[Connection, Any]]:
+    """The connections are named `prefix <name>`, one per name under `key` in the sample's
+    expectation: each connection paired with its expected entry."""
+    names = set(dict_keys(expected, key))
+    assert {c.name for c in fragment.connections} == {f"{prefix} {n}" for n in names}
+    return [(c, expected[key][c.name.split()[-1]]) for c in fragment.connections]
+
+
 def _proposal(fragment: base.Fragment, expected: Any) -> None:
-    names = set(dict_keys(expected, "proposal_name"))
-    assert {c.name for c in fragment.connections} == {f"IKEv2 proposal {n}" for n in names}
-    for conn in fragment.connections:
-        groups = expected["proposal_name"][conn.name.split()[-1]]["dh_group"]
-        assert len(conn.proposals[0].dh_groups) == len(groups)
+    for conn, entry in _named(fragment, expected, "proposal_name", "IKEv2 proposal"):
+        assert len(conn.proposals[0].dh_groups) == len(entry["dh_group"])
 
 
 def _ipsec_profile(fragment: base.Fragment, expected: Any) -> None:
-    names = set(dict_keys(expected, "ipsec_profile_name"))
-    assert {c.name for c in fragment.connections} == {f"IPsec profile {n}" for n in names}
-    for conn in fragment.connections:
-        sets = expected["ipsec_profile_name"][conn.name.split()[-1]]["tranform_sets"]
-        assert len(conn.children[0].proposals) == len(sets)
+    for conn, entry in _named(fragment, expected, "ipsec_profile_name", "IPsec profile"):
+        assert len(conn.children[0].proposals) == len(entry["tranform_sets"])
 
 
 def _crypto_map(fragment: base.Fragment, expected: Any) -> None:
@@ -650,7 +654,7 @@ LOG_LINES = [
     ),
     # Cisco ASA syslog guide, 713123 (with the guide's placeholders filled in)
     (
-        "Group = g, Username = u, IP = 192.0.2.1 IKE lost contact with remote peer, deleting "
+        "Group = g, Username = u, IP = 198.51.100.1 IKE lost contact with remote peer, deleting "
         "connection (keepalive type: DPD)",
         ("dpd_timeout",),
         None,
@@ -659,7 +663,7 @@ LOG_LINES = [
     ("ISAKMP:(1002): retransmitting phase 1 MM_KEY_EXCH...", ("retransmit",), None),
     # synthetic, for the generic rule: an RFC 7296 notify named with the direction it went
     (
-        "Received Packet [From 192.0.2.2:500/To 192.0.2.1:500] NOTIFY(NO_PROPOSAL_CHOSEN)",
+        "Received Packet [From 198.51.100.2:500/To 198.51.100.1:500] NOTIFY(NO_PROPOSAL_CHOSEN)",
         ("NO_PROPOSAL_CHOSEN",),
         "received",
     ),
@@ -760,22 +764,20 @@ def test_join_peer_model_leaves_other_platforms_alone() -> None:
     assert cc.join_peer_model(model) is model
 
 
-def test_ios_empty_listings_are_empty_not_failed() -> None:
-    for command, text in [
-        ("show crypto ikev2 sa detailed", " IPv4 Crypto IKEv2  SA \n\n IPv6 Crypto IKEv2  SA \n"),
+@pytest.mark.parametrize(
+    ("platform", "command", "text"),
+    [
         (
+            "cisco_ios",
+            "show crypto ikev2 sa detailed",
+            " IPv4 Crypto IKEv2  SA \n\n IPv6 Crypto IKEv2  SA \n",
+        ),
+        (
+            "cisco_ios",
             "show crypto isakmp sa",
             "IPv4 Crypto ISAKMP SA\ndst             src             state          conn-id status"
             "\n\nIPv6 Crypto ISAKMP SA\n",
         ),
-    ]:
-        result, _ = base.parse_text("cisco_ios", command, text)
-        assert result.status == ParseStatus.EMPTY, (command, result.reason)
-
-
-@pytest.mark.parametrize(
-    ("platform", "command", "text"),
-    [
         ("cisco_asa", "show crypto ikev2 sa detail", "There are no IKEv2 SAs\n"),
         ("cisco_asa", "show crypto ipsec sa", "There are no IPsec SAs\n"),
         ("cisco_asa", "show crypto ikev1 sa detail", "There are no IKEv1 SAs\n"),
@@ -786,7 +788,7 @@ def test_ios_empty_listings_are_empty_not_failed() -> None:
         ),
     ],
 )
-def test_asa_empty_listings_are_empty_not_failed(platform: str, command: str, text: str) -> None:
+def test_empty_listings_are_empty_not_failed(platform: str, command: str, text: str) -> None:
     result, _ = base.parse_text(platform, command, text)
     assert result.status == ParseStatus.EMPTY, result.reason
 

@@ -85,40 +85,62 @@ def test_fortinet_model_joins_gateway_and_tunnel() -> None:
     assert model.software and "v7.4.8" in model.software
 
 
-def test_junos_model_joins_ike_and_ipsec_by_peer() -> None:
-    model = peer_model("juniper_junos")
-    sa = the_sa(model)
-    assert (sa.name, sa.unique_id, sa.state, sa.version) == (
-        "azure-gateway",
-        "6226807",
-        "ESTABLISHED",
-        2,
-    )
-    assert (sa.spi_i, sa.spi_r, sa.remote_id) == ("77034040d34a7428", "2dfe60279d917d73", "Y.Y.Y.Y")
-    assert (sa.encryption, sa.integrity, sa.prf, sa.dh_group) == (
-        "aes256",
-        "sha1",
-        "prfsha1",
-        "modp1024",
-    )
-    (child,) = sa.child_sas
-    assert (child.spi_in, child.spi_out, child.interface) == ("8512d6f5", "32c3a32a", "st0.10")
-    assert child.remote_ts == ("10.0.0.0/20",) and child.encryption == "aes256"
-
-
-def test_panos_model_joins_ike_sa_ipsec_sa_and_flow() -> None:
-    model = peer_model("paloalto_panos")
-    sa = the_sa(model)
-    assert (sa.name, sa.state, sa.version, sa.local_addr) == (
-        "localzs3",
-        "ESTABLISHED",
-        2,
-        "10.96.19.238",
-    )
-    assert (sa.encryption, sa.integrity, sa.dh_group) == ("aes128", "sha1", "modp1024")
-    (child,) = sa.child_sas
-    assert (child.spi_in, child.spi_out, child.state) == ("cbf7dc1d", "5d1568fd", "INSTALLED")
-    assert (child.encryption, child.integrity) == ("aes256", "md5")
+@pytest.mark.parametrize(
+    ("platform", "ike", "child"),
+    [
+        # Junos: the IKE and IPsec SAs joined by peer
+        (
+            "juniper_junos",
+            {
+                "name": "azure-gateway",
+                "unique_id": "6226807",
+                "state": "ESTABLISHED",
+                "version": 2,
+                "spi_i": "77034040d34a7428",
+                "spi_r": "2dfe60279d917d73",
+                "remote_id": "Y.Y.Y.Y",
+                "encryption": "aes256",
+                "integrity": "sha1",
+                "prf": "prfsha1",
+                "dh_group": "modp1024",
+            },
+            {
+                "spi_in": "8512d6f5",
+                "spi_out": "32c3a32a",
+                "interface": "st0.10",
+                "remote_ts": ("10.0.0.0/20",),
+                "encryption": "aes256",
+            },
+        ),
+        # PAN-OS: the IKE SA, the IPsec SA and the flow joined
+        (
+            "paloalto_panos",
+            {
+                "name": "localzs3",
+                "state": "ESTABLISHED",
+                "version": 2,
+                "local_addr": "10.96.19.238",
+                "encryption": "aes128",
+                "integrity": "sha1",
+                "dh_group": "modp1024",
+            },
+            {
+                "spi_in": "cbf7dc1d",
+                "spi_out": "5d1568fd",
+                "state": "INSTALLED",
+                "encryption": "aes256",
+                "integrity": "md5",
+            },
+        ),
+    ],
+)
+def test_model_joins_the_ike_sa_and_its_child(
+    platform: str, ike: dict[str, object], child: dict[str, object]
+) -> None:
+    sa = the_sa(peer_model(platform))
+    assert {key: getattr(sa, key) for key in ike} == ike
+    (found,) = sa.child_sas
+    assert {key: getattr(found, key) for key in child} == child
 
 
 CANONICAL = re.compile(

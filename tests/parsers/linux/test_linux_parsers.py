@@ -25,18 +25,18 @@ def test_addresses_skip_interfaces_without_any() -> None:
     text = (
         "lo               UNKNOWN        127.0.0.1/8 ::1/128 \n"
         "eth1             DOWN           \n"
-        "eth0             UP             192.0.2.1/24 2001:db8::1/64 \n"
+        "eth0             UP             198.51.100.1/24 2001:db8::1/64 \n"
     )
     status, _, fragment = parse("ip -br addr", text)
     assert status == ParseStatus.OK
-    assert fragment.addresses == ["127.0.0.1/8", "::1/128", "192.0.2.1/24", "2001:db8::1/64"]
+    assert fragment.addresses == ["127.0.0.1/8", "::1/128", "198.51.100.1/24", "2001:db8::1/64"]
 
 
 # iproute2 ends most route lines with a space
 ROUTES = "".join(
     f"{line}\n"
     for line in (
-        "default via 192.0.2.254 dev eth0 proto dhcp src 192.0.2.1 metric 100 ",
+        "default via 198.51.100.254 dev eth0 proto dhcp src 198.51.100.1 metric 100 ",
         "10.2.0.0/24 dev ipsec0 table 220 proto static src 10.1.0.1 ",
         "10.3.0.0/24 via 10.1.0.254 dev lan0 ",
         "unreachable default dev lo table 7 metric 4278198272 ",
@@ -54,7 +54,7 @@ def test_routes() -> None:
     status, _, fragment = parse("ip route show table all", ROUTES)
     assert status == ParseStatus.OK
     assert fragment.routes == [
-        Route("default", "eth0", "192.0.2.254", "main", "192.0.2.1", "unicast"),
+        Route("default", "eth0", "198.51.100.254", "main", "198.51.100.1", "unicast"),
         Route("10.2.0.0/24", "ipsec0", None, "220", "10.1.0.1", "unicast"),
         Route("10.3.0.0/24", "lan0", "10.1.0.254", "main", None, "unicast"),
         Route("default", "lo", None, "7", None, "unreachable"),
@@ -133,7 +133,7 @@ NFT = """\
 table inet filter {
 	set trusted {
 		type ipv4_addr
-		elements = { 192.0.2.2 }
+		elements = { 198.51.100.2 }
 	}
 	chain input {
 		type filter hook input priority filter; policy drop;
