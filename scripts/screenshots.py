@@ -33,14 +33,17 @@ from ipsec_tui.ui.widgets.findings import FindingsTable  # noqa: E402
 from ipsec_tui.ui.widgets.steps import StepList  # noqa: E402
 from tests.ui.driving import (  # noqa: E402
     DialogApp,
+    on_top,
     password_dialog,
     probe_plan,
     session_shown,
+    wait_for,
     watch_pressed,
     watching,
 )
 
 Drive = Callable[[Pilot[Any]], Awaitable[None]]
+PROBES = ROOT / "tests" / "data" / "probes"  # probes recorded on the lab
 
 
 async def on_finding(pilot: Pilot[Any], step: str, check_id: str) -> MainScreen:
@@ -103,6 +106,19 @@ async def watch_rates(pilot: Pilot[Any]) -> None:
     """The watch replaying the lab's no-return-route probe readings: the strip chart shows
     siteB decrypting and sending nothing back while A's test runs."""
     await watching(pilot, probe_plan("no-return-route"))
+
+
+async def probe(pilot: Pilot[Any]) -> None:
+    """The path test recorded on the lab's esp-blocked fault, judged again from its outputs."""
+    from textual.widgets import DataTable
+
+    from ipsec_tui.ui.screens.probe import ProbeScreen
+
+    await session_shown(pilot)
+    await pilot.press("P")
+    screen = await on_top(pilot, ProbeScreen)
+    table = screen.query_one("#probe-table", DataTable)
+    await wait_for(pilot, lambda: table.row_count == 2 and table.size.height >= 3)
 
 
 async def help_screen(pilot: Pilot[Any]) -> None:
@@ -178,6 +194,7 @@ SHOTS: list[tuple[str, Callable[[], App[Any]], Drive, tuple[int, int] | None]] =
     ("ladder", psk, ladder, None),
     ("watch", lambda: CockpitApp(StartRequest(scenario="strongswan-pfs")), watch, (80, 24)),
     ("watch-rates", no_return_route, watch_rates, (80, 24)),
+    ("probe", lambda: CockpitApp(StartRequest(capture=PROBES / "esp-blocked")), probe, None),
     ("help", psk, help_screen, None),
     ("palette", psk, palette, None),
     ("password", lambda: DialogApp(password_dialog()), password, (80, 24)),

@@ -255,6 +255,9 @@ def _command_data(record: CommandRecord) -> dict[str, Any]:
     if record.fallback_for is not None:
         data["fallback_for"] = record.fallback_for
         data["fallback_when"] = record.fallback_when
+    for key in ("timing", "exit_status", "note"):
+        if getattr(record, key) is not None:
+            data[key] = getattr(record, key)
     return data
 
 
@@ -365,6 +368,9 @@ def read_peer(peer_dir: str | Path, *, platforms: Collection[str] | None = None)
                 fallback_when=_optional_text(
                     item.get("fallback_when"), path, f"{where}.fallback_when"
                 ),
+                timing=_optional_text(item.get("timing"), path, f"{where}.timing"),
+                exit_status=_exit_status(item.get("exit_status"), path, where),
+                note=_optional_text(item.get("note"), path, f"{where}.note"),
             )
         )
     login_commands = data.get("login_commands") or []
@@ -384,6 +390,14 @@ def read_peer(peer_dir: str | Path, *, platforms: Collection[str] | None = None)
         tool_version=_optional_text(data.get("tool_version"), path, "tool_version"),
         clock=clock,
     )
+
+
+def _exit_status(value: object, path: Path, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 255:
+        return value
+    raise UserError(f"{path}: {where}.exit_status must be 0-255, found {value!r}")
 
 
 def _plausible_seconds(value: float) -> bool:

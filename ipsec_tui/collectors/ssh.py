@@ -16,6 +16,10 @@ paramiko log a traceback from its transport thread): each failure is one line pe
 Netmiko's session log is kept in memory only (Netmiko masks the login password in it); it
 reaches a disk only inside a bundle, redacted like every output.
 
+On a platform with ``compound`` (Linux peers) the whole command set goes out as one shell
+line built by :mod:`ipsec_tui.collectors.compound` and is split back by its markers (one
+round trip); network CLIs get one command at a time.
+
 The platform's ``clock`` fact (``date -u ...`` on Linux) measures the device's clock against
 this host: offset = device time - midpoint of the command's local send and receive times.
 """
@@ -48,6 +52,7 @@ from netmiko.exceptions import (
 from netmiko.ssh_dispatcher import CLASS_MAPPER
 
 from ipsec_tui import __version__
+from ipsec_tui.collectors import compound
 from ipsec_tui.collectors.capture_io import output_file_name
 from ipsec_tui.collectors.inventory import PeerConfig
 from ipsec_tui.domain.capture import ClockReading, CommandRecord, PeerCapture, clock_reading
@@ -488,14 +493,27 @@ class _BoundedReader:
         self.deadline = 0.0
         self.received: list[str] = []
         self.size = 0
+        # a compound line's end markers: when each arrived (index -> UTC time)
+        self.marker: re.Pattern[str] | None = None
+        self.arrived: dict[int, str] = {}
+        self._tail = ""
 
-    def start(self, limit: int, timeout: float) -> None:
+    def start(self, limit: int, timeout: float, marker: re.Pattern[str] | None = None) -> None:
         self.limit, self.deadline = limit, time.monotonic() + timeout
         self.received, self.size = [], 0
+        self.marker, self.arrived, self._tail = marker, {}, ""
 
     def stop(self) -> None:
         self.limit = None
         self.received, self.size = [], 0
+        self.marker, self._tail = None, ""
+
+    def _note_markers(self, output: str) -> None:
+        assert self.marker is not None
+        window = self._tail + output
+        for found in self.marker.finditer(window):
+            self.arrived.setdefault(int(found[1]), utc_now())
+        self._tail = window[-128:]  # a marker cut between two reads
 
     def __call__(self) -> str:
         pieces: list[str] = []
@@ -515,6 +533,8 @@ class _BoundedReader:
             raise _OutputLimit
         self.received.append(output)
         self.size += len(output)
+        if self.marker is not None and output:
+            self._note_markers(output)
         # Netmiko reads the command's echo with a fixed 10 s timeout of its own: the deadline
         # here bounds every read the command makes
         if time.monotonic() > self.deadline:
@@ -620,6 +640,8 @@ class Sent:
     finished_at: str
     error: str | None = None  # why there is no (whole) output
     session_lost: str | None = None  # the session is gone: nothing more can be sent
+    exit_status: int | None = None  # the shell's $? (known in a compound line)
+    timing: str | None = None  # "block": the times are bounds from a compound line
 
 
 class PeerSession:
@@ -711,6 +733,95 @@ class PeerSession:
                 text = text[1:]
             return Sent(command, text, started_at, utc_now(), error, self.lost)
 
+    def send_block(
+        self, commands: Sequence[str], *, nonce: str | None = None
+    ) -> tuple[Sent | str, ...]:
+        """Send allowlisted commands as one compound line (one round trip) and split what
+        came back: per command its Sent, or why it must be sent alone after all (the line
+        was cut, did not split, or the device has no ``timeout``). CommandRefused, before
+        anything is sent, if any one command is not allowed.
+
+        Bounds: the line is read within the sum of its commands' ``command_timeout`` (what
+        one by one would allow them) and ``max_output_chars`` in all; a command that may
+        hang is also stopped on the device by ``timeout`` after ``command_timeout``."""
+        peer, spec, connection = self.peer, self.spec, self._connection
+        block = compound.build(spec, commands, peer.command_timeout, peer.overrides, nonce=nonce)
+        # each command's share, and a moment for `timeout` to stop one that hangs
+        deadline = (block.timeout_s + 1.0) * len(block.commands)
+        with self._lock:
+            started_at = utc_now()
+            if self.lost is not None or self._closed:
+                return tuple(
+                    Sent(c, None, started_at, started_at, self.lost or "session closed")
+                    for c in block.commands
+                )
+            cut: str | None = None
+            self._reader.start(self.max_output_chars, deadline, block.end_marker)
+            try:
+                # up to the prompt after the last end line, which the prompt's strip removes
+                until = rf"{block.last_line}\s*\n[^\n]*{re.escape(str(connection.base_prompt))}"
+                text = str(
+                    connection.send_command(
+                        block.text,
+                        expect_string=until,
+                        read_timeout=deadline,
+                        cmd_verify=False,  # a long line's echo wraps at the terminal width
+                        strip_prompt=True,
+                    )
+                )
+            except (ReadTimeout, _OutputLimit) as exc:
+                text = self._reader.partial(connection, block.text)
+                cut = (
+                    f"stopped after {self.max_output_chars} characters (output limit)"
+                    if isinstance(exc, _OutputLimit)
+                    else f"timed out after {deadline:g} s (command_timeout of each command)"
+                )
+                if not _resync(connection, min(_RESYNC_SECONDS, max(peer.command_timeout, 2))):
+                    self.lost = f"session lost: no prompt after the interrupt ({cut})"
+            except Exception as exc:
+                failure = " ".join(f"{type(exc).__name__}: {exc}".split())
+                if not _alive(connection):
+                    self.lost = f"session lost: {failure}"
+                text, cut = "", failure
+            finally:
+                arrived = dict(self._reader.arrived)
+                self._reader.stop()
+            finished_at = utc_now()
+        try:
+            parts = compound.split(block, text, complete=cut is None)
+        except compound.SplitError as exc:
+            return tuple(f"the compound line did not split: {exc}" for _ in block.commands)
+        results: list[Sent | str] = []
+        for index, command in enumerate(block.commands):
+            if index >= len(parts):
+                results.append(f"the compound line was cut before it ended: {cut}")
+                continue
+            part, wrapped = parts[index], block.wrapped[index]
+            if wrapped and compound.timeout_missing(part):
+                results.append("the device has no `timeout` for the compound line")
+                continue
+            error: str | None = None
+            output: str | None = part.text
+            if wrapped and part.exit_status == compound.TIMED_OUT:
+                output = part.text or None
+                kept = f"{len(part.text)} characters kept" if output else "no output"
+                error = (
+                    f"timed out after {block.timeout_s} s (command_timeout; stopped on the "
+                    f"device by timeout): {kept}"
+                )
+            results.append(
+                Sent(
+                    command,
+                    output,
+                    started_at,
+                    arrived.get(index + 1, finished_at),
+                    error,
+                    exit_status=part.exit_status,
+                    timing="block",
+                )
+            )
+        return tuple(results)
+
     def close(self) -> None:
         """Log out and free the SSH transport (and the jump host's), once."""
         if self._closed:
@@ -790,11 +901,45 @@ def collect_peer(
             session_log=logged or None,
         )
 
-    def record(command: str, **fields: str | None) -> CommandRecord:
+    def record(command: str, **fields: Any) -> CommandRecord:
         instead_of, condition = fallback_of.get(command, (None, None))
         return CommandRecord(
             command=command, fallback_for=instead_of, fallback_when=condition, **fields
         )
+
+    def answered(index: int, sent: Sent, note: str | None = None) -> CommandRecord:
+        """The record of a command that went out, and its fallback planned if it needs one
+        (inserted right after it, as the one-by-one order runs it)."""
+        command = sent.command
+        file_name: str | None = None
+        if sent.text is not None:
+            file_name = output_file_name(command, outputs)
+            outputs[file_name] = sent.text
+        done = record(
+            command,
+            file=file_name,
+            started_at=sent.started_at,
+            finished_at=sent.finished_at,
+            error=sent.error,
+            timing=sent.timing,
+            exit_status=sent.exit_status,
+            note=note,
+        )
+        answer = sent.text if file_name is not None and sent.error is None else None
+        fallback = (
+            spec.fallback_for(command, answer, peer.overrides) if answer is not None else None
+        )
+        if fallback is not None:
+            replacements, condition = fallback
+            extra = [other for other in replacements if other not in planned]
+            fallback_of.update(dict.fromkeys(extra, (command, condition)))
+            planned[index + 1 : index + 1] = extra
+        report(
+            index + 1,
+            command,
+            ProgressEvent.COMMAND_FAILED if sent.error else ProgressEvent.COMMAND_OK,
+        )
+        return done
 
     def skip_rest(start: int, reason: str) -> None:
         for command in planned[start:]:
@@ -819,7 +964,11 @@ def collect_peer(
     peer_error: str | None = None
     try:
         report(0, "", ProgressEvent.CONNECTED)
-        index = -1
+        if spec.compound is not None:  # one round trip per line; nothing left one by one
+            peer_error = _collect_in_lines(
+                opened, planned, records, record, answered, report, cancel
+            )
+        index = len(planned) if spec.compound is not None else -1
         while index + 1 < len(planned):  # a fallback adds commands after the current one
             index += 1
             command = planned[index]
@@ -829,33 +978,7 @@ def collect_peer(
                 break
             report(index + 1, command, ProgressEvent.COMMAND_STARTED)
             sent = opened.send(command)
-            file_name: str | None = None
-            if sent.text is not None:
-                file_name = output_file_name(command, outputs)
-                outputs[file_name] = sent.text
-            records.append(
-                record(
-                    command,
-                    file=file_name,
-                    started_at=sent.started_at,
-                    finished_at=sent.finished_at,
-                    error=sent.error,
-                )
-            )
-            answer = sent.text if file_name is not None and sent.error is None else None
-            fallback = (
-                spec.fallback_for(command, answer, peer.overrides) if answer is not None else None
-            )
-            if fallback is not None:
-                replacements, condition = fallback
-                extra = [other for other in replacements if other not in planned]
-                fallback_of.update(dict.fromkeys(extra, (command, condition)))
-                planned[index + 1 : index + 1] = extra
-            report(
-                index + 1,
-                command,
-                ProgressEvent.COMMAND_FAILED if sent.error else ProgressEvent.COMMAND_OK,
-            )
+            records.append(answered(index, sent))
             if sent.session_lost is not None:
                 skip_rest(index + 1, sent.session_lost)
                 peer_error = sent.session_lost
@@ -865,6 +988,71 @@ def collect_peer(
             opened.close()
     report(0, "", ProgressEvent.PEER_FAILED if peer_error else ProgressEvent.PEER_DONE)
     return capture(peer_error, opened)
+
+
+@dataclass
+class _Slot:
+    """A planned command and, once it went out (or never will), its record."""
+
+    command: str
+    record: CommandRecord | None = None
+
+
+def _collect_in_lines(
+    opened: PeerSession,
+    planned: list[str],
+    records: list[CommandRecord],
+    record: Callable[..., CommandRecord],
+    answered: Callable[[int, Sent, str | None], CommandRecord],
+    report: Callable[[int, str, ProgressEvent], None],
+    cancel: threading.Event | None,
+) -> str | None:
+    """Send the planned commands as compound lines (one round trip each), then the
+    fallbacks they call for as another; what a line did not bring back is sent alone, with
+    the reason as its note. Records go in the one-by-one order (a fallback right after its
+    command). Returns the peer's error, if any."""
+    slots = [_Slot(command) for command in planned]
+
+    def settle(slot: _Slot, sent: Sent, note: str | None = None) -> None:
+        index, before = slots.index(slot), len(planned)
+        slot.record = answered(index, sent, note)
+        added = planned[index + 1 : index + 1 + len(planned) - before]
+        slots[index + 1 : index + 1] = [_Slot(command) for command in added]
+
+    def give_up(reason: str) -> str:
+        for slot in slots:
+            if slot.record is None:
+                slot.record = record(slot.command, error=reason)
+        return reason
+
+    peer_error: str | None = None
+    while peer_error is None and (waiting := [slot for slot in slots if slot.record is None]):
+        peer = opened.peer
+        for line in compound.batches(
+            opened.spec, [slot.command for slot in waiting], peer.command_timeout, peer.overrides
+        ):
+            if cancel is not None and cancel.is_set():
+                give_up("cancelled before it was sent")
+                peer_error = "cancelled"
+                break
+            batch, waiting = waiting[: len(line)], waiting[len(line) :]
+            report(slots.index(batch[0]) + 1, batch[0].command, ProgressEvent.COMMAND_STARTED)
+            alone: list[tuple[_Slot, str]] = []
+            for slot, result in zip(batch, opened.send_block(line), strict=True):
+                if isinstance(result, Sent):
+                    settle(slot, result)
+                else:
+                    alone.append((slot, result))
+            for slot, reason in alone:
+                if opened.lost is not None or (cancel is not None and cancel.is_set()):
+                    break
+                report(slots.index(slot) + 1, slot.command, ProgressEvent.COMMAND_STARTED)
+                settle(slot, opened.send(slot.command), f"sent alone: {reason}")
+            if opened.lost is not None:
+                peer_error = give_up(opened.lost)
+                break
+    records.extend(slot.record for slot in slots if slot.record is not None)
+    return peer_error
 
 
 def _clock(

@@ -32,6 +32,12 @@ class CommandRecord:
     # answer (a `when` condition of the platform's fallback: missing, empty).
     fallback_for: str | None = None
     fallback_when: str | None = None
+    # `block` when it ran inside one compound line with others (one round trip): then
+    # started_at is when the line was sent and finished_at when this command's end marker
+    # arrived, bounds rather than its own times. None: its own send and receive times.
+    timing: str | None = None
+    exit_status: int | None = None  # the shell's $? where known (compound lines)
+    note: str | None = None  # for people: e.g. why it was sent alone after all
 
     @property
     def ok(self) -> bool:

@@ -53,6 +53,7 @@ __all__ = [
     "TRANSPORTS",
     "CommandPattern",
     "CommandRefused",
+    "Compound",
     "Fallback",
     "Pager",
     "PlatformSpec",
@@ -307,11 +308,16 @@ FALLBACK_WHEN = ("missing", "empty")
 # What POSIX shells print for a program they cannot find, `{program}` the program's name:
 # bash `-bash: swanctl: command not found` (`bash: line 1: ...` when not interactive), dash
 # `sh: 1: swanctl: not found`, busybox ash `-sh: swanctl: not found`, zsh
-# `zsh: command not found: swanctl`. The exit status (127) never reaches us: Netmiko reads
-# only what the shell prints.
+# `zsh: command not found: swanctl`. One command at a time, the exit status (127) never
+# reaches us: Netmiko reads only what the shell prints.
+# Under `timeout` (a compound block's commands that may hang), GNU coreutils says
+# `timeout: failed to run command 'swanctl': No such file or directory` (curly quotes
+# in a UTF-8 locale) and busybox `timeout: can't execute 'swanctl': No such file or directory`.
 _NOT_FOUND = (
     r"(?m)^\S*(?:: (?:line )?\d+)?: {program}: (?:command )?not found\s*$"
     r"|^\S+: command not found: {program}\s*$"
+    r"|^timeout: (?:failed to run command|can't execute) ['\u2018\"]?{program}['\u2019\"]?: "
+    r"No such file or directory\s*$"
 )
 
 
@@ -342,6 +348,27 @@ class Fallback:
         if "empty" in self.when and not output.strip():
             return "empty"
         return None
+
+
+_PROGRAM = re.compile(r"^[a-z][a-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class Compound:
+    """A shell platform whose commands go out as one compound line (one round trip; see
+    ``ipsec_tui.collectors.compound``): ``timeout`` names the programs that may wait on a
+    daemon's socket or a file, which run under ``timeout`` there."""
+
+    timeout: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for program in self.timeout:
+            if not _PROGRAM.match(program):
+                raise ValueError(f"compound timeout names {program!r}, not a program name")
+
+    def may_hang(self, command: str) -> bool:
+        """Whether a (canonical) command runs under ``timeout`` in a block."""
+        return command.split()[0] in self.timeout
 
 
 # The path test's bounds: a few packets, never a flood (`ipsec-tui probe`).
@@ -448,8 +475,12 @@ class PlatformSpec:
     # Per canonical command, the patterns (regex, searched) that recognise its output among
     # files given without their command (`ipsec-tui import --platform aws_vpn FILE...`).
     detect: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # One round trip for a whole command set (shell platforms only); None: one by one.
+    compound: Compound | None = None
 
     def __post_init__(self) -> None:
+        if self.compound is not None and not self.shell:
+            raise ValueError("compound needs `shell: posix`")
         if self.transport not in TRANSPORTS:
             raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}")
         if self.transport == "ssh" and not self.device_type:
@@ -751,7 +782,8 @@ def _patterns(entries: Iterable[Any]) -> tuple[CommandPattern, ...]:
 def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
     known = {"name", "description", "device_type", "shell", "login_commands", "variables",
              "readable_files", "facts", "allow", "driver_skips", "pager", "override_paths",
-             "deny_paths", "failure_indicators", "probe", "transport", "detect"}  # fmt: skip
+             "deny_paths", "failure_indicators", "probe", "transport", "detect",
+             "compound"}  # fmt: skip
     unknown = set(data) - known
     if unknown:
         raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
@@ -789,7 +821,16 @@ def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
         probe=_probe(data.get("probe")),
         transport=str(data.get("transport") or "ssh"),
         detect=MappingProxyType(_detect(data.get("detect"))),
+        compound=_compound(data.get("compound")),
     )
+
+
+def _compound(data: Any) -> Compound | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping) or set(data) - {"timeout"}:
+        raise ValueError("compound must be a mapping with `timeout` (a list of programs)")
+    return Compound(_texts(data.get("timeout"), "compound timeout"))
 
 
 def _detect(data: Any) -> dict[str, tuple[str, ...]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import stat
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ from ipsec_tui.collectors.ssh import ProgressEvent, collect_peer
 from ipsec_tui.domain.capture import PeerCapture
 from ipsec_tui.domain.model import ParseStatus
 from ipsec_tui.parsers.base import parse_peer
-from ipsec_tui.platforms import load_platform
+from ipsec_tui.platforms import Compound, load_platform
 
 STRONGSWAN = Path(__file__).parents[1] / "parsers" / "strongswan"
 STATUSALL = STRONGSWAN / "ipsec-statusall" / "vyatta-5.2.1-up-up.txt"
@@ -42,6 +43,9 @@ SWANCTL = {  # recorded from the lab's siteA (strongSwan 5.9.8)
     }.items()
 }
 SPEC = load_platform("strongswan")
+# strongSwan with its whole command set in one compound line (off in the shipped YAML until a
+# transcript import reads compound lines back: see strongswan.yml)
+LINES = replace(SPEC, compound=Compound(("swanctl", "ipsec", "nft", "cat", "journalctl")))
 # the clock and every swanctl command of the platform, in its order: enough to show the
 # fallback without reading the test machine's own logs, routes and firewall
 COMMANDS = [c for c in SPEC.commands() if c.split()[0] in ("date", "swanctl")]
@@ -61,11 +65,14 @@ def script(path: Path, cases: dict[str, Path | None], fallthrough: str) -> None:
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
 
 
-def box(folder: Path, *, swanctl: dict[str, Path | None] | None) -> Path:
+def box(folder: Path, *, swanctl: dict[str, Path | None] | None, timeout: bool = False) -> Path:
     """A folder for PATH: `date`, a `cat` that shows ``IPSEC_CONF`` as /etc/ipsec.conf,
-    `ipsec statusall`, and `swanctl` answering ``swanctl`` (absent when None)."""
+    `ipsec statusall`, and `swanctl` answering ``swanctl`` (absent when None); coreutils'
+    `timeout` only with ``timeout``."""
     folder.mkdir()
     (folder / "date").symlink_to(shutil.which("date") or "/bin/date")
+    if timeout:
+        (folder / "timeout").symlink_to(shutil.which("timeout") or "/usr/bin/timeout")
     script(folder / "cat", {"/etc/ipsec.conf": IPSEC_CONF}, "/bin/cat")
     script(folder / "ipsec", {"statusall": STATUSALL}, "/bin/false")
     if swanctl is not None:
@@ -82,6 +89,7 @@ def boxes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SshServer,
     paths = {
         "swanctl": box(folder / "swanctl-box", swanctl=dict(SWANCTL)),
         "stroke": box(folder / "stroke-box", swanctl=None),
+        "stroke-timeout": box(folder / "stroke-timeout-box", swanctl=None, timeout=True),
         "empty": box(
             folder / "empty-box",
             swanctl={**SWANCTL, "--list-conns": None, "--list-sas": None},
@@ -208,3 +216,41 @@ def test_a_fallback_command_is_not_run_twice(boxes: tuple[SshServer, dict[str, P
     assert statusall.fallback_for is None  # it was asked for, not a fallback
     (conf,) = [r for r in capture.commands if r.command == "cat /etc/ipsec.conf"]
     assert (conf.fallback_for, conf.fallback_when) == ("swanctl --list-conns", "missing")
+
+
+def test_compound_lines_fall_back_in_a_second_line_under_timeout(
+    boxes: tuple[SshServer, dict[str, Path]],
+) -> None:
+    # with `timeout` on the box, swanctl's absence is timeout's own message (exit 127)
+    capture = collect_peer(peer_of(boxes, "siteB", "stroke-timeout"), LINES, commands=COMMANDS)
+    assert capture.error is None
+    conns = COMMANDS.index("swanctl --list-conns")
+    ran = [r.command for r in capture.commands]
+    assert ran == [*COMMANDS[: conns + 1], *FALLBACK, *COMMANDS[conns + 1 :]]
+    by_command = {r.command: r for r in capture.commands}
+    missing = by_command["swanctl --list-conns"]
+    assert missing.exit_status == 127 and missing.timing == "block"
+    assert "timeout: failed to run command" in "\n".join(lines_of(capture, missing.command))
+    for command in FALLBACK:
+        assert by_command[command].fallback_when == "missing"
+        assert by_command[command].timing == "block" and by_command[command].exit_status == 0
+    # the fallbacks went out as one more line, sent after the first one had come back
+    first_line = {by_command[c].started_at for c in COMMANDS}
+    (second_line,) = {by_command[c].started_at for c in FALLBACK}
+    assert len(first_line) == 1 and second_line > max(
+        r.finished_at or "" for r in (by_command[c] for c in COMMANDS)
+    )
+    assert lines_of(capture, "ipsec statusall") == STATUSALL.read_text().splitlines()
+
+
+def test_without_timeout_on_the_box_those_commands_are_sent_alone(
+    boxes: tuple[SshServer, dict[str, Path]],
+) -> None:
+    capture = collect_peer(peer_of(boxes, "siteB", "stroke"), LINES, commands=COMMANDS)
+    notes = {r.command: r.note for r in capture.commands}
+    assert notes["date +%Y-%m-%dT%H:%M:%S.%N%z"] is None  # not under timeout: in the line
+    assert (
+        notes["swanctl --version"]
+        == "sent alone: the device has no `timeout` for the compound line"
+    )
+    assert capture.clock is not None
