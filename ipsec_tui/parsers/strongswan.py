@@ -9,8 +9,6 @@ its output; the templates match nothing there, so they simply fall away.
 from __future__ import annotations
 
 import bisect
-import hashlib
-import hmac
 import os
 import re
 from collections.abc import Iterable
@@ -46,6 +44,7 @@ from ipsec_tui.parsers.base import (
     ttp_records,
 )
 from ipsec_tui.parsers.log_signatures import match_causes
+from ipsec_tui.redact import fingerprint
 
 # --- swanctl: failures and shared readers -----------------------------------------------------
 
@@ -1316,8 +1315,7 @@ _MEMORY_SALT = os.urandom(16)
 
 def memory_fingerprint(secret: str) -> str:
     """A raw secret's keyed fingerprint, comparable within this process only."""
-    digest = hmac.new(_MEMORY_SALT, secret.encode(), hashlib.sha256).hexdigest()[:8]
-    return f"{MEMORY_FINGERPRINT_MARK}{digest}"
+    return f"{MEMORY_FINGERPRINT_MARK}{fingerprint(secret, _MEMORY_SALT)}"
 
 
 def _yes_no(value: str | None) -> bool | None:
