@@ -121,3 +121,30 @@ def test_emulated_fleet_devices_are_distinct(pool: DevicePool) -> None:
     assert len(plan.devices) == 13
     assert len({device.port for device in devices[:13]}) == 13
     assert Path(devices[1].known_hosts).read_text() != Path(devices[2].known_hosts).read_text()
+
+
+def test_triage_of_200_tunnels_on_a_hub_read_per_tunnel(benchmark: BenchmarkFixture) -> None:
+    """The same share when the hub's log is read per tunnel (checks/scope.py): the emulated
+    fleet's ASA as recorded (several peers in its log) and 200 Junos spokes as recorded, each
+    reached at an address of its own; two of them at the two peers the ASA's log names."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from ipsec_tui.collectors.inventory import parse_inventory
+    from tests.fleet.recorded import HUB_HOST, SPOKES, recorded_device
+
+    hosts = [*SPOKES.values(), *(f"10.9.{n // 250}.{n % 250 + 1}" for n in range(198))]
+    tunnels = {
+        f"spoke-{n:03d}": {"peers": {
+            "hub-1": {"host": HUB_HOST, "platform": "cisco_asa"},
+            f"spoke-{n:03d}": {"host": host, "platform": "juniper_junos"}}}
+        for n, host in enumerate(hosts)
+    }  # fmt: skip
+    data = {"defaults": {"username": "netops"}, "tunnels": tunnels}
+    plan = plan_fleet(parse_inventory(data, Path("inventory.yml")).tunnels.values())
+    captures = {"hub-1": recorded_device("cisco_asa", "hub-1", HUB_HOST)} | {
+        name: recorded_device("juniper_junos", name, host)
+        for name, host in zip(tunnels, hosts, strict=True)
+    }
+    result = benchmark.pedantic(lambda: triage(plan, captures), rounds=3, iterations=1)
+    assert result.parses == 201
+    causes = [row.cause for row in result.rows]
+    assert causes[:2] == ["peer-unreachable", "psk-mismatch"]  # the two peers the log names

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ipsec_tui.collectors.inventory import add_tunnel_arguments
+from ipsec_tui.collectors.inventory import tunnel_command
 from ipsec_tui.errors import UserError
 
 if TYPE_CHECKING:
@@ -24,16 +24,14 @@ if TYPE_CHECKING:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``collect`` subcommand."""
-    parser = subparsers.add_parser(
+    parser = tunnel_command(
+        subparsers,
         "collect",
-        help="collect both peers of a tunnel over SSH into a capture folder",
-        description=(
-            "Log in to both peers of a tunnel at once (SSH, host keys verified), run the "
-            "platform's read-only commands and write a capture folder: "
-            "OUT/<peer>/peer.yml plus one .txt per command."
-        ),
+        "collect both peers of a tunnel over SSH into a capture folder",
+        "Log in to both peers of a tunnel at once (SSH, host keys verified), run the platform's "
+        "read-only commands and write a capture folder: OUT/<peer>/peer.yml plus one .txt per "
+        "command.",
     )
-    add_tunnel_arguments(parser, "collect")
     parser.add_argument(
         "--out", "-o", required=True, type=Path, metavar="DIR",
         help="capture folder to create (must not exist, or be empty)",

@@ -241,14 +241,20 @@ class FleetSummary:
 
 @dataclass(frozen=True)
 class FleetResult:
-    """Every tunnel's triage, the summary, and how many parses it took (once per device)."""
+    """Every tunnel's triage and the summary, as checked at ``checked_at`` (the ages are
+    counted to it); ``interrupted`` when a stop left devices not collected."""
 
     plan: FleetPlan
     rows: tuple[TunnelTriage, ...]
     summary: FleetSummary
-    parses: int
     checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     interrupted: bool = False
+
+    @property
+    def parses(self) -> int:
+        """How many peer models the rows were checked on: one per device and the name its
+        tunnels give it (a hub named alike in all its tunnels, once)."""
+        return len({pair for row in self.rows for pair in zip(row.devices, row.peers, strict=True)})
 
     @property
     def healthy(self) -> bool:
@@ -374,14 +380,15 @@ def triage(
                     name=peer.name, platform=peer.platform, host=peer.host, port=peer.port,
                     error="not collected",
                 )  # fmt: skip
-            pair.append(dataclasses.replace(capture, name=peer.name))
+            # the tunnel's own connection on this device (the inventory's), for the checks
+            pair.append(dataclasses.replace(capture, name=peer.name, connection=peer.connection))
             if (device, peer.name) not in models:
                 models[(device, peer.name)] = parse(pair[-1])
-        analysis = analyse_models(
-            models[(devices[0], tunnel.peers[0].name)],
-            models[(devices[1], tunnel.peers[1].name)],
-            playbook,
+        a, b = (
+            dataclasses.replace(models[(device, peer.name)], connection=peer.connection)
+            for device, peer in zip(devices, tunnel.peers, strict=True)
         )
+        analysis = analyse_models(a, b, playbook)
         rows.append(
             TunnelTriage(
                 tunnel=tunnel.name,
@@ -396,7 +403,6 @@ def triage(
         plan=plan,
         rows=tuple(rows),
         summary=summarise(plan, rows, device_errors or {}),
-        parses=len(models),
         interrupted=interrupted,
         checked_at=now or datetime.now(UTC),
     )

@@ -27,36 +27,49 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "fleet",
         help="triage every tunnel of an inventory at once (Nornir), each device collected once",
-        description=(
-            "Collect every device that serves a tunnel of the inventory once (Nornir's "
-            "threaded runner; a hub's outputs serve all its tunnels), check every tunnel as "
-            "`check` does, and print one table and a summary grouping tunnels by cause."
-        ),
+        description="Collect every device that serves a tunnel of the inventory once (Nornir's "
+        "threaded runner; a hub's outputs serve all its tunnels), check every tunnel as `check` "
+        "does, and print one table and a summary grouping tunnels by cause.",
     )
     parser.add_argument(
-        "--inventory", "-i", required=True, type=Path, metavar="INV",
+        "--inventory",
+        "-i",
+        required=True,
+        type=Path,
+        metavar="INV",
         help="our inventory YAML, or a Nornir SimpleInventory (its folder or hosts.yaml)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--tunnel", "-t", action="append", default=[], metavar="GLOB",
+        "--tunnel",
+        "-t",
+        action="append",
+        default=[],
+        metavar="GLOB",
         help="only tunnels whose name matches (shell glob; repeat for more)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--workers", "-w", type=int, default=None, metavar="N",
+        "--workers",
+        "-w",
+        type=int,
+        default=None,
+        metavar="N",
         help="devices collected at once (Nornir's threaded runner; default 20)",
-    )  # fmt: skip
+    )
+    parser.add_argument(
+        "--bundle-dir",
+        type=Path,
+        metavar="DIR",
+        help="write an evidence bundle DIR/<tunnel>.zip for each tunnel that is not healthy",
+    )
     output = parser.add_mutually_exclusive_group()
     output.add_argument(
-        "--json", action="store_true",
+        "--json",
+        action="store_true",
         help='print {"tunnels": [...], "summary": {...}} instead of the table',
-    )  # fmt: skip
+    )
     output.add_argument(
         "--csv", type=Path, metavar="FILE", help="also write the table as CSV to FILE"
     )
-    parser.add_argument(
-        "--bundle-dir", type=Path, metavar="DIR",
-        help="write an evidence bundle DIR/<tunnel>.zip for each tunnel that is not healthy",
-    )  # fmt: skip
     parser.set_defaults(handler=run_fleet)
 
 
@@ -65,8 +78,7 @@ def run_fleet(args: argparse.Namespace) -> int:
     from ipsec_tui.collectors.inventory import load_inventory
     from ipsec_tui.fleet import plan_fleet, select_tunnels
 
-    inventory = load_inventory(args.inventory)
-    plan = plan_fleet(select_tunnels(inventory, args.tunnel))
+    plan = plan_fleet(select_tunnels(load_inventory(args.inventory), args.tunnel))
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, not {args.workers}")
     bundle_dir: Path | None = args.bundle_dir

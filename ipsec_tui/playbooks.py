@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ipsec_tui.errors import UserError
-from ipsec_tui.yamlfile import load_yaml
+from ipsec_tui.yamlfile import load_yaml, mapping_problem
 
 _STEP_KEYS = {"id", "title", "checks", "description"}
 _TOP_KEYS = {"name", "description", "steps"}
@@ -65,11 +65,9 @@ def parse_playbook(data: Any, source: str, known_checks: set[str] | None = None)
     def fail(msg: str) -> UserError:
         return UserError(f"{source}: {msg}")
 
-    if not isinstance(data, dict):
-        raise fail("a playbook is a mapping with `name` and `steps`")
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise fail(f"unknown key(s) {', '.join(sorted(unknown))} (known: name, description, steps)")
+    problem = mapping_problem(data, _TOP_KEYS)
+    if problem:
+        raise fail(f"a playbook {problem}")
     steps_data = data.get("steps")
     if not isinstance(steps_data, list) or not steps_data:
         raise fail("`steps` must be a non-empty list")
@@ -78,11 +76,9 @@ def parse_playbook(data: Any, source: str, known_checks: set[str] | None = None)
     seen_checks: set[str] = set()
     for index, item in enumerate(steps_data, 1):
         where = f"step {index}"
-        if not isinstance(item, dict):
-            raise fail(f"{where}: must be a mapping with id, title, checks")
-        unknown = set(item) - _STEP_KEYS
-        if unknown:
-            raise fail(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        problem = mapping_problem(item, _STEP_KEYS)
+        if problem:
+            raise fail(f"{where}: {problem}")
         step_id, title, checks = item.get("id"), item.get("title"), item.get("checks")
         if not isinstance(step_id, str) or not step_id:
             raise fail(f"{where}: `id` must be a non-empty string")

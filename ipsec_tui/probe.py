@@ -53,6 +53,10 @@ CAPTURE_COMMAND = (
 # How long the capture gets to start listening before the first counter reading (tcpdump
 # prints nothing the session could wait for until it ends).
 CAPTURE_SETTLE_S = 1.0
+# The capture ends this long after the last ping returned (a late answer, a retransmit),
+# never later than CAPTURE_SECONDS after it started; its record's error then says so.
+CAPTURE_GRACE_S = 1.0
+CAPTURE_ENDED = f"ended {CAPTURE_GRACE_S:g} s after the probe's last ping"
 _INTERFACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,14}$")
 # packets count for a direction from just before its ping was sent to just after it ended
 _WINDOW_MARGIN_S = 0.1
@@ -70,6 +74,8 @@ class Ran:
 
 # (peer name, command) -> what it printed. The runner checks the allowlist again itself.
 Runner = Callable[[str, str], Ran]
+# peer name -> end its packet capture CAPTURE_GRACE_S from now (its output so far kept)
+Ender = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -418,11 +424,12 @@ class _Captures:
     """The packet captures of both sides, each in a thread of its own over its own runner
     (a second session per peer: the first is busy with counters and pings)."""
 
-    def __init__(self, plan: ProbePlan, run: Runner | None) -> None:
+    def __init__(self, plan: ProbePlan, run: Runner | None, end: Ender | None = None) -> None:
         self.commands: dict[str, str] = {}
         self.notes: list[str] = []
         self.missing: dict[str, str] = {}  # side -> why it has no capture
         self.ran: dict[str, Ran] = {}
+        self._end = end
         self._threads: list[threading.Thread] = []
         if run is None:
             self.notes.append("no packet capture was asked for")
@@ -452,12 +459,32 @@ class _Captures:
         if self._threads and settle > 0:
             time.sleep(settle)
 
+    def end_soon(self) -> None:
+        """The pings are done: each capture ends CAPTURE_GRACE_S from now (not at its cap)."""
+        if self._end is not None:
+            for peer in self.commands:
+                self._end(peer)
+
     def finish(self, logs: Mapping[str, _Log]) -> None:
         for thread in self._threads:
             thread.join(CAPTURE_SECONDS + 60)
         for peer, command in self.commands.items():
             ran = self.ran.get(peer) or Ran(None, "the capture did not return")
             logs[peer].add(command, ran, "capture")
+
+    def how_long(self, peer: str) -> tuple[float | None, str | None]:
+        """How long a side's capture ran (seconds) and how it ended: `after the pings`,
+        `at its cap` (CAPTURE_SECONDS), `by itself` (its packet count, or it failed)."""
+        ran = self.ran.get(peer)
+        if ran is None:
+            return None, None
+        start, end = _epoch(ran.started_at), _epoch(ran.finished_at)
+        seconds = round(end - start, 3) if start is not None and end is not None else None
+        if (ran.error or "").startswith(CAPTURE_ENDED):
+            return seconds, "after the pings"
+        if seconds is not None and seconds >= CAPTURE_SECONDS - 0.5:
+            return seconds, "at its cap"
+        return seconds, "by itself"
 
 
 def _epoch(stamp: str | None) -> float | None:
@@ -529,13 +556,15 @@ def run_probe(
     hints: Iterable[tuple[str, str | None]] = (),
     capture: Runner | None = None,
     settle: float = 0.0,
+    end: Ender | None = None,
 ) -> tuple[ProbeResult, list[PeerCapture]]:
     """Counters, ping from A, counters, ping from B, counters; judged (with the snapshot's
     ``hints``, see :func:`judge`); with what was run. With a ``capture`` runner, each Linux
     side's WAN is captured meanwhile (started ``settle`` seconds before the first reading,
-    read when it ends) and the packets become evidence."""
+    ended through ``end`` CAPTURE_GRACE_S after the last ping, else at its cap; read when it
+    ends) and the packets become evidence."""
     logs = {side.name: _Log(side.name, side.platform) for side in plan.sides()}
-    captures = _Captures(plan, capture)
+    captures = _Captures(plan, capture, end)
     captures.start(settle)
     readings = [
         {side.name: _read_counters(run, side, logs[side.name], "before") for side in plan.sides()}
@@ -547,6 +576,8 @@ def run_probe(
         command = probe_command(spec, sender, plan.count)
         ran = run(sender.name, command)
         logs[sender.name].add(command, ran, f"probe {number}")
+        if number == 2:
+            captures.end_soon()
         ping, error = _ping_of(sender, command, ran)
         readings.append(
             {
@@ -580,7 +611,9 @@ def run_probe(
         }
         by_name = {side.name: side for side in plan.sides()}
         for name, (found, error) in packets.items():
-            summaries[name] = summarise(by_name[name], found, error=error)
+            seconds, ended = captures.how_long(name)
+            summary = summarise(by_name[name], found, error=error)
+            summaries[name] = replace(summary, seconds=seconds, ended=ended)
         directions = [
             _with_packets(d, by_name, packets, window)
             for d, window in zip(directions, windows, strict=True)
@@ -673,39 +706,28 @@ def judge_direction(d: Direction, whole: Sequence[PacketSummary] = ()) -> ProbeV
     if answered is not False and sent_enc and got_dec and back_enc and back_dec:
         return None
     if not sent_enc:
-        if answered:
-            return ProbeVerdict(
-                "selector-mismatch",
-                s,
-                f"{s}'s test to {d.target} was answered outside the tunnel: the child SA's "
-                "counters did not move (a route or policy takes it elsewhere)",
-                rows,
-            )
-        return ProbeVerdict(
-            "selector-mismatch",
-            s,
-            f"{s} never put the test into the child SA: no policy of {s} matches "
-            f"{d.source_addr} -> {d.target}, or a NAT rule rewrites it first",
-            rows,
+        summary = (
+            f"{s}'s test to {d.target} was answered outside the tunnel: the child SA's "
+            "counters did not move (a route or policy takes it elsewhere)"
+            if answered
+            else f"{s} never put the test into the child SA: no policy of {s} matches "
+            f"{d.source_addr} -> {d.target}, or a NAT rule rewrites it first"
         )
+        return ProbeVerdict("selector-mismatch", s, summary, rows)
     if not got_dec:
         return _esp_lost(d, s, r, d.sender_delta.spi_out, ("the test", "it"), rows)
-    if not back_enc:
-        return ProbeVerdict(
-            "no-return-path",
+    if back_enc and not back_dec:
+        return _esp_lost(d, r, s, d.receiver_delta.spi_out, ("the answers", "them"), rows)
+    side, summary = (
+        (
             r,
             f"{r} decrypted the test, nothing went back into the tunnel: {d.target} does not "
             f"answer, or its answer does not route back into the tunnel on {r}",
-            rows,
         )
-    if not back_dec:
-        return _esp_lost(d, r, s, d.receiver_delta.spi_out, ("the answers", "them"), rows)
-    return ProbeVerdict(
-        "no-return-path",
-        s,
-        f"{s} decrypted the answers, the ping never saw them: {s} drops them after IPsec",
-        rows,
+        if not back_enc
+        else (s, f"{s} decrypted the answers, the ping never saw them: {s} drops them after IPsec")
     )
+    return ProbeVerdict("no-return-path", side, summary, rows)
 
 
 def _esp_lost(

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ipsec_tui.collectors.inventory import add_tunnel_arguments
+from ipsec_tui.collectors.inventory import tunnel_command
 from ipsec_tui.errors import UserError
 from ipsec_tui.platforms import PROBE_MAX_COUNT
 
@@ -28,19 +28,28 @@ if TYPE_CHECKING:
     from ipsec_tui.domain.probe import PacketSummary, ProbeResult
 
 
+SUMMARY = "send a small test through the tunnel both ways and show where it vanishes"
+DESCRIPTION = (
+    "Read both peers' child SA counters, ping from each gateway (its own address in the near "
+    "LAN as source) to the far LAN, read the counters again and show the deltas side by side: "
+    "where the packets vanish names the cause and the side. Only read-only commands and a "
+    "bounded ping built by the tool are sent."
+)
+
+# the options given per peer, PEER=VALUE
+_PER_PEER = (
+    ("--source", "PEER=ADDR",
+     "the gateway's address to ping from (default: its own address in its LAN)"),
+    ("--target", "PEER=ADDR",
+     "the far host PEER pings (default: the first usable address of the far LAN)"),
+    ("--source-if", "PEER=IFNAME",
+     "the interface to ping from, where the platform pings from one (Cisco ASA)"),
+)  # fmt: skip
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``probe`` subcommand."""
-    parser = subparsers.add_parser(
-        "probe",
-        help="send a small test through the tunnel both ways and show where it vanishes",
-        description=(
-            "Read both peers' child SA counters, ping from each gateway (its own address in "
-            "the near LAN as source) to the far LAN, read the counters again and show the "
-            "deltas side by side: where the packets vanish names the cause and the side. "
-            "Only read-only commands and a bounded ping built by the tool are sent."
-        ),
-    )
-    add_tunnel_arguments(parser, "probe")
+    parser = tunnel_command(subparsers, "probe", SUMMARY, DESCRIPTION)
     parser.add_argument(
         "--out", "-o", type=Path, metavar="DIR",
         help="capture folder to create (default: a new temporary folder, printed)",
@@ -49,18 +58,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--count", "-c", type=int, default=3, metavar="N",
         help=f"pings per direction, 1-{PROBE_MAX_COUNT} (default 3)",
     )  # fmt: skip
-    parser.add_argument(
-        "--source", action="append", default=[], metavar="PEER=ADDR",
-        help="the gateway's address to ping from (default: its own address in its LAN)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--target", action="append", default=[], metavar="PEER=ADDR",
-        help="the far host PEER pings (default: the first usable address of the far LAN)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--source-if", action="append", default=[], metavar="PEER=IFNAME",
-        help="the interface to ping from, where the platform pings from one (Cisco ASA)",
-    )  # fmt: skip
+    for option, metavar, text in _PER_PEER:  # each given once per peer
+        parser.add_argument(option, action="append", default=[], metavar=metavar, help=text)
     parser.add_argument(
         "--no-capture", action="store_true",
         help="no packet capture on the gateways' WAN interfaces (Linux peers)",
@@ -170,9 +169,10 @@ def _summary_line(summary: PacketSummary) -> str:
 
     out = ike(summary.ike_out, summary.ike_requests_out, summary.ike_responses_out)
     into = ike(summary.ike_in, summary.ike_requests_in, summary.ike_responses_in)
+    ran = f" [{summary.seconds:.1f} s, ended {summary.ended}]" if summary.seconds else ""
     return (
         f"{summary.peer} on {summary.interface} ({summary.address}): IKE out {out}, in "
-        f"{into}; ESP out {spis(summary.esp_out)}; ESP in {spis(summary.esp_in)}"
+        f"{into}; ESP out {spis(summary.esp_out)}; ESP in {spis(summary.esp_in)}{ran}"
     )
 
 

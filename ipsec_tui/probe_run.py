@@ -23,7 +23,16 @@ from ipsec_tui.collectors.capture_io import read_capture, read_capture_index, wr
 from ipsec_tui.domain.probe import ProbeResult
 from ipsec_tui.errors import UserError
 from ipsec_tui.platforms import load_platform
-from ipsec_tui.probe import CAPTURE_SETTLE_S, Ran, can_capture, plan_probe, replay, run_probe
+from ipsec_tui.probe import (
+    CAPTURE_ENDED,
+    CAPTURE_GRACE_S,
+    CAPTURE_SETTLE_S,
+    Ran,
+    can_capture,
+    plan_probe,
+    replay,
+    run_probe,
+)
 from ipsec_tui.probe import to_dict as probe_to_dict
 from ipsec_tui.yamlfile import read_regular_text
 
@@ -140,6 +149,11 @@ def probe_tunnel(
             return run
 
         hints = [(ranked.cause, ranked.side) for ranked in analysis.diagnosis.causes]
+
+        def end(peer: str) -> None:  # the capture has seen the pings: it ends soon
+            if peer in capture_sessions:
+                capture_sessions[peer].end_soon(CAPTURE_GRACE_S, CAPTURE_ENDED)
+
         result, probe_captures = run_probe(
             plan,
             runner(sessions),
@@ -147,6 +161,7 @@ def probe_tunnel(
             # a platform without the capture is said once in the result
             capture=runner(capture_sessions) if options.capture else None,
             settle=CAPTURE_SETTLE_S,
+            end=end,
         )
     finally:
         if login is not None:

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+
+from ipsec_tui.domain.model import MEMORY_FINGERPRINT_MARK
 
 MARK = "<redacted"
 
@@ -441,6 +444,30 @@ BLOCK_RULES: tuple[BlockRule, ...] = (
 def fingerprint(secret: str, salt: bytes) -> str:
     """A keyed fingerprint of a secret: equal secrets in one run give equal fingerprints."""
     return hmac.new(salt, secret.encode(), hashlib.sha256).hexdigest()[:8]
+
+
+# a salt that lives as long as the process: raw keys of one analysis compare, nothing
+# outside it can test a guess against a mark
+_MEMORY_SALT = os.urandom(16)
+_FINGERPRINT_MARK = re.compile(r"<redacted:fp=([0-9A-Za-z]+)>")
+
+
+def memory_fingerprint(secret: str) -> str:
+    """A raw secret's keyed fingerprint, comparable within this process only."""
+    return f"{MEMORY_FINGERPRINT_MARK}{fingerprint(secret, _MEMORY_SALT)}"
+
+
+def comparable_fingerprint(value: str) -> str | None:
+    """What a secret, as a capture holds it, is compared by: the fingerprint its redaction
+    mark carries; None when it is empty or was redacted without one; for a raw value (a
+    capture written by hand or imported with its secrets) its fingerprint keyed with this
+    process's salt, so the key itself never enters the model (equal keys, equal marks)."""
+    match = _FINGERPRINT_MARK.search(value)
+    if match:
+        return match.group(1)
+    if not value or value.startswith(MARK):
+        return None
+    return memory_fingerprint(value)
 
 
 def _unquote(value: str) -> str:

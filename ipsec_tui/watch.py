@@ -42,8 +42,9 @@ from ipsec_tui.domain.watch import (
     WatchSample,
     WatchVerdict,
 )
+from ipsec_tui.errors import UserError
 from ipsec_tui.parsers.base import parse_peer
-from ipsec_tui.platforms import PlatformSpec, load_platform
+from ipsec_tui.platforms import CommandRefused, PlatformSpec, load_platform
 
 if TYPE_CHECKING:
     from ipsec_tui.collectors.inventory import Tunnel
@@ -62,6 +63,13 @@ _UP_STATES = {"ESTABLISHED", "INSTALLED", "REKEYED", "REKEYING", "UP", "ACTIVE"}
 # a log line that starts a CREATE_CHILD_SA exchange (IKEv2 rekey or new child): charon
 # "generating CREATE_CHILD_SA request 2 [ N(REKEY_SA) ...]"
 _CREATE_CHILD_REQUEST = re.compile(r"\b(generating|sending) CREATE_CHILD_SA request\b")
+# After its first sample a watch reads a Linux peer's log (`cat {log_file}`) from a line on,
+# `tail -n +N FILE` (allowlisted in exactly that form), N counted here: this many lines
+# before the end of the previous read, so that an exchange logged across two samples parses
+# as in a whole read; only the lines after those already read are new.
+LOG_OVERLAP_LINES = 20
+WHOLE_LOG = "cat {log_file}"
+_FROM_LINE = re.compile(r"^tail -n \+(?P<first>[1-9][0-9]{0,8}) \S+$")
 
 
 def sample_commands(spec: PlatformSpec, overrides: Mapping[str, str] | None = None) -> list[str]:
@@ -75,6 +83,82 @@ def sample_commands(spec: PlatformSpec, overrides: Mapping[str, str] | None = No
             if command not in wanted:
                 wanted.append(command)
     return wanted
+
+
+def log_from_command(
+    spec: PlatformSpec, overrides: Mapping[str, str] | None, first: int
+) -> str | None:
+    """`tail -n +FIRST LOG_FILE`: the peer's log from line ``first`` on, where the platform
+    reads its log whole with `cat {log_file}` and its allowlist admits this form; None where
+    it does not (the log is read whole)."""
+    if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first < 10**9:
+        raise ValueError(f"a log line number is a positive integer, not {first!r}")
+    if not any(pattern.text == WHOLE_LOG for pattern in spec.facts.get("log", ())):
+        return None
+    command = f"tail -n +{first} {spec.resolve_variables(overrides)['log_file']}"
+    try:
+        spec.check_allowed(command, overrides)
+    except CommandRefused:
+        return None
+    return command
+
+
+def _log_first_line(spec: PlatformSpec, command: str) -> int | None:
+    """The log file line a command's output starts at: N for `tail -n +N FILE`, 1 for the
+    platform's whole log; None for any other command."""
+    found = _FROM_LINE.match(command)
+    if found:
+        return int(found["first"])
+    return 1 if spec.pattern_of(command) == WHOLE_LOG else None
+
+
+@dataclass
+class LogCursor:
+    """How far a live watch has read one peer's log file: its lines so far and the last
+    few of them (the next read must start with them, else the file was replaced)."""
+
+    lines: int = 0
+    last: tuple[str, ...] = ()
+
+    def command(self, spec: PlatformSpec, overrides: Mapping[str, str] | None) -> str | None:
+        """The next sample's log command from a line on; None: read the log whole."""
+        if not self.last:
+            return None
+        return log_from_command(spec, overrides, self.lines - len(self.last) + 1)
+
+    def advance(self, first: int, text: str | None) -> None:
+        """After a read of the log from line ``first`` (1: whole) that printed ``text``
+        (None: it failed): the next read continues, or starts again whole."""
+        lines = text.splitlines() if text is not None else []
+        if first > 1:
+            known = self.last
+            same = (
+                len(lines) >= len(known)
+                and lines[: len(known) - 1] == list(known[:-1])
+                and lines[len(known) - 1].startswith(known[-1])
+            )
+            if not known or not same:  # rotated, truncated or unreadable: read it whole
+                self.lines, self.last = 0, ()
+                return
+        self.lines = first - 1 + len(lines)
+        self.last = tuple(lines[-LOG_OVERLAP_LINES:])
+
+
+def _log_lines(capture: PeerCapture) -> tuple[int, int] | None:
+    """The log file's lines a capture read: (first, last)."""
+    try:
+        spec = load_platform(capture.platform)
+    except Exception:  # an unknown platform: no log lines counted
+        return None
+    for record in capture.commands:
+        first = _log_first_line(spec, record.command)
+        if first is None:
+            continue
+        text = capture.output_of(record)
+        if not record.ok or text is None:
+            return None
+        return first, first - 1 + len(text.splitlines())
+    return None
 
 
 def _read_at(capture: PeerCapture) -> str | None:
@@ -97,7 +181,8 @@ def sample_of(
     for capture in captures:
         usable = any(record.ok for record in capture.commands)
         model = parse_peer(capture) if usable else None
-        peers.append(PeerSample(capture.name, model, _read_at(capture), capture.error))
+        read = _read_at(capture)
+        peers.append(PeerSample(capture.name, model, read, capture.error, _log_lines(capture)))
     return WatchSample(index, taken_at, tuple(peers), folder)
 
 
@@ -130,6 +215,7 @@ class _PeerState:
     ikes: dict[str, tuple[str | None, str | None]]  # IKE SA name -> its SPIs
     children: dict[str, _Child]
     log_tail: tuple[int, str] | None  # the last log line seen: (line number, message)
+    log_end: int | None = None  # the last line of the log file read so far
 
 
 def _ike_name(sa: IkeSa) -> str:
@@ -177,13 +263,20 @@ def _state_of(sample: PeerSample, previous: _PeerState | None) -> _PeerState:
         )
     tail = (model.log[-1].line, model.log[-1].message) if model.log else None
     if not model.log and previous is not None and model.log_file is None:
-        tail = previous.log_tail  # no log this time: keep where it was
-    return _PeerState(_seconds(sample.read_at), ikes, children, tail)
+        tail = previous.log_tail  # no log this time (or no new event): keep where it was
+    end = sample.log_lines[1] if sample.log_lines else None
+    return _PeerState(_seconds(sample.read_at), ikes, children, tail, end)
 
 
-def _new_log(model: PeerModel, previous: _PeerState | None) -> tuple[LogEvent, ...]:
-    """The log lines written since the previous sample: after the line it ended on when the
+def _new_log(
+    model: PeerModel, previous: _PeerState | None, read: tuple[int, int] | None = None
+) -> tuple[LogEvent, ...]:
+    """The log lines written since the previous sample: those after the last line it read
+    when this sample read the log from a line on; else after the line it ended on when the
     log still holds that line, else (rotated, restarted, first sample) all of them."""
+    if read is not None and read[0] > 1 and previous is not None and previous.log_end:
+        end = previous.log_end
+        return tuple(event for event in model.log if event.line > end)
     if previous is None or previous.log_tail is None:
         return model.log
     line, message = previous.log_tail
@@ -260,6 +353,15 @@ def _log_failures(peer: str, events: Sequence[LogEvent]) -> _Failure | None:
     return failure
 
 
+@dataclass(frozen=True)
+class _At:
+    """Where an event is seen: the sample, seconds since the first one, the peer."""
+
+    sample: int
+    elapsed: float
+    peer: str
+
+
 class Watch:
     """The time line of one tunnel's watch, built one sample at a time."""
 
@@ -307,29 +409,23 @@ class Watch:
             self._add_peer(sample.index, elapsed, peer)
 
     def _event(
-        self,
-        sample: int,
-        elapsed: float,
-        peer: str,
-        kind: str,
-        subject: str,
-        detail: str,
-        evidence: Iterable[str] = (),
+        self, at: _At, kind: str, subject: str, detail: str, evidence: Iterable[str] = ()
     ) -> WatchEvent:
-        event = WatchEvent(sample, round(elapsed, 3), peer, kind, subject, detail, tuple(evidence))
+        event = WatchEvent(at.sample, at.elapsed, at.peer, kind, subject, detail, tuple(evidence))
         self._events.append(event)
         return event
 
     def _add_peer(self, index: int, elapsed: float, sample: PeerSample) -> None:
         name = sample.name
+        at = _At(index, round(elapsed, 3), name)
         if sample.model is None:
-            self._event(index, elapsed, name, "sample-failed", name, sample.error or "no output")
+            self._event(at, "sample-failed", name, sample.error or "no output")
             return
         previous = self._states.get(name)
         state = _state_of(sample, previous)
-        self._compare_sas(index, elapsed, name, previous, state)
-        self._read_log(index, elapsed, name, _new_log(sample.model, previous))
-        self._rates(index, elapsed, name, previous, state)
+        self._compare_sas(at, previous, state)
+        self._read_log(at, _new_log(sample.model, previous, sample.log_lines))
+        self._rates(at, previous, state)
         if state.children and name not in self._established:
             self._established[name] = index
         self._periods[name] = {
@@ -337,28 +433,19 @@ class Watch:
         }
         self._states[name] = state
 
-    def _compare_sas(
-        self,
-        index: int,
-        elapsed: float,
-        peer: str,
-        before: _PeerState | None,
-        after: _PeerState,
-    ) -> None:
+    def _compare_sas(self, at: _At, before: _PeerState | None, after: _PeerState) -> None:
         if before is None:
             for ike in after.ikes:
-                self._event(index, elapsed, peer, "ike-up", ike, "IKE SA established")
+                self._event(at, "ike-up", ike, "IKE SA established")
             for key in after.children:
-                self._event(index, elapsed, peer, "child-up", key, "child SA installed")
+                self._event(at, "child-up", key, "child SA installed")
             return
         for ike, spis in after.ikes.items():
             if ike not in before.ikes:
-                self._event(index, elapsed, peer, "ike-up", ike, "IKE SA established")
+                self._event(at, "ike-up", ike, "IKE SA established")
             elif before.ikes[ike] != spis:
                 self._event(
-                    index,
-                    elapsed,
-                    peer,
+                    at,
                     "ike-rekey",
                     ike,
                     "IKE SA replaced (rekey or a new SA): SPIs "
@@ -366,35 +453,28 @@ class Watch:
                 )
         for ike in before.ikes:
             if ike not in after.ikes:
-                self._downs.append(
-                    self._event(index, elapsed, peer, "ike-down", ike, "no established IKE SA")
-                )
+                self._downs.append(self._event(at, "ike-down", ike, "no established IKE SA"))
         for key, child in after.children.items():
             old = before.children.get(key)
             if old is None:
-                self._event(index, elapsed, peer, "child-up", key, "child SA installed")
+                self._event(at, "child-up", key, "child SA installed")
             elif (old.spi_in, old.spi_out) != (child.spi_in, child.spi_out):
                 self._event(
-                    index,
-                    elapsed,
-                    peer,
+                    at,
                     "child-rekey",
                     key,
                     f"SPIs in/out {old.spi_in}/{old.spi_out} -> {child.spi_in}/{child.spi_out}",
                 )
         for key in before.children:
             if key not in after.children:
-                self._downs.append(
-                    self._event(index, elapsed, peer, "child-down", key, "child SA gone")
-                )
+                self._downs.append(self._event(at, "child-down", key, "child SA gone"))
 
-    def _read_log(self, index: int, elapsed: float, peer: str, events: Sequence[LogEvent]) -> None:
+    def _read_log(self, at: _At, events: Sequence[LogEvent]) -> None:
+        peer = at.peer
         retransmits = [e for e in events if "retransmit" in e.causes]
         if retransmits:
             self._event(
-                index,
-                elapsed,
-                peer,
+                at,
                 "retransmit",
                 retransmits[-1].sa_name or peer,
                 f"{len(retransmits)} retransmits",
@@ -403,9 +483,7 @@ class Watch:
         dead = [e for e in events if {"dpd_timeout", "giving_up"} & set(e.causes)]
         if dead:
             self._event(
-                index,
-                elapsed,
-                peer,
+                at,
                 "dpd",
                 dead[-1].sa_name or peer,
                 "gave up on the peer",
@@ -415,25 +493,17 @@ class Watch:
         failure = _log_failures(peer, events)
         if failure is not None:
             subject = next((e.sa_name for e in events if e.exchange == "CREATE_CHILD_SA"), None)
-            self._failures.append((peer, index, failure))
+            self._failures.append((peer, at.sample, failure))
             self._event(
-                index,
-                elapsed,
-                peer,
+                at,
                 "rekey-failed",
                 subject or peer,
                 "rekey failed: " + (", ".join(failure.notifies) or "see the log"),
                 failure.lines,
             )
 
-    def _rates(
-        self,
-        index: int,
-        elapsed: float,
-        peer: str,
-        before: _PeerState | None,
-        after: _PeerState,
-    ) -> None:
+    def _rates(self, at: _At, before: _PeerState | None, after: _PeerState) -> None:
+        peer = at.peer
         self._last_children[peer] = after.children
         if before is None or before.at is None or after.at is None or after.at <= before.at:
             return
@@ -447,17 +517,16 @@ class Watch:
                 rate_in = None if moved_in is None else moved_in / span
                 rate_out = None if moved_out is None else moved_out / span
                 if moved_in is not None and moved_out is not None:
-                    self._deltas.setdefault((peer, key), {})[index] = (moved_in, moved_out)
-                    self._flow_event(index, elapsed, peer, key, moved_in, moved_out)
+                    self._deltas.setdefault((peer, key), {})[at.sample] = (moved_in, moved_out)
+                    self._flow_event(at, key, moved_in, moved_out)
             self._points.setdefault((peer, key), []).append(
-                RatePoint(index, round(elapsed, 3), rate_in, rate_out)
+                RatePoint(at.sample, at.elapsed, rate_in, rate_out)
             )
 
-    def _flow_event(
-        self, index: int, elapsed: float, peer: str, key: str, moved_in: int, moved_out: int
-    ) -> None:
+    def _flow_event(self, at: _At, key: str, moved_in: int, moved_out: int) -> None:
         """A one-way episode starts, traffic stops for STALL_INTERVALS intervals after it
         moved, or it moves both ways again: each said once, when it starts."""
+        peer = at.peer
         quiet = self._quiet.get((peer, key), 0) + 1 if not (moved_in or moved_out) else 0
         self._quiet[(peer, key)] = quiet
         last = self._flow.get((peer, key))
@@ -480,7 +549,7 @@ class Watch:
             detail = f"encrypted {moved_out} B, decrypted nothing"
         else:
             detail = f"decrypted {moved_in} B, encrypted nothing back"
-        self._event(index, elapsed, peer, flow, key, detail)
+        self._event(at, flow, key, detail)
 
     # --- the result -----------------------------------------------------------------------
 
@@ -742,6 +811,48 @@ def _mirrored_period(key: str, periods: Mapping[str, int]) -> int | None:
     return periods.get(other) if other is not None else None
 
 
+# A watch folder: OUT/sample-0001, OUT/sample-0002... (capture folders) and OUT/watch.json.
+SAMPLE_DIR = re.compile(r"^sample-(?P<index>[0-9]{4,})$")
+WATCH_JSON = "watch.json"
+
+
+def sample_folders(folder: Path) -> list[Path]:
+    """A watch folder's sample capture folders, in the order they were taken."""
+    found = []
+    for path in folder.iterdir() if folder.is_dir() else ():
+        match = SAMPLE_DIR.match(path.name)
+        if match and path.is_dir():
+            found.append((int(match["index"]), path))
+    return [path for _, path in sorted(found)]
+
+
+def recorded_samples(folder: Path) -> list[WatchSample]:
+    """A watch folder's samples read back from disk, as the live watch took them: its time
+    is when the first peer's collection started."""
+    from ipsec_tui.collectors.capture_io import read_capture
+
+    samples = []
+    for path in sample_folders(folder):
+        match = SAMPLE_DIR.match(path.name)
+        assert match is not None
+        captures = read_capture(path)
+        taken_at = min((c.collected_at for c in captures if c.collected_at), default="")
+        samples.append(sample_of(int(match["index"]), captures, taken_at, str(path)))
+    return samples
+
+
+def replay_watch(folder: Path) -> WatchResult:
+    """The time line of a recorded watch (a watch folder, or one unpacked from a bundle),
+    built again offline from its samples' raw outputs."""
+    from ipsec_tui.collectors.capture_io import read_capture_index
+
+    samples = recorded_samples(folder)
+    if not samples:
+        raise UserError(f"{folder}: holds no watch samples (sample-0001...)")
+    index = read_capture_index(Path(samples[0].folder or folder))
+    return build_watch(index.tunnel if index and index.tunnel else folder.name, samples)
+
+
 def build_watch(tunnel: str, samples: Sequence[WatchSample]) -> WatchResult:
     """The time line of a whole sequence of samples (see :class:`Watch`)."""
     names = list(dict.fromkeys(peer.name for sample in samples for peer in sample.peers))
@@ -808,25 +919,57 @@ def collect_over(
     sessions: Mapping[str, PeerSession],
     passwords: Mapping[tuple[str, str], str],
     stop: threading.Event,
+    specs: Mapping[str, PlatformSpec] | None = None,
 ) -> Collect:
     """How a live watch takes sample N: the sample commands of each peer over its open
     session (left open), written as the capture folder OUT/sample-NNNN (redacted like any
-    collection). The one part of a watch that reaches devices, through the collectors."""
+    collection). A Linux peer's log is read whole by the first sample, then from where the
+    previous read ended (:class:`LogCursor`). The one part of a watch that reaches devices,
+    through the collectors. ``specs`` (by peer name): platforms other than the shipped ones."""
     from ipsec_tui.collectors.run import collect_tunnel
 
-    commands = {
-        peer.name: sample_commands(load_platform(peer.platform), peer.overrides)
+    chosen = {
+        peer.name: (specs or {}).get(peer.name) or load_platform(peer.platform)
         for peer in tunnel.peers
     }
+    overrides = {peer.name: peer.overrides for peer in tunnel.peers}
+    base = {name: sample_commands(spec, overrides[name]) for name, spec in chosen.items()}
+    cursors = {name: LogCursor() for name in chosen}
+
+    def commands_now() -> dict[str, list[str]]:
+        now = {}
+        for name, commands in base.items():
+            spec = chosen[name]
+            later = cursors[name].command(spec, overrides[name])
+            whole = [c for c in commands if _log_first_line(spec, c) == 1]
+            now[name] = [later if later and c in whole else c for c in commands]
+        return now
 
     def collect(index: int) -> tuple[list[PeerCapture], str]:
         folder = out_dir / f"sample-{index:04d}"
         collected = collect_tunnel(
-            tunnel, folder, commands=commands, passwords=passwords, sessions=sessions, cancel=stop
+            tunnel,
+            folder,
+            specs=chosen,
+            commands=commands_now(),
+            passwords=passwords,
+            sessions=sessions,
+            cancel=stop,
         )
+        for peer in collected.peers:
+            _advance(cursors[peer.capture.name], chosen[peer.capture.name], peer.capture)
         return [peer.capture for peer in collected.peers], str(folder)
 
     return collect
+
+
+def _advance(cursor: LogCursor, spec: PlatformSpec, capture: PeerCapture) -> None:
+    """Move a peer's log cursor past what this capture read of its log."""
+    for record in capture.commands:
+        first = _log_first_line(spec, record.command)
+        if first is not None:
+            cursor.advance(first, capture.output_of(record) if record.ok else None)
+            return
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,14 @@ def _one_line(exc: yaml.YAMLError) -> str:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         return f"{words or 'not valid'}{where}"
     return " ".join(str(exc).split())
+
+
+def mapping_problem(value: Any, known: Collection[str]) -> str | None:
+    """What keeps `value` from being a mapping of some of the `known` keys, None if nothing."""
+    if not isinstance(value, Mapping):
+        return f"must be a mapping of {', '.join(sorted(known))}"
+    unknown = set(value) - set(known)
+    return f"unknown key(s) {', '.join(sorted(map(str, unknown)))}" if unknown else None
 
 
 def load_yaml_text(text: str, label: str) -> Any:

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Regenerate the SVG screenshots in screenshots/ from the app itself (never by hand).
 
-    python3 scripts/screenshots.py [--size 100x32] [--out screenshots]
+    python3 scripts/screenshots.py [--size 100x32] [--out screenshots] [NAME ...]
+
+With NAMEs (``fleet``, ``probe``...), only those shots are taken again.
 
 Each shot runs the cockpit headless on an embedded demo capture (App.run_test), drives it
 with keys like a person would, and saves the screen with App.save_screenshot.
@@ -121,6 +123,19 @@ async def probe(pilot: Pilot[Any]) -> None:
     await wait_for(pilot, lambda: table.row_count == 2 and table.size.height >= 3)
 
 
+async def fleet(pilot: Pilot[Any]) -> None:
+    """The fleet screen grouped by cause, on eight tunnels triaged from the lab's recordings
+    (a hub whose PSK changed and its four spokes, two broken pairs, two healthy ones)."""
+    from ipsec_tui.ui.screens.fleet import FleetScreen
+    from tests.fleet.recorded import recorded_fleet
+
+    await pilot.pause()
+    pilot.app.push_screen(FleetScreen(result=recorded_fleet()))
+    screen = await on_top(pilot, FleetScreen)
+    await pilot.press("g")
+    await wait_for(pilot, lambda: screen.view.grouped and screen.view.result is not None)
+
+
 async def help_screen(pilot: Pilot[Any]) -> None:
     await session_shown(pilot)
     await pilot.press("question_mark")
@@ -195,6 +210,7 @@ SHOTS: list[tuple[str, Callable[[], App[Any]], Drive, tuple[int, int] | None]] =
     ("watch", lambda: CockpitApp(StartRequest(scenario="strongswan-pfs")), watch, (80, 24)),
     ("watch-rates", no_return_route, watch_rates, (80, 24)),
     ("probe", lambda: CockpitApp(StartRequest(capture=PROBES / "esp-blocked")), probe, None),
+    ("fleet", lambda: CockpitApp(StartRequest()), fleet, None),
     ("help", psk, help_screen, None),
     ("palette", psk, palette, None),
     ("password", lambda: DialogApp(password_dialog()), password, (80, 24)),
@@ -203,9 +219,11 @@ SHOTS: list[tuple[str, Callable[[], App[Any]], Drive, tuple[int, int] | None]] =
 ]
 
 
-async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
+async def shoot(out: Path, size: tuple[int, int], only: list[str]) -> list[Path]:
     written = []
     for name, make, drive, own_size in SHOTS:
+        if only and name not in only:
+            continue
         app = make()
         async with app.run_test(size=own_size or size) as pilot:
             await drive(pilot)
@@ -220,10 +238,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="100x32", help="terminal size, WIDTHxHEIGHT")
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="only these shots")
     args = parser.parse_args()
+    unknown = sorted(set(args.names) - {shot[0] for shot in SHOTS})
+    if unknown:
+        parser.error(f"no shot named {', '.join(unknown)}")
     width, height = (int(n) for n in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
-    asyncio.run(shoot(args.out, (width, height)))
+    asyncio.run(shoot(args.out, (width, height), args.names))
     return 0
 
 

@@ -242,15 +242,47 @@ def _cockpit_cells(ladder: Ladder, row: LadderRow) -> tuple[str, str]:
 @pytest.mark.parametrize("scenario", ["strongswan/psk", "libreswan/ikev1-psk"])
 def test_report_and_cockpit_show_the_same_ladder(tmp_path: Path, scenario: str) -> None:
     from ipsec_tui.evidence.bundle import bundle_captures, bundle_content
-    from ipsec_tui.ui.screens.ladder import LadderScreen
+    from ipsec_tui.ui.screens.ladder import ladder_of
 
     session = _session(scenario)
-    cockpit = LadderScreen(session).ladder  # what the cockpit's ladder view shows
+    cockpit = ladder_of(session)  # what the cockpit's ladder view shows
     content = bundle_content(load_captures([CAPTURES / scenario]))
     bundle = bundle_captures(tmp_path / "bundle.zip", content).path
     shown = [_cockpit_cells(cockpit, row) for row in cockpit.rows]
     assert len(shown) > 3
     assert _report_ladder(bundle) == shown
+
+
+def test_a_long_ladder_in_the_report_says_how_many_earlier_rows_it_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report's ladder is the cockpit's (built from the whole time line); past
+    LADDER_LIMIT rows it shows the most recent ones, numbered as in the cockpit, under a line
+    with the count of the rows left out."""
+    from ipsec_tui.evidence import report
+    from ipsec_tui.evidence.bundle import bundle_captures, bundle_content
+    from ipsec_tui.ui.screens.ladder import ladder_of
+
+    scenario = "strongswan/udp-blocked"
+    cockpit = ladder_of(_session(scenario))
+    assert len(cockpit.rows) == 3  # the three unanswered IKE_SA_INIT requests
+    monkeypatch.setattr(report, "LADDER_LIMIT", 2)
+    content = bundle_content(load_captures([CAPTURES / scenario]))
+    bundle = bundle_captures(tmp_path / "bundle.zip", content).path
+    shown = [_cockpit_cells(cockpit, row) for row in cockpit.rows]
+    assert _report_ladder(bundle) == shown[1:]
+    with zipfile.ZipFile(bundle) as archive:
+        page = archive.read("report.html").decode()
+        markdown = archive.read("report.md").decode()
+    section = page.split("<h2>IKE exchange ladder</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "1 earlier rows omitted (rows 1-1 of 3;" in section
+    assert re.findall(r"<tr[^>]*><td>(\d+)</td>", section) == ["2", "3"]
+    assert "*1 earlier rows omitted (rows 1-1 of 3;" in markdown
+    monkeypatch.setattr(report, "LADDER_LIMIT", 3)  # all of them: nothing said
+    again = bundle_captures(tmp_path / "all.zip", content).path
+    assert _report_ladder(again) == shown
+    with zipfile.ZipFile(again) as archive:
+        assert "omitted" not in archive.read("report.html").decode()
 
 
 _PACKETS = st.lists(

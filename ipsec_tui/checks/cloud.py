@@ -1,5 +1,6 @@
 """The cloud end of a hybrid tunnel (AWS Site-to-Site VPN, Azure VPN Gateway, Google Cloud
-VPN): what its own status says, who starts the tunnel, and what an idle tunnel does.
+VPN): what its own status says, what its own log says went wrong, who starts the tunnel, and
+what an idle tunnel does.
 
 A cloud peer is a peer of a platform read from documents (`transport: files`); its tunnels'
 status is what the cloud reports (the parsers' TUNNEL_STATUS events). A pair without a cloud
@@ -8,7 +9,7 @@ peer passes these checks with nothing to say.
 
 from __future__ import annotations
 
-from ipsec_tui.checks.pair import Pair, child_config, connection, evidence_of, ike_sa, row
+from ipsec_tui.checks.pair import Pair, child_config, connection, events, evidence_of, ike_sa, row
 from ipsec_tui.checks.registry import check, verdict
 from ipsec_tui.domain.model import (
     TUNNEL_STATUS,
@@ -30,6 +31,46 @@ _STARTS = frozenset({"start"})
 _ON_TRAFFIC = frozenset({"trap", "route", "ondemand"})
 # Azure: a policy-based gateway drops an IKE SA idle for five minutes
 AZURE_POLICY_BASED_IDLE_S = 300
+# What the cloud's own words name (cause tokens of its log and status, by the platform's
+# signatures) -> (diagnosis cause, weight, what to change on the customer gateway). The cloud
+# runs the configuration it generated for both ends, within its documented options: a
+# mismatch it reports is fixed on the other side, by the cloud's configuration. The weight
+# outvotes a check that names the refusing side alone (the cloud, where its log is the only
+# one that says so).
+_CLOUD_SAYS: dict[str, tuple[str, float, str]] = {
+    "ike_proposal_mismatch": (
+        "ike-proposal-mismatch",
+        3.5,
+        "offer the IKE (phase 1) encryption, integrity and DH group of the cloud's tunnel "
+        "options or downloaded configuration",
+    ),
+    "child_proposal_mismatch": (
+        "child-proposal-mismatch",
+        3.5,
+        "offer the ESP (phase 2) encryption, integrity and PFS group the cloud accepts",
+    ),
+    "child_failed": (
+        "child-proposal-mismatch",
+        1.5,
+        "check the phase 2 proposal and selectors against the cloud's configuration",
+    ),
+    "psk_mismatch": ("psk-mismatch", 3.5, "use the tunnel's pre-shared key as the cloud shows it"),
+    "decrypt_failed": (
+        "psk-mismatch",
+        2.0,
+        "use the tunnel's pre-shared key as the cloud shows it",
+    ),
+    "peer_id_mismatch": (
+        "identity-mismatch",
+        3.0,
+        "present the identity the cloud expects (its public address, unless configured)",
+    ),
+    "ts_mismatch": ("selector-mismatch", 3.0, "propose the selectors the cloud's tunnel has"),
+    "TS_UNACCEPTABLE": ("selector-mismatch", 3.0, "propose the selectors the cloud's tunnel has"),
+    "dpd_timeout": ("dpd-timeout", 2.0, "answer the cloud's dead peer detection"),
+    "retransmit": ("peer-unreachable", 1.5, "let the cloud's IKE packets in and answer them"),
+    "giving_up": ("peer-unreachable", 2.0, "let the cloud's IKE packets in and answer them"),
+}
 
 
 def is_cloud(peer: PeerModel | None) -> bool:
@@ -199,14 +240,15 @@ def idle(pair: Pair) -> Finding:
         ),
     )
     if not policy_based:
-        if cloud.software is None:
-            return verdict(
-                Status.UNKNOWN,
-                "the gateway's VPN type is not known (policy-based gateways drop idle tunnels)",
-                rows,
-                next_action="Add `az network vnet-gateway show` to the cloud peer's documents.",
-            )
-        return verdict(Status.PASS, "route-based gateway: no idle timeout", rows)
+        known = cloud.software is not None
+        return verdict(
+            Status.PASS if known else Status.UNKNOWN,
+            "route-based gateway: no idle timeout"
+            if known
+            else "the gateway's VPN type is not known (policy-based gateways drop idle tunnels)",
+            rows,
+            next_action="" if known else "Add `az network vnet-gateway show` to the documents.",
+        )
     status = tunnel_status(cloud)
     down = [e for e in status.values() if not is_up(e)]
     other_start = _start(child_config(other, cloud)) if other is not None else None
@@ -227,5 +269,53 @@ def idle(pair: Pair) -> Finding:
             f"Let {other.name if other else 'the on-premises peer'} initiate on traffic "
             f"(start_action = trap, auto=route; now {other_start or 'unknown'}) or keep "
             "traffic flowing; a route-based gateway has no idle timeout."
+        ),
+    )
+
+
+def _proposal_token(event: LogEvent) -> str:
+    """A NO_PROPOSAL_CHOSEN the cloud sent refuses phase 1 while phase 1 is not up (AWS
+    writes the phase's state beside its words), phase 2 once it is."""
+    phase_1_up = (event.level or "").lower() == "established"
+    return "child_proposal_mismatch" if phase_1_up else "ike_proposal_mismatch"
+
+
+@check("cloud.log", "The cloud's own log names no failure")
+def cloud_log(pair: Pair) -> Finding:
+    sides = cloud_sides(pair)
+    votes: dict[tuple[str, str | None], tuple[float, str]] = {}
+    evidence = []
+    rows = []
+    for cloud, other in sides:
+        side = other.name if other is not None else None
+        said: dict[str, int] = {}
+        found = events(cloud, "NO_PROPOSAL_CHOSEN", *_CLOUD_SAYS)
+        for event in found:
+            tokens = [t for t in event.causes if t in _CLOUD_SAYS]
+            if "NO_PROPOSAL_CHOSEN" in event.causes and event.direction == "sent":
+                tokens.append(_proposal_token(event))
+            for token in tokens:
+                cause, weight, action = _CLOUD_SAYS[token]
+                said[cause] = said.get(cause, 0) + 1
+                if votes.get((cause, side), (0.0, ""))[0] < weight:
+                    votes[(cause, side)] = (weight, action)
+        rows += [
+            row(f"{cloud.name} says {cause}", *_column(pair, cloud, n)) for cause, n in said.items()
+        ]
+        evidence += evidence_of(cloud, found, limit=6)
+    if not votes:
+        return verdict(Status.PASS, "the cloud's documents name no failure")
+    named = sorted({cause for cause, _ in votes})
+    fixes = sorted({(side, action) for (_, side), (_, action) in votes.items()}, key=str)
+    return verdict(
+        Status.FAIL,
+        f"the cloud's own log names {', '.join(named)}",
+        tuple(rows),
+        tuple(evidence),
+        next_action=" ".join(
+            f"On {side or 'the customer gateway'}: {action}." for side, action in fixes
+        ),
+        causes=tuple(
+            CauseVote(cause, side, weight) for (cause, side), (weight, _) in votes.items()
         ),
     )

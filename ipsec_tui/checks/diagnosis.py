@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ipsec_tui.checks.pair import Pair, ike_sa, installed_children
+from ipsec_tui.checks.scope import tunnel_pair
 from ipsec_tui.domain.causes import DIAGNOSIS_CAUSES
 from ipsec_tui.domain.model import Diagnosis, Finding, RankedCause, Status, StepResult
 
@@ -29,8 +30,8 @@ def diagnose(pair: Pair, steps: list[StepResult]) -> Diagnosis:
             backing[vote.cause].append((vote.weight, finding))
             if vote.cause not in best or vote.weight > best[vote.cause][0]:
                 best[vote.cause] = (vote.weight, finding)
-    if not score:
-        return _no_votes(pair, findings)
+    if not score:  # the SAs of the tunnel's own connection, as the checks read them
+        return _no_votes(tunnel_pair(pair), findings)
     ranked = sorted(score, key=lambda c: (-score[c], _ORDER[c]))
     causes = tuple(
         RankedCause(c, _side(sides[c]), round(score[c], 2), best[c][1].title) for c in ranked

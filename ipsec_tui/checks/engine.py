@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from ipsec_tui.checks.pair import Pair
 from ipsec_tui.checks.registry import all_checks, verdict
+from ipsec_tui.checks.scope import tunnel_pair
 from ipsec_tui.domain.model import Finding, Status, StepResult
 
 _WORST = {Status.PASS: 0, Status.UNKNOWN: 1, Status.WARN: 2, Status.FAIL: 3}
@@ -18,8 +19,10 @@ def worst(statuses: list[Status]) -> Status:
 def run_steps(pair: Pair, steps: list[tuple[str, str, tuple[str, ...]]]) -> list[StepResult]:
     """(step id, title, check ids) in order -> step results, each check's verdict stamped
     with its step and check id. A check that crashes becomes an `unknown` finding naming the
-    error: one bad check never hides the others."""
+    error: one bad check never hides the others. A peer that serves many tunnels is read
+    with only its log lines that may be about this one (see ``scope.py``)."""
     checks = all_checks()
+    pair = tunnel_pair(pair)
     results = []
     for step_id, title, check_ids in steps:
         findings: list[Finding] = []

@@ -384,14 +384,7 @@ def open_bundle(path: str | Path) -> tuple[list[PeerCapture], str, Manifest]:
             if entry.path == NOTES:
                 body = _read_member_checked(bundle, archive, entry, budget)
                 notes = body.decode("utf-8", errors="replace")
-            elif entry.path.startswith(prefix):
-                body = _read_member_checked(bundle, archive, entry, budget)
-                target = Path(tmp, *entry.path.split("/"))
-                try:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(body)
-                except OSError as exc:
-                    raise UserError(f"{bundle}: {entry.path}: cannot be unpacked: {exc}") from None
+        _unpack(bundle, archive, verification.manifest, CAPTURE, Path(tmp), budget)
         folder = Path(tmp) / CAPTURE
         if not folder.is_dir():
             raise UserError(f"{bundle}: holds no capture (no {prefix} files)")
@@ -401,6 +394,37 @@ def open_bundle(path: str | Path) -> tuple[list[PeerCapture], str, Manifest]:
             # name the file inside the bundle, not the temporary folder it was read from
             raise UserError(str(exc).replace(f"{tmp}/", f"{bundle}:")) from None
     return captures, notes, verification.manifest
+
+
+def unpack_members(path: str | Path, prefix: str, into: Path) -> Manifest:
+    """Unpack a verified bundle's members under ``prefix``/ into the folder ``into`` (as
+    ``into``/``prefix``/...), each checked against the manifest as it is read; the manifest.
+    UserError if the bundle is damaged, changed or not a bundle."""
+    bundle = Path(path)
+    verification = verified_bundle(bundle)
+    with _open_zip(bundle) as archive:
+        _unpack(bundle, archive, verification.manifest, prefix, into, _Budget(bundle))
+    return verification.manifest
+
+
+def _unpack(
+    bundle: Path,
+    archive: zipfile.ZipFile,
+    manifest: Manifest,
+    prefix: str,
+    into: Path,
+    budget: _Budget,
+) -> None:
+    for entry in manifest.files:
+        if not entry.path.startswith(f"{prefix}/"):
+            continue
+        body = _read_member_checked(bundle, archive, entry, budget)
+        target = Path(into, *entry.path.split("/"))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(body)
+        except OSError as exc:
+            raise UserError(f"{bundle}: {entry.path}: cannot be unpacked: {exc}") from None
 
 
 def bundle_index(path: str | Path) -> CaptureIndex | None:

@@ -7,7 +7,10 @@ Layout::
                                   {command, file, started_at, finished_at, error}; may also
                                   carry port, error (peer-level), login_commands, tool_version,
                                   clock: {device_time, offset_s} (the device's clock
-                                  against the collecting host's, seconds, device ahead > 0)
+                                  against the collecting host's, seconds, device ahead > 0),
+                                  connection (the device's own connection for this tunnel,
+                                  as the inventory named it: the checks then read only its
+                                  SAs and log lines; without it, the tunnel's remote peer)
     DIR/<peer name>/<slug>.txt    exactly what the device printed for that command (UTF-8)
 
 A capture written by hand reads too: a peer.yml with just ``name``, ``platform`` and
@@ -233,6 +236,8 @@ def _peer_data(
         data["tool_version"] = tool_version
     data["login_commands"] = list(capture.login_commands)
     data["error"] = capture.error
+    if capture.connection is not None:
+        data["connection"] = capture.connection
     if capture.clock is not None:
         data["clock"] = {
             "device_time": capture.clock.device_time,
@@ -389,6 +394,7 @@ def read_peer(peer_dir: str | Path, *, platforms: Collection[str] | None = None)
         login_commands=tuple(login_commands),
         tool_version=_optional_text(data.get("tool_version"), path, "tool_version"),
         clock=clock,
+        connection=_optional_text(data.get("connection"), path, "connection") or None,
     )
 
 

@@ -13,7 +13,8 @@ can know it in advance, and the shell's echo of the line never holds a marker as
 their one possible order (S1, E1, S2, E2...): a marker line repeated or out of place refuses
 the whole split, and the caller sends the commands one by one instead. Each output is the
 text between its markers, with the same last line end removed as the one-by-one path
-(where the prompt's line takes it).
+(where the prompt's line takes it). :func:`read_line` reads a line back into its block (the
+echo in a session log, for ``ipsec-tui import``), in the same one order.
 """
 
 from __future__ import annotations
@@ -87,6 +88,47 @@ def build(
             f"printf '\\n%s-%s %s\\n' ITUI{nonce} E{index} $?"
         )
     return Block(nonce, canonical, wrapped, seconds, "; ".join(parts))
+
+
+_LINE_PART = re.compile(
+    r"printf '\\n%s-%s\\n' ITUI(?P<nonce>[0-9a-f]{16,64}) S(?P<start>\d+); (?P<run>[^;]+); "
+    r"printf '\\n%s-%s %s\\n' ITUI(?P=nonce) E(?P<end>\d+) \$\?(?:; (?=printf )|\Z)"
+)
+_TIMEOUT = re.compile(r"timeout (?P<seconds>\d{1,6}) (?P<command>.+)")
+
+
+def read_line(spec: PlatformSpec, line: str) -> Block | None:
+    """The block a compound line (as :func:`build` writes it, e.g. echoed in a session log)
+    stands for, or None when ``line`` is not one, whole and in order. Its commands are as
+    written in the line (``timeout`` taken off where the platform puts it): not yet checked
+    against the allowlist, which is the caller's to do."""
+    if spec.compound is None or not line.startswith("printf "):
+        return None
+    commands: list[str] = []
+    wrapped: list[bool] = []
+    nonce: str | None = None
+    seconds: int | None = None
+    at = 0
+    while at < len(line):
+        part = _LINE_PART.match(line, at)
+        index = len(commands) + 1
+        if part is None or int(part["start"]) != index or int(part["end"]) != index:
+            return None
+        if nonce not in (None, part["nonce"]):
+            return None
+        nonce, at = part["nonce"], part.end()
+        run = part["run"]
+        limited = _TIMEOUT.fullmatch(run)
+        wrap = limited is not None and spec.compound.may_hang(limited["command"])
+        if limited is not None and wrap:
+            if seconds not in (None, int(limited["seconds"])):
+                return None
+            seconds, run = int(limited["seconds"]), limited["command"]
+        commands.append(run)
+        wrapped.append(wrap)
+    if nonce is None:
+        return None
+    return Block(nonce, tuple(commands), tuple(wrapped), seconds or 0, line)
 
 
 def batches(

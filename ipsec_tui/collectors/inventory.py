@@ -29,6 +29,12 @@ Schema (YAML). Peer keys follow Netmiko's ``ConnectHandler`` parameter names whe
                                      #   authentication (Netmiko `conn_timeout`, accepted too)
             command_timeout: 30      # longest wait for one command's output, in seconds
                                      #   (both: a number > 0 and at most 3600)
+            connection: lab          # optional: this device's own connection for the tunnel,
+                                     #   as its parser names it (strongSwan/Libreswan conn,
+                                     #   Cisco crypto map "MAP 10" or IKEv2 profile, ASA crypto
+                                     #   map, Junos VPN, PAN-OS tunnel, FortiOS phase1): the
+                                     #   checks read only its SAs and log lines; needed where
+                                     #   several tunnels run between the same two devices
             overrides:               # per-peer platform variables (see the platform YAML):
               log_file: /var/log/charon.log  # only paths its `override_paths` allow, never
                                      #   a secret, key or shadow file (refused by name)
@@ -52,7 +58,7 @@ import argparse
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, cast
@@ -76,7 +82,7 @@ RESERVED_NAMES = frozenset({"capture.yml", "peer.yml"})
 _PEER_KEYS = frozenset(
     {"host", "port", "platform", "username", "auth", "key_file", "known_hosts", "jump_host",
      "ssh_config_file", "timeout", "conn_timeout", "command_timeout", "overrides",
-     "documents", "commands"}
+     "documents", "commands", "connection"}
 )  # fmt: skip
 _SECRET_KEYS = frozenset({"password", "secret", "passphrase"})
 _JUMP = re.compile(
@@ -120,6 +126,9 @@ class PeerConfig:
     # this machine, whose output is read (see ipsec_tui.collectors.cloud)
     documents: tuple[Path, ...] = ()
     local_commands: tuple[str, ...] = ()
+    # The device's own connection for this tunnel (see the schema): recorded in the capture,
+    # and what the checks scope this peer to. None: the tunnel's remote peer tells it apart.
+    connection: str | None = None
 
     @property
     def jump_username(self) -> str:
@@ -187,6 +196,11 @@ def parse_inventory(
     _no_unknown(top, {"defaults", "tunnels"}, where)
     defaults = _mapping(top.get("defaults") or {}, where, "defaults")
     _check_peer_keys(defaults, f"{where}: defaults", allow_host=False)
+    if "connection" in defaults:
+        raise UserError(
+            f"{where}: defaults: field 'connection' names one tunnel's connection: give it "
+            "per peer, or in a tunnel's defaults"
+        )
     tunnels_data = _mapping(top.get("tunnels"), where, "tunnels")
     if not tunnels_data:
         raise UserError(f"{where}: no tunnels defined under 'tunnels'")
@@ -265,6 +279,20 @@ def _check_peer_keys(data: Mapping[str, Any], where: str, *, allow_host: bool) -
     _no_unknown(data, set(_PEER_KEYS), where)
     if not allow_host and "host" in data:
         raise UserError(f"{where}: field 'host' belongs to each peer, not to defaults")
+    if data.get("connection") is not None:
+        connection_name(data["connection"], where)
+
+
+def connection_name(value: object, where: str) -> str:
+    """A peer's ``connection``: the name of one of the device's connections (text, at most
+    128 characters, no control characters; spaces allowed, as in a crypto map entry)."""
+    text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    if not text or len(text) > _NAME_MAX or not text.isprintable():
+        raise UserError(
+            f"{where}: field 'connection' must name one of the device's connections (text of "
+            f"at most {_NAME_MAX} printable characters): {_shown(value)}"
+        )
+    return text
 
 
 def _peer(
@@ -370,7 +398,12 @@ def _peer(
         timeout=timeout,
         command_timeout=number("command_timeout", DEFAULT_COMMAND_TIMEOUT),
         overrides=MappingProxyType(overrides),
+        connection=_connection_of(data, where),
     )
+
+
+def _connection_of(data: Mapping[str, Any], where: str) -> str | None:
+    return None if data.get("connection") is None else connection_name(data["connection"], where)
 
 
 def _cloud_peer(
@@ -428,6 +461,7 @@ def _cloud_peer(
     return PeerConfig(
         name=name,
         host="",
+        connection=_connection_of(data, where),
         platform=spec.name,
         username="",
         command_timeout=float(timeout),
@@ -510,7 +544,8 @@ def load_nornir_inventory(
     as tunnels. Each host is one device; its ``data.ipsec`` (merged host over its groups over
     defaults, as Nornir inherits data) holds our peer keys beside Nornir's own (``hostname``,
     ``port``, ``username``, ``platform``: ours or a Netmiko device_type that names one) and
-    ``tunnels: {NAME: a|b}``: which side of which tunnel the device is. Every tunnel needs
+    ``tunnels: {NAME: a|b}``: which side of which tunnel the device is (or ``{NAME: {side: a,
+    connection: CONN}}`` with the device's own connection for it). Every tunnel needs
     one side a and one side b. The same rules as our own inventory: no password, host keys
     from ``known_hosts``, paths relative to the inventory's folder."""
     from nornir.core.inventory import Defaults, Group, Groups, Host, Hosts, ParentGroups
@@ -586,6 +621,11 @@ def load_nornir_inventory(
         tunnels = _mapping(ipsec.pop("tunnels", None) or {}, host_where, "data.ipsec.tunnels")
         if not tunnels:
             continue  # a device of the inventory that serves no tunnel of ours
+        if "connection" in ipsec:
+            raise UserError(
+                f"{host_where}: data.ipsec.connection names one tunnel's connection: give it "
+                "per tunnel, as data.ipsec.tunnels: {NAME: {side: a, connection: CONN}}"
+            )
         own = sorted(set(ipsec) & _NORNIR_OWN)
         if own:
             raise UserError(f"{host_where}: data.ipsec.{own[0]}: give it as Nornir's own field")
@@ -607,8 +647,9 @@ def load_nornir_inventory(
         if host.username is not None:
             fields["username"] = host.username
         peer = _peer(name, fields, host_where, hosts_file.parent, platforms or {})
-        for tunnel_name, side in tunnels.items():
+        for tunnel_name, entry in tunnels.items():
             _check_name(tunnel_name, host_where, "tunnel name")
+            side, connection = _nornir_side(entry, f"{host_where}: tunnel {tunnel_name!r}")
             index = _SIDES.get(str(side).lower())
             if index is None:
                 raise UserError(f"{host_where}: tunnel {tunnel_name!r}: side must be a or b")
@@ -618,7 +659,7 @@ def load_nornir_inventory(
                     f"{host_where}: tunnel {tunnel_name!r}: side {str(side).lower()} is "
                     f"{slots[index].name} already"  # type: ignore[union-attr]
                 )
-            slots[index] = peer
+            slots[index] = replace(peer, connection=connection)
     if not sides:
         raise UserError(f"{where}: no host names a tunnel (data.ipsec.tunnels)")
     tunnels_found: dict[str, Tunnel] = {}
@@ -628,6 +669,30 @@ def load_nornir_inventory(
             raise UserError(f"{where}: tunnel {tunnel_name!r}: no host is its side {missing}")
         tunnels_found[tunnel_name] = Tunnel(name=tunnel_name, peers=(a, b))
     return Inventory(path=hosts_file, tunnels=MappingProxyType(tunnels_found))
+
+
+def _nornir_side(entry: object, where: str) -> tuple[object, str | None]:
+    """A SimpleInventory host's entry for one tunnel: its side (``a`` / ``b``), or
+    ``{side: a, connection: CONN}`` naming the device's own connection for it too."""
+    if not isinstance(entry, Mapping):
+        return entry, None
+    fields = _mapping(entry, where, "the entry")
+    _no_unknown(fields, {"side", "connection"}, where)
+    connection = fields.get("connection")
+    return fields.get("side"), None if connection is None else connection_name(connection, where)
+
+
+def tunnel_command(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    description: str,
+) -> argparse.ArgumentParser:
+    """A subcommand that logs in to one tunnel's two peers, with ``--inventory`` and
+    ``--tunnel`` (`probe`, `watch`)."""
+    parser = subparsers.add_parser(name, help=summary, description=description)
+    add_tunnel_arguments(parser, name)
+    return parser
 
 
 def add_tunnel_arguments(parser: argparse.ArgumentParser, verb: str) -> None:

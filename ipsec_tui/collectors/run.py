@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ipsec_tui.collectors.capture_io import write_capture_index, write_peer
@@ -206,6 +206,7 @@ def collect_tunnel(
                 error=f"collection crashed: {type(exc).__name__}: {exc}",
                 login_commands=chosen[peer.name].login_commands,
             )
+        capture = replace(capture, connection=peer.connection)  # what the checks scope to
         path: Path | None = None
         write_error: str | None = None
         try:

@@ -18,7 +18,8 @@ reaches a disk only inside a bundle, redacted like every output.
 
 On a platform with ``compound`` (Linux peers) the whole command set goes out as one shell
 line built by :mod:`ipsec_tui.collectors.compound` and is split back by its markers (one
-round trip); network CLIs get one command at a time.
+round trip); network CLIs get one command at a time, each read up to the prompt the driver
+found at login (Netmiko otherwise asks the device for its prompt again before every command).
 
 The platform's ``clock`` fact (``date -u ...`` on Linux) measures the device's clock against
 this host: offset = device time - midpoint of the command's local send and receive times.
@@ -381,10 +382,10 @@ class _JumpTunnel:
 
 def driver_class(spec: PlatformSpec) -> type[Any]:
     """Netmiko's driver class for the platform, with the methods the platform marks as not
-    read-only (``driver_skips``) replaced by no-ops that send nothing."""
-    base = CLASS_MAPPER[spec.device_type]
-    if not spec.driver_skips:
-        return base
+    read-only (``driver_skips``) replaced by no-ops that send nothing, and the prompt the
+    driver found at login kept as ``found_prompt`` (every command then waits for it instead
+    of Netmiko asking the device for its prompt again before each one)."""
+    base: type[Any] = CLASS_MAPPER[spec.device_type]
     for method in spec.driver_skips:
         if not callable(getattr(base, method, None)):
             raise ValueError(
@@ -394,9 +395,15 @@ def driver_class(spec: PlatformSpec) -> type[Any]:
     def skipped(self: Any, *args: Any, **kwargs: Any) -> str:
         return ""
 
-    return type(
-        f"ReadOnly{base.__name__}", (base,), {method: skipped for method in spec.driver_skips}
-    )
+    def find_prompt(self: Any, *args: Any, **kwargs: Any) -> str:
+        prompt = str(base.find_prompt(self, *args, **kwargs))
+        self.found_prompt = prompt
+        return prompt
+
+    methods: dict[str, Any] = {method: skipped for method in spec.driver_skips}
+    methods["find_prompt"] = find_prompt
+    name = f"ReadOnly{base.__name__}" if spec.driver_skips else f"Prompted{base.__name__}"
+    return type(name, (base,), methods)
 
 
 def _connect(
@@ -606,12 +613,21 @@ def _alive(connection: Any) -> bool:
 _PAGER_DEBRIS = "[ \\b]*{prompt}[ \\b]*(?:\\n[ \\b]+\\n|(?:\\r[ \\b]*(?=\\r))*\\r?)"
 
 
-def send_read_only(connection: Any, command: str, spec: PlatformSpec, timeout: float) -> str:
+def send_read_only(
+    connection: Any, command: str, spec: PlatformSpec, timeout: float, prompt: str | None = None
+) -> str:
     """Send one command and return its output; when the platform declares a pager (FortiOS
     `--More--`), answer each pause with its continue key until the prompt comes back and
-    strip the pager's debris, instead of turning paging off in the configuration."""
+    strip the pager's debris, instead of turning paging off in the configuration. With the
+    ``prompt`` learnt at login the output ends where it comes back; without, Netmiko asks the
+    device for its prompt first (a round trip and a fixed wait per command)."""
     if spec.pager is None:
-        return str(connection.send_command(command, read_timeout=timeout, strip_prompt=True))
+        until = re.escape(prompt) if prompt else None
+        return str(
+            connection.send_command(
+                command, expect_string=until, read_timeout=timeout, strip_prompt=True
+            )
+        )
     pager = re.escape(spec.pager.prompt)
     until = f"(?:{pager}|{re.escape(connection.base_prompt)})"
     deadline = time.monotonic() + timeout
@@ -681,6 +697,12 @@ class PeerSession:
             raise
         self._reader = _bounded_reader(self._connection)
         self._closed = False
+        # the prompt Netmiko's driver found at login, which every command ends at
+        found = getattr(self._connection, "found_prompt", None)
+        self.prompt: str | None = (
+            found.strip() if isinstance(found, str) and found.strip() else None
+        )
+        self._ended: str | None = None  # why the running command was ended early (end_soon)
 
     def __enter__(self) -> PeerSession:
         return self
@@ -703,9 +725,10 @@ class PeerSession:
                 return Sent(command, None, started_at, started_at, self.lost or "session closed")
             error: str | None = None
             text: str | None = None
+            self._ended = None
             self._reader.start(self.max_output_chars, peer.command_timeout)
             try:
-                text = str(send_read_only(connection, command, spec, peer.command_timeout))
+                text = send_read_only(connection, command, spec, peer.command_timeout, self.prompt)
             except (ReadTimeout, _OutputLimit) as exc:
                 partial = self._reader.partial(connection, command)
                 if spec.shell and partial.startswith("\n"):  # the echo's line end (below)
@@ -715,7 +738,8 @@ class PeerSession:
                 reason = (
                     f"stopped after {self.max_output_chars} characters (output limit)"
                     if isinstance(exc, _OutputLimit)
-                    else f"timed out after {peer.command_timeout:g} s (command_timeout)"
+                    else self._ended
+                    or f"timed out after {peer.command_timeout:g} s (command_timeout)"
                 )
                 error = f"{reason}: {kept}; interrupted with Ctrl-C"
                 if not _resync(connection, min(_RESYNC_SECONDS, max(peer.command_timeout, 2))):
@@ -732,6 +756,13 @@ class PeerSession:
             if text is not None and spec.shell and text.startswith("\n"):
                 text = text[1:]
             return Sent(command, text, started_at, utc_now(), error, self.lost)
+
+    def end_soon(self, after: float, reason: str) -> None:
+        """End the command running now (a packet capture that has seen what it was for)
+        ``after`` seconds from now at the latest, as its timeout would: its output so far is
+        kept, ``reason`` is its error. Called from another thread; no effect when idle."""
+        self._ended = reason
+        self._reader.deadline = min(self._reader.deadline, time.monotonic() + after)
 
     def send_block(
         self, commands: Sequence[str], *, nonce: str | None = None

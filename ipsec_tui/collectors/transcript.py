@@ -22,7 +22,10 @@ What it copes with:
   blank first line is the echo's line end (as in Netmiko's session log; the collector
   drops it too);
 - other hosts' prompts (a jump host before ``ssh``): the device is the host most commands
-  ran on; the rest is skipped with a warning.
+  ran on; the rest is skipped with a warning;
+- a Linux peer's compound line (``ipsec_tui.collectors.compound``, as a bundle's session
+  log shows it, its echo wrapped or not): read back into its commands, each with the text
+  between its nonce's markers and its exit status; each command still passes the allowlist.
 
 Each command is mapped to the platform's canonical command (abbreviations such as
 ``ip r s table all`` via the platform spec). Only what the platform's read-only allowlist
@@ -47,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ipsec_tui import __version__
+from ipsec_tui.collectors import compound
 from ipsec_tui.collectors.capture_io import (
     CAPTURE_FILE,
     PEER_FILE,
@@ -226,6 +230,7 @@ class TranscriptBlock:
     host: str
     command: str  # as typed (after the terminal's clean-up)
     output: str
+    exit_status: int | None = None  # the shell's $? where the transcript shows it
 
 
 def split_blocks(text: str, spec: PlatformSpec | None = None) -> tuple[list[TranscriptBlock], int]:
@@ -249,8 +254,12 @@ def split_blocks(text: str, spec: PlatformSpec | None = None) -> tuple[list[Tran
         if blocks and blocks[-1][4] and _JUNOS_BANNER.match(blocks[-1][4][-1]):
             blocks[-1][4].pop()
         blocks.append((number, text_prompt, host, command, []))
-    result = []
+    result: list[TranscriptBlock] = []
     for number, text_prompt, host, command, output in blocks:
+        within = _compound_blocks(spec, lines[number - 1], (number, text_prompt, host), output)
+        if within is not None:
+            result.extend(within)
+            continue
         if output and command and output[0].strip() == command:
             output = output[1:]  # the device's echo of what was typed
         if output and not output[0].strip():
@@ -259,6 +268,48 @@ def split_blocks(text: str, spec: PlatformSpec | None = None) -> tuple[list[Tran
             output = output[1:]
         result.append(TranscriptBlock(number, text_prompt, host, command, "\n".join(output)))
     return result, preamble
+
+
+_COMPOUND_START = re.compile(r"printf '\\n%s-%s\\n' ITUI(?P<nonce>[0-9a-f]{16,64}) S1; ")
+
+
+def _compound_blocks(
+    spec: PlatformSpec | None, line: str, where: tuple[int, str, str], output: list[str]
+) -> list[TranscriptBlock] | None:
+    """The commands of a compound line (``ipsec_tui.collectors.compound``: a Linux peer's
+    commands sent as one line, as a session log shows it), one block each with the text
+    between its markers and its exit status; None when the line after the prompt is no
+    compound line that reads back (then it stays one block, and no allowlist admits it).
+    A line wider than the terminal comes back wrapped: its echo goes on over the lines
+    before the first start marker (Netmiko's log repeats each row's last character at the
+    start of the next)."""
+    start = _COMPOUND_START.search(line)
+    if spec is None or spec.compound is None or start is None:
+        return None
+    first = f"ITUI{start['nonce']}-S1"
+    if first not in output:
+        return None
+    at = output.index(first)
+    if at == 0 or output[at - 1] != "":  # printf's line end before each start marker
+        return None
+    rows = output[: at - 1]
+    typed = line[start.start() :]
+    joined = [typed + "".join(row[1:] if row else row for row in rows), typed + "".join(rows)]
+    for candidate in joined if rows else [typed.rstrip()]:
+        block = compound.read_line(spec, candidate.rstrip())
+        if block is not None:
+            break
+    else:
+        return None
+    try:  # a line cut short (a timeout): the commands whose end marker arrived
+        parts = compound.split(block, "\n".join(output[at - 1 :]), complete=False)
+    except compound.SplitError:
+        return None
+    number, prompt, host = where
+    return [
+        TranscriptBlock(number, prompt, host, part.command, part.text, part.exit_status)
+        for part in parts
+    ]
 
 
 def _recurring_hosts(lines: list[str]) -> set[str]:
@@ -387,7 +438,9 @@ def split_transcript(
         command = redact(canonical, salt, seen).text
         file_name = output_file_name(command, outputs)
         outputs[file_name] = block.output
-        records.append(CommandRecord(command=command, file=file_name))
+        records.append(
+            CommandRecord(command=command, file=file_name, exit_status=block.exit_status)
+        )
     capture = PeerCapture(
         name=peer_name or host or "peer",
         platform=spec.name,

@@ -142,6 +142,10 @@ class PeerCapture:
     login_commands: tuple[str, ...] = ()  # what the SSH driver itself sent at login
     tool_version: str | None = None
     clock: ClockReading | None = None  # measured at collection, where the platform can
+    # The device's own connection for this tunnel, as the inventory names it (strongSwan /
+    # Libreswan conn, Cisco crypto map entry or profile...): the checks read only that
+    # connection's SAs and log lines. None: the tunnel is told apart by its remote peer.
+    connection: str | None = None
     # Netmiko's session log of the collection: memory only, never written to the capture
     # folder; a bundle made right after the collection carries it, redacted.
     session_log: str | None = field(default=None, compare=False, repr=False)

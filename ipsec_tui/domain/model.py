@@ -311,6 +311,7 @@ class PeerModel:
     parse_results: tuple[ParseResult, ...] = ()
     collection_error: str | None = None
     notes: tuple[str, ...] = ()
+    connection: str | None = None  # the device's connection for this tunnel (inventory)
 
     def to_dict(self) -> dict[str, Any]:
         """The model as plain data (what dataclasses.asdict gives, without its deep copies:

@@ -86,6 +86,10 @@ class PacketSummary:
     esp_in: tuple[tuple[str, int], ...] = ()
     other: int = 0  # IKE/ESP packets of other peers on the same interface
     error: str | None = None  # the capture did not run or could not be read
+    # the whole probe's capture: how long it ran, and how it ended (after the pings, at
+    # its cap, by itself); None for a direction's share of it
+    seconds: float | None = None
+    ended: str | None = None
 
     def esp_sent(self, spi: str | None = None) -> int:
         return sum(n for s, n in self.esp_out if spi is None or s == spi)
@@ -117,8 +121,10 @@ class Direction:
 
 
 @dataclass(frozen=True)
-class ProbeVerdict:
-    """Where the packets vanish, in the diagnosis vocabulary, with the side to fix."""
+class Verdict:
+    """What a path test or a watch concludes: a cause (a probe's where the packets vanish,
+    in the diagnosis vocabulary; a watch's from WATCH_CAUSES), the side to fix, a summary
+    and the evidence behind it."""
 
     cause: str
     side: str | None
@@ -126,8 +132,14 @@ class ProbeVerdict:
     evidence: tuple[str, ...] = ()
 
 
+ProbeVerdict = Verdict
+
+
 @dataclass(frozen=True)
 class ProbeResult:
+    """The path test: both directions, where the packets vanish, and what each gateway's
+    WAN capture saw."""
+
     tunnel: str
     directions: tuple[Direction, ...]
     verdict: ProbeVerdict

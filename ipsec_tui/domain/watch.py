@@ -7,6 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ipsec_tui.domain.model import PeerModel
+from ipsec_tui.domain.probe import Verdict
+
+# What the time line shows: a cause from WATCH_CAUSES, the side to fix, the evidence.
+WatchVerdict = Verdict
 
 # Bounds of a watch: at least this many seconds between samples, at most this long, at most
 # this many samples (each sample is a capture folder on disk).
@@ -56,6 +60,9 @@ class PeerSample:
     model: PeerModel | None
     read_at: str | None  # when its child SA command started, UTC ISO 8601
     error: str | None = None
+    # the log file's lines this sample read, first and last (1-based): (1, n) for a whole
+    # read, (N, ...) for a read from line N on; None when no log was read
+    log_lines: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -98,16 +105,6 @@ class ChildSeries:
     peer: str
     child: str  # "lab/lan"
     points: tuple[RatePoint, ...]
-
-
-@dataclass(frozen=True)
-class WatchVerdict:
-    """What the time line shows: a cause from WATCH_CAUSES, the side to fix, the evidence."""
-
-    cause: str
-    side: str | None
-    summary: str
-    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

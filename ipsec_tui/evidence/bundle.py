@@ -132,6 +132,25 @@ def bundle_content(
     salt = os.urandom(16)  # fingerprints comparable between the peers of this bundle only
 
     files: dict[str, str] = {}
+    clean = redacted_peers(captures, CAPTURE, files, salt=salt, known=known, where=where)
+    files[f"{CAPTURE}/{CAPTURE_FILE}"] = capture_index_text(tunnel, names, description)
+    files[NOTES] = redact(notes).text
+    for peer, log in logs.items():
+        files[f"session/{peer}.log"] = redact(log).text
+    return BundleContent(tuple(clean), files, known, tunnel, description)
+
+
+def redacted_peers(
+    captures: Sequence[PeerCapture],
+    folder: str,
+    files: dict[str, str],
+    *,
+    salt: bytes,
+    known: Sequence[str],
+    where: str | Path,
+) -> list[PeerCapture]:
+    """Each peer's files, redacted, into ``files`` as FOLDER/<peer>/<file> (UserError naming
+    the file if a secret remains), and the peers as the bundle keeps them."""
     clean: list[PeerCapture] = []
     for capture in captures:
         peer_texts = peer_files(
@@ -139,17 +158,13 @@ def bundle_content(
             salt=salt,
             known_secrets=known,
             redact_known=False,  # a known secret that the patterns miss makes us refuse
-            where=f"{where}:{CAPTURE}/{capture.name}",
+            where=f"{where}:{folder}/{capture.name}",
         )
         for name, text in peer_texts.items():
-            files[f"{CAPTURE}/{capture.name}/{name}"] = text
+            files[f"{folder}/{capture.name}/{name}"] = text
         outputs = {name: peer_texts[name] for name in capture.outputs if name in peer_texts}
         clean.append(replace(capture, outputs=outputs, session_log=None))
-    files[f"{CAPTURE}/{CAPTURE_FILE}"] = capture_index_text(tunnel, names, description)
-    files[NOTES] = redact(notes).text
-    for peer, log in logs.items():
-        files[f"session/{peer}.log"] = redact(log).text
-    return BundleContent(tuple(clean), files, known, tunnel, description)
+    return clean
 
 
 def write_bundle(
@@ -241,8 +256,14 @@ def bundle_capture(
     known_secrets: Iterable[str] = (),
     overwrite: bool = False,
 ) -> WrittenBundle:
-    """A bundle of a capture folder (``ipsec-tui bundle CAPTURE``)."""
+    """A bundle of a capture folder (``ipsec-tui bundle CAPTURE``); of a watch folder, every
+    sample (``ipsec_tui.evidence.watch_bundle``)."""
+    from ipsec_tui.evidence.watch_bundle import is_watch_folder, watch_content
+
     _check_target(Path(out), overwrite)  # before the work, not after
+    if is_watch_folder(Path(capture_dir)):
+        content = watch_content(Path(capture_dir), notes, known_secrets, out)
+        return bundle_captures(out, content, overwrite=overwrite)
     index = read_capture_index(capture_dir)
     content = bundle_content(
         read_capture(capture_dir),

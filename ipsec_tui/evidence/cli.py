@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
         "target",
         nargs="+",
         metavar="CAPTURE | verify FILE",
-        help="the capture folder to bundle, or `verify` and a bundle",
+        help="the capture (or watch) folder to bundle, or `verify` and a bundle",
     )
     bundle.add_argument("--out", "-o", type=Path, metavar="FILE.zip", help="the bundle to write")
     bundle.add_argument(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,10 @@ from ipsec_tui.ladder import Ladder, LadderRow, build_ladder
 from ipsec_tui.timeline import TimelineEvent, merge_logs
 
 TIMELINE_LIMIT = 5000  # the most recent events; the full logs are in the capture
+# The ladder is built from the whole time line, as the cockpit builds it (same rows, same
+# order, same numbers); a report shows its most recent LADDER_LIMIT rows and says how many
+# earlier rows it left out.
+LADDER_LIMIT = 2000
 EVIDENCE_LINES = 12  # per evidence item in the report; the capture holds every line
 
 
@@ -40,11 +44,12 @@ class ReportInput:
     created_at: str
 
 
-def _timeline(report: ReportInput) -> list[TimelineEvent]:
-    """The merged log, its most recent TIMELINE_LIMIT lines."""
+def _timeline(report: ReportInput) -> tuple[Ladder, list[TimelineEvent]]:
+    """The ladder of the whole merged log (the cockpit's), and the log's most recent
+    TIMELINE_LIMIT lines for the time line table."""
     pair = report.analysis.pair
-    events = merge_logs((pair.a, pair.b), report.captures, last=TIMELINE_LIMIT)
-    return list(events[-TIMELINE_LIMIT:])
+    events = merge_logs((pair.a, pair.b), report.captures)
+    return _ladder(report, events), list(events[-TIMELINE_LIMIT:])
 
 
 LADDER_NOTE = (
@@ -54,10 +59,24 @@ LADDER_NOTE = (
 )
 
 
-def _ladder(report: ReportInput, events: list[TimelineEvent]) -> Ladder:
-    """The IKE exchange ladder of the time line the report shows (the cockpit's order)."""
+def _ladder(report: ReportInput, events: Sequence[TimelineEvent]) -> Ladder:
+    """The IKE exchange ladder of the whole time line (the cockpit's rows and order)."""
     pair = report.analysis.pair
     return build_ladder(events, [model.name if model else None for model in (pair.a, pair.b)])
+
+
+def ladder_rows(ladder: Ladder) -> tuple[str | None, list[tuple[int, LadderRow]]]:
+    """The ladder rows a report shows, numbered as in the cockpit (1 = the first message),
+    and the line that says how many earlier rows were left out (None: none were)."""
+    omitted = max(len(ladder.rows) - LADDER_LIMIT, 0)
+    shown = list(enumerate(ladder.rows, 1))[omitted:]
+    if not omitted:
+        return None, shown
+    return (
+        f"{omitted} earlier rows omitted (rows 1-{omitted} of {len(ladder.rows)}; the "
+        "cockpit's ladder and the capture's logs hold them)",
+        shown,
+    )
 
 
 def _ladder_cells(ladder: Ladder, row: LadderRow) -> tuple[str, str, str, str, str]:
@@ -192,13 +211,14 @@ def render_markdown(report: ReportInput) -> str:
         if passing:
             out += ["Passed: " + "; ".join(f"{f.title} ({_code(f.check_id)})" for f in passing)]
             out += [""]
-    events = _timeline(report)
-    ladder = _ladder(report, events)
+    ladder, events = _timeline(report)
     out += ["## IKE exchange ladder", "", LADDER_NOTE, ""]
     if ladder.rows:
+        omitted, shown = ladder_rows(ladder)
+        out += [f"*{omitted}*", ""] if omitted else []
         heading = ("#", "host time (UTC)", ladder.name("a"), "message", ladder.name("b"), "marks")
         out += ["| " + " | ".join(heading) + " |", "|---|---|---|---|---|---|"]
-        for number, row in enumerate(ladder.rows, 1):
+        for number, row in shown:
             cells = " | ".join(_code(cell) for cell in _ladder_cells(ladder, row))
             out += [f"| {number} | {cells} |"]
     else:
@@ -375,15 +395,17 @@ def render_html(report: ReportInput) -> str:
                 + "; ".join(f"{_e(f.title)} (<code>{_e(f.check_id)}</code>)" for f in passing)
                 + "</p>"
             )
-    events = _timeline(report)
-    ladder = _ladder(report, events)
+    ladder, events = _timeline(report)
     out.append(f'<h2>IKE exchange ladder</h2><p class="muted">{_e(LADDER_NOTE)}</p>')
     if ladder.rows:
+        omitted, shown = ladder_rows(ladder)
+        if omitted:
+            out.append(f'<p class="muted">{_e(omitted)}</p>')
         out.append(
             f"<table><tr><th>#</th><th>host time (UTC)</th><th>{_e(ladder.name('a'))}</th>"
             f"<th>message</th><th>{_e(ladder.name('b'))}</th><th>marks</th></tr>"
         )
-        for number, row in enumerate(ladder.rows, 1):
+        for number, row in shown:
             when, a_end, arrow, b_end, marks = _ladder_cells(ladder, row)
             css = ' class="cause"' if row.message.notifies or row.answered is False else ""
             out.append(

@@ -47,6 +47,12 @@ def register(sub: Any) -> None:
         help="IKE implementation on siteB (siteA always runs strongSwan)",
     )
     _shape_options(up)
+    up.add_argument(
+        "--tunnels",
+        type=int,
+        default=1,
+        help="tunnels between the gateways, one connection each (lab, lab2...; default 1)",
+    )
     up.set_defaults(handler=cmd_up)
     actions.add_parser("down", help="remove everything the lab made").set_defaults(handler=cmd_down)
     actions.add_parser("status", help="what runs, the tunnel's state, the inventory").set_defaults(
@@ -59,6 +65,19 @@ def register(sub: Any) -> None:
     fault.add_argument("name", help="a fault from `ipsec-tui lab faults`")
     fault.add_argument(
         "--child", type=int, default=None, help="child-* faults: which child to break (2)"
+    )
+    fault.add_argument(
+        "--tunnel",
+        type=_tunnel_number,
+        default=None,
+        metavar="T",
+        help="break only tunnel T (a number, or its name: lab, lab2...); faults on the "
+        "other tunnels stay",
+    )
+    fault.add_argument(
+        "--short-timers",
+        action="store_true",
+        help="lifetime: siteB rekeys every 20 s; pfs: siteA's own rekey comes within ~25 s",
     )
     fault.set_defaults(handler=cmd_fault)
     actions.add_parser("faults", help="list the faults").set_defaults(handler=cmd_faults)
@@ -88,6 +107,16 @@ def _shape_options(parser: Any) -> None:
     parser.add_argument(
         "--children", type=int, default=1, help="child SAs with their own subnets (1-3)"
     )
+
+
+def _tunnel_number(text: str) -> int:
+    """`--tunnel 3` or `--tunnel lab3` (and `lab` for tunnel 1)."""
+    from ipsec_tui.lab.topology import TUNNEL_NAME
+
+    number = text.removeprefix(TUNNEL_NAME) or "1"
+    if not number.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: a tunnel number or name (lab, lab2, ...)")
+    return int(number)
 
 
 def _shape(args: argparse.Namespace) -> dict[str, Any]:
@@ -130,7 +159,7 @@ def _print_next(inventory: str) -> None:
 def cmd_up(args: argparse.Namespace) -> int:
     from ipsec_tui.lab import core
 
-    lab, seconds = core.up(args.impl_b, **_shape(args))
+    lab, seconds = core.up(args.impl_b, tunnels=args.tunnels, **_shape(args))
     if seconds == 0.0:
         print("the lab is already up")
     else:
@@ -155,7 +184,8 @@ def _print_status(lab: Any) -> None:
             print(f"    {line}")
     if lab.limitation():
         print(f"note: {lab.limitation()}")
-    print(f"fault: {lab.state.fault or 'none (healthy baseline)'}")
+    tunnel_faults = [f"{fault} on {name}" for name, fault in lab.state.tunnel_faults.items()]
+    print(f"fault: {', '.join(tunnel_faults) or lab.state.fault or 'none (healthy baseline)'}")
     _print_next(str(topo.lab_dir() / "inventory.yml"))
 
 
@@ -212,7 +242,11 @@ def cmd_faults(args: argparse.Namespace) -> int:
     from ipsec_tui.lab.faults import FAULTS
 
     for f in FAULTS.values():
-        note = f" (--child N; lab up --children {f.min_children}+)" if f.per_child else ""
+        notes = [f"--child N; lab up --children {f.min_children}+"] if f.per_child else []
+        notes += ["--tunnel T"] if f.per_tunnel else []
+        notes += ["--short-timers"] if f.timers else []
+        notes += ["shows over time: ipsec-tui watch"] if f.over_time else []
+        note = f" ({'; '.join(notes)})" if notes else ""
         print(f"{f.name:16} on {f.site.name}: {f.summary}{note}")
     return 0
 
@@ -222,7 +256,9 @@ def cmd_fault(args: argparse.Namespace) -> int:
     from ipsec_tui.lab.topology import lab_dir
 
     lab = core.current()
-    for line in faults.inject(lab, args.name, args.child):
+    for line in faults.inject(
+        lab, args.name, args.child, tunnel=args.tunnel, short_timers=args.short_timers
+    ):
         print(line)
     print(f"fault {args.name} is active; `ipsec-tui lab reset` undoes it")
     _print_next(str(lab_dir() / "inventory.yml"))

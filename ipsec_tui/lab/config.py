@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ipsec_tui.lab.topology import SITE_A, SITE_B, Site, child_name, child_net
+from ipsec_tui.lab.topology import SITE_A, SITE_B, Site, child_name, child_net, tunnel_name
 
 # what a fault may change per child (child name -> {field: value})
 CHILD_FIELDS = ("esp_proposal", "local_ts", "remote_ts")
@@ -38,10 +38,17 @@ class GatewayConfig:
     child_changes: dict[str, dict[str, str]] = field(default_factory=dict)
     dpd_delay_s: int = 10  # short, so a dead peer is declared within seconds in the lab
     fragmentation: bool = True  # IKE fragmentation (RFC 7383 / IKEv1 vendor extension)
+    tunnel: int = 1  # `lab up --tunnels N`: which connection (tunnel t is `labt`, 1 is `lab`)
+    keyingtries: int = 1  # IKE_SA attempts before giving up; 0: for ever
+
+    @property
+    def name(self) -> str:
+        """The connection's name, also the inventory's tunnel name."""
+        return tunnel_name(self.tunnel)
 
     def child(self, number: int) -> ChildConfig:
         """Child `number` (1-based): its name, selectors and ESP proposal, with any change."""
-        name = child_name(number)
+        name = child_name(number, self.tunnel)
         if number == 1:
             local_ts, remote_ts = self.local_ts, self.remote_ts
         else:
@@ -73,21 +80,25 @@ def baseline(
     ike_version: int = 2,
     auth: str = "psk",
     children: int = 1,
+    tunnel: int = 1,
 ) -> GatewayConfig:
     other = SITE_B if site is SITE_A else SITE_A
+    # tunnel t >= 2: its own identities (labt.siteA.lab) and LAN prefix pair
+    prefix = "" if tunnel == 1 else f"{tunnel_name(tunnel)}."
     return GatewayConfig(
         local_addr=site.wan_addr,
         remote_addr=other.wan_addr,
-        local_id=site.ike_id,
-        remote_id=other.ike_id,
+        local_id=prefix + site.ike_id,
+        remote_id=prefix + other.ike_id,
         psk=psk,
-        local_ts=site.lan_net,
-        remote_ts=other.lan_net,
+        local_ts=child_net(site.lan_net, 1, tunnel),
+        remote_ts=child_net(other.lan_net, 1, tunnel),
         initiator=site is SITE_A,
         udp_encap=udp_encap,
         ike_version=ike_version,
         auth=auth,
         children=children,
+        tunnel=tunnel,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import secrets
@@ -15,7 +16,15 @@ from ipsec_tui.errors import UserError
 from ipsec_tui.lab import topology as topo
 from ipsec_tui.lab.certs import make_certificates
 from ipsec_tui.lab.config import GatewayConfig, baseline
-from ipsec_tui.lab.gateway import alive, gw_run, kill_pids, spawn, start_holder, wait_reaped
+from ipsec_tui.lab.gateway import (
+    alive,
+    gw_run,
+    kill_pids,
+    live_helpers,
+    spawn,
+    start_holder,
+    wait_reaped,
+)
 from ipsec_tui.lab.ike import GatewayDirs, IkeDaemon, daemon_for, login_mounts
 from ipsec_tui.lab.shell import in_netns, run
 
@@ -57,6 +66,9 @@ class LabState:
     ike_version: int = 2
     auth: str = "psk"  # psk | cert
     children: int = 1
+    tunnels: int = 1  # connections between the gateways: lab, lab2, ... (`--tunnels N`)
+    tunnel_faults: dict[str, str] = field(default_factory=dict)  # `fault --tunnel`: name -> fault
+    helpers: list[list[int]] = field(default_factory=list)  # [PID, start time] (`flapping`)
 
     @staticmethod
     def path() -> Path:
@@ -87,7 +99,11 @@ class LabState:
         return (
             f"IKEv{self.ike_version}, {'certificates' if self.auth == 'cert' else 'PSK'}, "
             f"{self.children} child SA{'s' if self.children > 1 else ''}"
+            + (f", {self.tunnels} tunnels" if self.tunnels > 1 else "")
         )
+
+    def tunnel_numbers(self) -> range:
+        return range(1, self.tunnels + 1)
 
 
 def require_root() -> None:
@@ -120,7 +136,7 @@ def require_packages(impl_b: str = "strongswan") -> None:
 
 
 def gateway_dirs(site: topo.Site) -> GatewayDirs:
-    return GatewayDirs(topo.lab_dir() / site.name)
+    return GatewayDirs.under(topo.lab_dir() / site.name)
 
 
 def kernel_has_esp(netns: str) -> bool:
@@ -170,7 +186,7 @@ def _existing_netns() -> set[str]:
     return {line.split()[0] for line in out.splitlines() if line.strip()}
 
 
-def _build_network(children: int = 1) -> None:
+def _build_network(children: int = 1, tunnels: int = 1) -> None:
     for ns in _netns_names():
         run(["ip", "netns", "add", ns])
         run(in_netns(ns, ["ip", "link", "set", "lo", "up"]))
@@ -246,9 +262,11 @@ def _build_network(children: int = 1) -> None:
         # no IPv6 on the TUN device charon makes later: its router solicitations would
         # fill the log with "no matching outbound IPsec policy" lines for ff02::2
         run(in_netns(gw, ["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"]))
-        for number in range(2, children + 1):  # the subnets of children 2 and 3
-            gw_addr = topo.child_addr(s.lan_gw, number)
-            host_addr = topo.child_addr(s.host_addr, number)
+        # the subnets of children 2 and 3, or of tunnels 2..N
+        extra = [(n, 1) for n in range(2, children + 1)] + [(1, t) for t in range(2, tunnels + 1)]
+        for number, tunnel in extra:
+            gw_addr = topo.child_addr(s.lan_gw, number, tunnel)
+            host_addr = topo.child_addr(s.host_addr, number, tunnel)
             run(in_netns(gw, ["ip", "addr", "add", f"{gw_addr}/24", "dev", "lan0"]))
             run(in_netns(s.host_netns, ["ip", "addr", "add", f"{host_addr}/24", "dev", "eth0"]))
 
@@ -376,6 +394,18 @@ def _write_inventory(state: LabState) -> Path:
             },
         },
     }
+    for tunnel in range(2, state.tunnels + 1):  # `--tunnels N`: the other connections
+        a, b = topo.SITE_A, topo.SITE_B
+        inventory["tunnels"][topo.tunnel_name(tunnel)] = {
+            "description": f"{description}, tunnel {tunnel} of {state.tunnels}: "
+            f"{topo.child_net(a.lan_net, 1, tunnel)} <-> {topo.child_net(b.lan_net, 1, tunnel)}",
+            "peers": copy.deepcopy(peers),  # written out in full, not as a YAML alias
+        }
+    if state.tunnels > 1:  # one remote peer for all: each tunnel names its own connection
+        for name, entry in inventory["tunnels"].items():
+            conn = topo.TUNNEL_NAME if name == PASSWORD_TUNNEL else name
+            for peer in entry["peers"].values():
+                peer["connection"] = conn
     path = lab / "inventory.yml"
     path.write_text(
         "# written by `ipsec-tui lab up`; paths are relative to this file\n"
@@ -388,16 +418,23 @@ def _write_inventory(state: LabState) -> Path:
 
 
 def ping(
-    src: topo.Site, dst: topo.Site, count: int = 3, *, child: int = 1, size: int | None = None
+    src: topo.Site,
+    dst: topo.Site,
+    count: int = 3,
+    *,
+    child: int = 1,
+    size: int | None = None,
+    tunnel: int = 1,
 ) -> bool:
     """A bounded ping from one LAN host to the other (at most `count` packets, ~2 s), from
-    and to the addresses of child `child`'s subnets; with `size`, DF set (no fragmenting)."""
+    and to the addresses of child `child`'s (of tunnel `tunnel`'s) subnets; with `size`, DF
+    set (no fragmenting)."""
     argv = ["ping", "-n", "-q", "-c", str(count), "-i", "0.2", "-W", "1"]
-    argv += ["-I", topo.child_addr(src.host_addr, child)]
+    argv += ["-I", topo.child_addr(src.host_addr, child, tunnel)]
     if size is not None:
         argv += ["-M", "do", "-s", str(size)]
     proc = run(
-        in_netns(src.host_netns, [*argv, topo.child_addr(dst.host_addr, child)]),
+        in_netns(src.host_netns, [*argv, topo.child_addr(dst.host_addr, child, tunnel)]),
         check=False,
         timeout=15,
     )
@@ -419,18 +456,29 @@ class Lab:
     def config_path(self, site: topo.Site) -> Path:
         return gateway_dirs(site).root / "config.json"
 
-    def config(self, site: topo.Site) -> GatewayConfig:
-        return GatewayConfig(**json.loads(self.config_path(site).read_text()))
+    def configs(self, site: topo.Site) -> list[GatewayConfig]:
+        """The site's configuration of every tunnel, tunnel 1 first."""
+        saved = json.loads(self.config_path(site).read_text())
+        return [GatewayConfig(**cfg) for cfg in saved]
 
-    def baseline(self, site: topo.Site) -> GatewayConfig:
-        return _baseline(self.state, site)
+    def config(self, site: topo.Site, tunnel: int = 1) -> GatewayConfig:
+        return self.configs(site)[tunnel - 1]
+
+    def baseline(self, site: topo.Site, tunnel: int = 1) -> GatewayConfig:
+        return _baseline(self.state, site, tunnel)
 
     def apply_config(self, site: topo.Site, cfg: GatewayConfig) -> None:
-        dirs = gateway_dirs(site)
-        self.config_path(site).write_text(json.dumps(asdict(cfg), indent=2))
-        self.config_path(site).chmod(0o600)
+        """Put `cfg` in place of its tunnel's configuration on the site, and load it."""
+        cfgs = [cfg if c.tunnel == cfg.tunnel else c for c in self.configs(site)]
+        self.apply_configs(site, cfgs)
+
+    def apply_configs(self, site: topo.Site, cfgs: list[GatewayConfig]) -> None:
+        """Write and load the site's configuration of every tunnel."""
+        path = self.config_path(site)
+        path.write_text(json.dumps([asdict(c) for c in cfgs], indent=2))
+        path.chmod(0o600)
         daemon = self.state.daemon(site)
-        daemon.write_config(dirs, cfg)
+        daemon.write_config(gateway_dirs(site), cfgs)
         daemon.load(self.holder(site))
 
     def gw(
@@ -438,16 +486,20 @@ class Lab:
     ) -> subprocess.CompletedProcess[str]:
         return gw_run(self.holder(site), argv, check=check)
 
-    def terminate_all(self) -> None:
+    def terminate_all(self, tunnel: int | None = None) -> None:
+        """Tear the tunnels (or tunnel `tunnel`) down on both sides."""
+        numbers = self.state.tunnel_numbers() if tunnel is None else [tunnel]
         for s in topo.SITES:
-            self.state.daemon(s).terminate(self.holder(s))
+            for number in numbers:
+                self.state.daemon(s).terminate(self.holder(s), topo.tunnel_name(number))
 
-    def child_names(self) -> list[str]:
-        return [c.name for c in self.config(topo.SITE_A).all_children()]
+    def child_names(self, tunnel: int | None = None) -> list[str]:
+        cfgs = self.configs(topo.SITE_A)
+        return [c.name for cfg in cfgs if tunnel in (None, cfg.tunnel) for c in cfg.all_children()]
 
-    def initiate(self, timeout_s: int = ESTABLISH_TIMEOUT_S) -> bool:
+    def initiate(self, timeout_s: int = ESTABLISH_TIMEOUT_S, tunnel: int | None = None) -> bool:
         return self.state.daemon(topo.SITE_A).initiate(
-            self.holder(topo.SITE_A), timeout_s, self.child_names()
+            self.holder(topo.SITE_A), timeout_s, self.child_names(tunnel)
         )
 
     @property
@@ -476,7 +528,7 @@ class Lab:
             from ipsec_tui.lab.libreswan import Libreswan
 
             return Libreswan().ike_established(self.holder(topo.SITE_B))
-        wanted = {topo.child_name(n) for n in range(1, self.state.children + 1)}
+        wanted = set(self.child_names())
         return all(
             self.state.daemon(s).established(self.holder(s))
             and wanted <= self.state.daemon(s).installed_children(self.holder(s))
@@ -498,16 +550,18 @@ class Lab:
             time.sleep(0.1)
         return False
 
-    def traffic(self) -> tuple[bool, bool]:
-        """Pings both ways on every child; (A->B all answered, B->A all answered)."""
+    def traffic(self, tunnel: int | None = None) -> tuple[bool, bool]:
+        """Pings both ways on every child of every tunnel (or of tunnel `tunnel`);
+        (A->B all answered, B->A all answered)."""
         a_ok = b_ok = True
-        for number in range(1, self.state.children + 1):
-            a_ok = ping(topo.SITE_A, topo.SITE_B, child=number) and a_ok
-            b_ok = ping(topo.SITE_B, topo.SITE_A, child=number) and b_ok
+        for number in self.state.tunnel_numbers() if tunnel is None else [tunnel]:
+            for child in range(1, self.state.children + 1):
+                a_ok = ping(topo.SITE_A, topo.SITE_B, child=child, tunnel=number) and a_ok
+                b_ok = ping(topo.SITE_B, topo.SITE_A, child=child, tunnel=number) and b_ok
         return a_ok, b_ok
 
 
-def _baseline(state: LabState, site: topo.Site) -> GatewayConfig:
+def _baseline(state: LabState, site: topo.Site, tunnel: int = 1) -> GatewayConfig:
     return baseline(
         site,
         state.psk,
@@ -515,11 +569,17 @@ def _baseline(state: LabState, site: topo.Site) -> GatewayConfig:
         ike_version=state.ike_version,
         auth=state.auth,
         children=state.children,
+        tunnel=tunnel,
     )
 
 
 def up(
-    impl_b: str = "strongswan", *, ike_version: int = 2, auth: str = "psk", children: int = 1
+    impl_b: str = "strongswan",
+    *,
+    ike_version: int = 2,
+    auth: str = "psk",
+    children: int = 1,
+    tunnels: int = 1,
 ) -> tuple[Lab, float]:
     """From nothing to an established tunnel with traffic both ways; returns (lab, seconds)."""
     require_root()
@@ -531,10 +591,18 @@ def up(
         raise UserError(f"authentication {auth!r}: choose one of {', '.join(AUTHS)}")
     if not 1 <= children <= topo.MAX_CHILDREN:
         raise UserError(f"--children {children}: choose 1 to {topo.MAX_CHILDREN}")
-    if impl_b == "libreswan" and (children > 1 or auth == "cert"):
-        raise UserError("several children and certificates are strongSwan-only in the lab")
+    if not 1 <= tunnels <= topo.MAX_TUNNELS:
+        raise UserError(f"--tunnels {tunnels}: choose 1 to {topo.MAX_TUNNELS}")
+    if tunnels > 1 and children > 1:
+        raise UserError("--tunnels and --children: several tunnels have one child SA each")
+    if impl_b == "libreswan" and (children > 1 or auth == "cert" or tunnels > 1):
+        raise UserError(
+            "several children or tunnels and certificates are strongSwan-only in the lab"
+        )
     require_packages(impl_b)
-    wanted = LabState(impl_b=impl_b, ike_version=ike_version, auth=auth, children=children)
+    wanted = LabState(
+        impl_b=impl_b, ike_version=ike_version, auth=auth, children=children, tunnels=tunnels
+    )
     existing = LabState.load()
     if existing and all(alive(p) for p in existing.holders.values()) and existing.holders:
         if (existing.impl_b, existing.shape()) == (impl_b, wanted.shape()):
@@ -554,7 +622,7 @@ def up(
     try:
         _keygen(lab_root / "id_ed25519", "ipsec-tui-lab")
         shadow = _shadow(_make_password())
-        _build_network(children)
+        _build_network(children, tunnels)
         if auth == "cert":
             make_certificates({s: gateway_dirs(s).etc / "swanctl" for s in topo.SITES})
         state.esp_backend = "kernel" if kernel_has_esp(topo.SITE_A.netns) else "libipsec"
@@ -564,8 +632,8 @@ def up(
             dirs.log.mkdir(parents=True, exist_ok=True)
             daemon = state.daemon(s)
             daemon.prepare(dirs, state.esp_backend == "libipsec")
-            cfg = _baseline(state, s)
-            daemon.write_config(dirs, cfg)  # before start: pluto refuses an empty config
+            cfgs = [_baseline(state, s, t) for t in state.tunnel_numbers()]
+            daemon.write_config(dirs, cfgs)  # before start: pluto refuses an empty config
             _prepare_ssh(s, dirs, shadow)
             state.holders[s.name] = start_holder(
                 s.netns, s.name, [*daemon.mounts(dirs), *login_mounts(dirs)], dirs.root / "ready"
@@ -588,7 +656,7 @@ def up(
             state.save()
         lab = Lab(state)
         for s in (topo.SITE_B, topo.SITE_A):  # responder first, so A's first try succeeds
-            lab.apply_config(s, lab.baseline(s))
+            lab.apply_configs(s, [lab.baseline(s, t) for t in state.tunnel_numbers()])
         if not (lab.initiate() or not lab.child_sa_supported) or not lab.wait_established():
             raise UserError(
                 "the tunnel did not come up on the baseline; see "
@@ -622,6 +690,7 @@ def down(quiet: bool = False) -> list[str]:
         for site_pids in state.daemons.values():
             pids += site_pids
         pids += list(state.holders.values())
+        pids += live_helpers(state.helpers)  # in the root namespace: by their recorded PIDs
     existing = _existing_netns()
     ours = [ns for ns in _netns_names() if ns in existing]
     stopped: set[int] = set()

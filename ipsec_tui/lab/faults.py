@@ -9,22 +9,42 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from ipsec_tui.errors import UserError
 from ipsec_tui.lab import topology as topo
 from ipsec_tui.lab.config import describe_changes, with_changes
 from ipsec_tui.lab.core import Lab, gateway_dirs, ping
-from ipsec_tui.lab.gateway import gw_path, kill_pids
+from ipsec_tui.lab.gateway import gw_path, kill_pids, live_helpers, start_helper
 from ipsec_tui.lab.shell import in_netns, run
 
 NFT_TABLE = "itl_fault"
 WAN_MTU = 1500
 SMALL_PATH_MTU = 1280  # the `mtu` fault's WAN link: IPv6's minimum, common on tunnels/PPPoE
+# `--short-timers`: rekeys within a short watch instead of after minutes
+SHORT_LIFETIME_S = (20, 60)  # the `lifetime` fault's siteB: child SA, IKE SA rekey times
+LIFETIME_S = (300, 900)
+SHORT_PFS_REKEY_S = 25  # the `pfs` fault: siteA's child SA rekeys by itself this soon
+# `flapping`: siteB's WAN link down long enough for DPD (10 s, then ~11 s of retransmits) to
+# declare the peer dead, then up long enough to come back; a bounded number of times
+FLAPS, FLAP_DOWN_S, FLAP_UP_S = 2, 24, 16
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a fault goes: which tunnel (`--tunnel T`), which child (`--child N`), and
+    whether its timers are the short ones (`--short-timers`)."""
+
+    tunnel: int = 1
+    child: int | None = None
+    short_timers: bool = False
+
+
+Inject = Callable[[Lab, Target], list[str]]
 
 
 @dataclass(frozen=True)
@@ -33,72 +53,94 @@ class Fault:
     site: topo.Site  # the side the fault is injected on: the side to fix
     summary: str
     expected_cause: str  # the diagnosis vocabulary term this fault should produce
-    inject: Callable[..., list[str]]  # (lab) or, for per-child faults, (lab, child=n)
+    inject: Inject
     needs_child_sa: bool = False  # its symptom needs an installed child SA (traffic, rekey)
     per_child: bool = False  # breaks one child only: `--child N` (default 2)
     min_children: int = 1
     fix_side: topo.Site | None = None  # where the fix goes, when not where it was made
+    per_tunnel: bool = False  # changes one connection only, so `--tunnel T` can scope it
+    timers: bool = False  # has rekey timers that `--short-timers` shortens
+    over_time: bool = False  # shows over time (`ipsec-tui watch`), not in one snapshot
 
 
-def _reconfigure(lab: Lab, site: topo.Site, **changes: object) -> list[str]:
-    before = lab.config(site)
+def _whole(run_fault: Callable[[Lab], list[str]]) -> Inject:
+    """A fault on the gateway as a whole (firewall, routes, daemon): no target to choose."""
+    return lambda lab, _at: run_fault(lab)
+
+
+def _reconfigure(lab: Lab, site: topo.Site, tunnel: int = 1, **changes: object) -> list[str]:
+    before = lab.config(site, tunnel)
     after = with_changes(before, **changes)
     lab.apply_config(site, after)
+    where = f"{lab.state.daemon(site).config_file}: " + (f"{before.name}: " if tunnel != 1 else "")
     return [
-        f"{site.name}: {lab.state.daemon(site).config_file}: {field}: {old} -> {new}"
+        f"{site.name}: {where}{field}: {old} -> {new}"
         for field, old, new in describe_changes(before, after)
     ]
 
 
-def _renegotiate(lab: Lab, wait_s: float = 0.0) -> str:
-    lab.terminate_all()
-    ok = lab.initiate(timeout_s=4)
-    if wait_s:
-        time.sleep(wait_s)
-    return "siteA: re-initiated the tunnel: " + ("established" if ok else "failed")
+def _renegotiate(lab: Lab, tunnel: int | None = None) -> str:
+    """Tear down and initiate again every tunnel, or tunnel `tunnel` only."""
+    lab.terminate_all(tunnel)
+    ok = lab.initiate(timeout_s=4, tunnel=tunnel)
+    what = "the tunnel" if tunnel in (None, 1) else f"tunnel {topo.tunnel_name(tunnel)}"
+    return f"siteA: re-initiated {what}: " + ("established" if ok else "failed")
 
 
-def _negotiation_fault(site: topo.Site, **changes: object) -> Callable[[Lab], list[str]]:
-    def inject(lab: Lab) -> list[str]:
-        return [*_reconfigure(lab, site, **changes), _renegotiate(lab)]
+def _negotiation_fault(site: topo.Site, **changes: object) -> Inject:
+    def inject(lab: Lab, at: Target) -> list[str]:
+        return [*_reconfigure(lab, site, at.tunnel, **changes), _renegotiate(lab, at.tunnel)]
 
     return inject
 
 
-def _pfs(lab: Lab) -> list[str]:
+def _pfs(lab: Lab, at: Target) -> list[str]:
     # The first child SA is negotiated inside IKE_AUTH without a DH exchange, so a PFS
-    # mismatch only shows when the child SA is rekeyed: re-establish, then force the rekey.
-    changed = _reconfigure(lab, topo.SITE_B, esp_proposal="aes256-sha256")
-    changed.append(_renegotiate(lab))
-    lab.state.daemon(topo.SITE_A).rekey(lab.holder(topo.SITE_A))
+    # mismatch only shows when the child SA is rekeyed: re-establish, then force the rekey
+    # (or, with short timers, let siteA's own rekey come within seconds)
+    changed = _reconfigure(lab, topo.SITE_B, at.tunnel, esp_proposal="aes256-sha256")
+    child = topo.child_name(1, at.tunnel)
+    if at.short_timers:
+        changed += _reconfigure(lab, topo.SITE_A, at.tunnel, rekey_time_s=SHORT_PFS_REKEY_S)
+        changed.append(_renegotiate(lab, at.tunnel))
+        changed.append(
+            f"siteA: rekeys child SA '{child}' by itself in about {SHORT_PFS_REKEY_S} s "
+            "(short timers); that rekey carries the KE payload siteB refuses"
+        )
+        return changed
+    changed.append(_renegotiate(lab, at.tunnel))
+    lab.state.daemon(topo.SITE_A).rekey(lab.holder(topo.SITE_A), child)
     time.sleep(1.0)
     if lab.state.ike_version == 2:
         changed.append(
-            "siteA: forced a rekey of child SA 'lan' (CREATE_CHILD_SA with a KE payload)"
+            f"siteA: forced a rekey of child SA '{child}' (CREATE_CHILD_SA with a KE payload)"
         )
     else:  # IKEv1's first quick mode carries the PFS group already: nothing to rekey
         changed.append(
-            "siteA: asked for a rekey of child SA 'lan'; with IKEv1 the first quick mode "
+            f"siteA: asked for a rekey of child SA '{child}'; with IKEv1 the first quick mode "
             "already carries the PFS group, and it failed"
         )
     return changed
 
 
-def _lifetime(lab: Lab) -> list[str]:
-    changed = _reconfigure(lab, topo.SITE_B, rekey_time_s=300, ike_rekey_time_s=900)
-    changed.append(_renegotiate(lab))
-    a_ok, b_ok = lab.traffic()
+def _lifetime(lab: Lab, at: Target) -> list[str]:
+    child_s, ike_s = SHORT_LIFETIME_S if at.short_timers else LIFETIME_S
+    changed = _reconfigure(
+        lab, topo.SITE_B, at.tunnel, rekey_time_s=child_s, ike_rekey_time_s=ike_s
+    )
+    changed.append(_renegotiate(lab, at.tunnel))
+    a_ok, b_ok = lab.traffic(at.tunnel)
     changed.append(
         f"traffic: hostA->hostB {'ok' if a_ok else 'lost'}, hostB->hostA {'ok' if b_ok else 'lost'}"
     )
     return changed
 
 
-def _mode(lab: Lab) -> list[str]:
+def _mode(lab: Lab, at: Target) -> list[str]:
     # transport mode is host-to-host: its selectors become the gateways' own addresses
     return [
-        *_reconfigure(lab, topo.SITE_A, mode="transport", local_ts="", remote_ts=""),
-        _renegotiate(lab),
+        *_reconfigure(lab, topo.SITE_A, at.tunnel, mode="transport", local_ts="", remote_ts=""),
+        _renegotiate(lab, at.tunnel),
     ]
 
 
@@ -177,46 +219,46 @@ def _pings(lab: Lab, src: topo.Site, dst: topo.Site, **kw: Any) -> str:
     )
 
 
+def _firewalled(lab: Lab, chains: str, what: str, first: topo.Site) -> list[str]:
+    """Fresh SAs (the counters then show only this fault's traffic), then siteB's fault
+    table with `chains`, then 3 pings each way, from `first` first."""
+    _renegotiate(lab)
+    _fault_table(lab, topo.SITE_B, chains)
+    other = topo.SITE_A if first is topo.SITE_B else topo.SITE_B
+    return [
+        f"{topo.SITE_B.name}: nftables table inet {NFT_TABLE}: {what}",
+        _pings(lab, first, other),
+        _pings(lab, other, first),
+    ]
+
+
 def _nat_exempt(lab: Lab) -> list[str]:
     # "masquerade the LAN" for internet access, with no exception for the remote LAN (no
     # `ip daddr 10.1.0.0/24 accept`, no `meta ipsec exists`): B's LAN traffic gets B's own
     # address as source before the IPsec policy sees it, and no longer matches the child SA
-    site = topo.SITE_B
-    _renegotiate(lab)  # fresh SAs: the counters then show only this fault's traffic
-    _fault_table(
+    lan = topo.SITE_B.lan_net
+    return _firewalled(
         lab,
-        site,
         "  chain postrouting {\n"
         "    type nat hook postrouting priority srcnat; policy accept;\n"
-        f"    ip saddr {site.lan_net} counter masquerade\n  }}\n",
+        f"    ip saddr {lan} counter masquerade\n  }}\n",
+        f"masquerade of {lan} in postrouting, no exception for {topo.SITE_A.lan_net}",
+        topo.SITE_B,
     )
-    return [
-        f"{site.name}: nftables table inet {NFT_TABLE}: masquerade of {site.lan_net} in "
-        f"postrouting, no exception for {topo.SITE_A.lan_net}",
-        _pings(lab, topo.SITE_B, topo.SITE_A),
-        _pings(lab, topo.SITE_A, topo.SITE_B),
-    ]
 
 
 def _esp_blocked(lab: Lab) -> list[str]:
     # A firewall in front of siteB that lets IKE through (UDP 500, and UDP 4500 whose payload
     # starts with the four zero bytes of the non-ESP marker) but drops ESP, plain (IP protocol
     # 50) or in UDP 4500: the tunnel comes up, and no packet protected by it ever arrives
-    site = topo.SITE_B
-    _renegotiate(lab)  # fresh SAs: the counters then show only this fault's traffic
-    _fault_table(
+    return _firewalled(
         lab,
-        site,
         "  chain input {\n    type filter hook input priority 0; policy accept;\n"
         "    meta l4proto esp counter drop\n"
         "    udp dport 4500 @th,64,32 != 0 counter drop\n  }\n",
+        "drops incoming ESP (IP protocol 50 and ESP in UDP 4500); IKE still passes",
+        topo.SITE_A,
     )
-    return [
-        f"{site.name}: nftables table inet {NFT_TABLE}: drops incoming ESP (IP protocol 50 and "
-        "ESP in UDP 4500); IKE still passes",
-        _pings(lab, topo.SITE_A, topo.SITE_B),
-        _pings(lab, topo.SITE_B, topo.SITE_A),
-    ]
 
 
 def _mtu(lab: Lab) -> list[str]:
@@ -266,10 +308,10 @@ def _dpd(lab: Lab) -> list[str]:
     return lines
 
 
-def _ike_version(lab: Lab) -> list[str]:
+def _ike_version(lab: Lab, at: Target) -> list[str]:
     site = topo.SITE_B
-    other = 1 if lab.config(site).ike_version == 2 else 2
-    return [*_reconfigure(lab, site, ike_version=other), _renegotiate(lab)]
+    other = 1 if lab.config(site, at.tunnel).ike_version == 2 else 2
+    return [*_reconfigure(lab, site, at.tunnel, ike_version=other), _renegotiate(lab, at.tunnel)]
 
 
 def _stale_sa(lab: Lab) -> list[str]:
@@ -298,6 +340,33 @@ def _stale_sa(lab: Lab) -> list[str]:
     ]
 
 
+def _flapping(lab: Lab) -> list[str]:
+    # the path between the gateways drops and comes back: each time DPD declares the peer
+    # dead and siteA, retrying for ever, brings the tunnel back once the path is there
+    site = topo.SITE_B
+    changed = _reconfigure(lab, topo.SITE_A, keyingtries=0)
+    changed.append(_renegotiate(lab))  # the IKE SA takes the new setting from here on
+    pid, started = start_helper(
+        [
+            sys.executable, "-m", "ipsec_tui.lab.flap", "--holder", str(lab.holder(site)),
+            "--link", site.wan_if, "--times", str(FLAPS), "--down", str(FLAP_DOWN_S),
+            "--up", str(FLAP_UP_S),
+        ]
+    )  # fmt: skip
+    lab.state.helpers.append([pid, started])
+    lab.state.save()
+    changed.append(
+        f"{site.name}: {site.wan_if} goes down for {FLAP_DOWN_S} s and up for {FLAP_UP_S} s, "
+        f"{FLAPS} times, by a helper (PID {pid}) that then exits; `lab reset` stops it"
+    )
+    return changed
+
+
+def _stop_helpers(lab: Lab) -> None:
+    kill_pids(live_helpers(lab.state.helpers))
+    lab.state.helpers = []
+
+
 def _has_link(netns: str, name: str) -> bool:
     return run(in_netns(netns, ["ip", "link", "show", name]), check=False).returncode == 0
 
@@ -320,11 +389,12 @@ def _child_fault(lab: Lab, child: int, **changes: str) -> list[str]:
     return lines
 
 
-def _child_proposal(lab: Lab, child: int = 2) -> list[str]:
-    return _child_fault(lab, child, esp_proposal="aes128gcm16-modp2048")
+def _child_proposal(lab: Lab, at: Target) -> list[str]:
+    return _child_fault(lab, at.child or 2, esp_proposal="aes128gcm16-modp2048")
 
 
-def _child_ts(lab: Lab, child: int = 2) -> list[str]:
+def _child_ts(lab: Lab, at: Target) -> list[str]:
+    child = at.child or 2
     return _child_fault(lab, child, remote_ts=f"10.99.{child}.0/24")
 
 
@@ -338,6 +408,7 @@ FAULTS: dict[str, Fault] = {
             "siteB holds a different pre-shared key",
             "psk-mismatch",
             _negotiation_fault(B, psk="wrong-" + "k" * 20),
+            per_tunnel=True,
         ),
         Fault(
             "identity",
@@ -345,6 +416,7 @@ FAULTS: dict[str, Fault] = {
             "siteB expects another remote identity",
             "identity-mismatch",
             _negotiation_fault(B, remote_id="siteX.lab"),
+            per_tunnel=True,
         ),
         Fault(
             "ike-proposal",
@@ -352,6 +424,7 @@ FAULTS: dict[str, Fault] = {
             "siteB accepts only aes128-sha256-ecp256 for IKE",
             "ike-proposal-mismatch",
             _negotiation_fault(B, ike_proposal="aes128-sha256-ecp256"),
+            per_tunnel=True,
         ),
         Fault(
             "esp-proposal",
@@ -359,6 +432,7 @@ FAULTS: dict[str, Fault] = {
             "siteB accepts only aes128gcm16 for ESP",
             "child-proposal-mismatch",
             _negotiation_fault(B, esp_proposal="aes128gcm16-modp2048"),
+            per_tunnel=True,
         ),
         Fault(
             "pfs",
@@ -367,6 +441,8 @@ FAULTS: dict[str, Fault] = {
             "pfs-mismatch",
             _pfs,
             needs_child_sa=True,
+            per_tunnel=True,
+            timers=True,
         ),
         Fault(
             "ts",
@@ -374,9 +450,15 @@ FAULTS: dict[str, Fault] = {
             "siteB's remote traffic selector is 10.99.0.0/24",
             "selector-mismatch",
             _negotiation_fault(B, remote_ts="10.99.0.0/24"),
+            per_tunnel=True,
         ),
         Fault(
-            "mode", A, "siteA asks for transport mode, siteB has a tunnel", "mode-mismatch", _mode
+            "mode",
+            A,
+            "siteA asks for transport mode, siteB has a tunnel",
+            "mode-mismatch",
+            _mode,
+            per_tunnel=True,
         ),
         Fault(
             "lifetime",
@@ -385,20 +467,22 @@ FAULTS: dict[str, Fault] = {
             "lifetime-mismatch",
             _lifetime,
             needs_child_sa=True,
+            per_tunnel=True,
+            timers=True,
         ),
         Fault(
             "udp-blocked",
             B,
             "siteB's firewall drops UDP 500/4500",
             "peer-unreachable",
-            _udp_blocked,
+            _whole(_udp_blocked),
         ),
         Fault(
             "no-return-route",
             B,
             "hostB has no route back to siteA's LAN",
             "no-return-path",
-            _no_return_route,
+            _whole(_no_return_route),
             needs_child_sa=True,
         ),
         Fault(
@@ -406,7 +490,7 @@ FAULTS: dict[str, Fault] = {
             B,
             "siteB does not forward packets (ip_forward=0)",
             "no-return-path",
-            _forwarding_off,
+            _whole(_forwarding_off),
             needs_child_sa=True,
         ),
         Fault(
@@ -414,7 +498,7 @@ FAULTS: dict[str, Fault] = {
             B,
             "siteB masquerades its LAN with no exception for the tunnel's traffic",
             "nat-exemption-missing",
-            _nat_exempt,
+            _whole(_nat_exempt),
             needs_child_sa=True,
         ),
         Fault(
@@ -422,7 +506,7 @@ FAULTS: dict[str, Fault] = {
             B,
             "siteB's firewall passes IKE but drops ESP: the tunnel is up, nothing arrives",
             "esp-blocked",
-            _esp_blocked,
+            _whole(_esp_blocked),
             needs_child_sa=True,
         ),
         Fault(
@@ -430,7 +514,7 @@ FAULTS: dict[str, Fault] = {
             B,
             "siteB's WAN path carries 1280 bytes, no ICMP; siteB offers no IKE fragmentation",
             "mtu-fragmentation",
-            _mtu,
+            _whole(_mtu),
             # with a PSK only ESP is large; with --auth cert IKE_AUTH is too (strongSwan only)
             needs_child_sa=True,
         ),
@@ -439,7 +523,7 @@ FAULTS: dict[str, Fault] = {
             B,
             "siteB stops answering after the tunnel is up; DPD declares it dead",
             "dpd-timeout",
-            _dpd,
+            _whole(_dpd),
         ),
         Fault(
             "ike-version",
@@ -447,15 +531,24 @@ FAULTS: dict[str, Fault] = {
             "siteB speaks the other IKE version only",
             "ike-version-mismatch",
             _ike_version,
+            per_tunnel=True,
         ),
         Fault(
             "stale-sa",
             B,
             "siteB's daemon restarted and lost its SAs; siteA still holds them",
             "stale-sa",
-            _stale_sa,
+            _whole(_stale_sa),
             needs_child_sa=True,
             fix_side=A,  # the stale SAs are siteA's: they are cleared there
+        ),
+        Fault(
+            "flapping",
+            B,
+            f"siteB's WAN link drops and comes back ({FLAPS} times); siteA retries for ever",
+            "flapping-path",
+            _whole(_flapping),
+            over_time=True,
         ),
         Fault(
             "child-proposal",
@@ -480,11 +573,14 @@ FAULTS: dict[str, Fault] = {
 
 
 def reset(lab: Lab) -> list[str]:
-    """Back to the baseline: configs, firewall, routes, sysctls; fresh logs; tunnel up."""
+    """Back to the baseline: configs, firewall, routes, sysctls, links; fresh logs; tunnels
+    up."""
+    _stop_helpers(lab)
     done = []
     for site in topo.SITES:
-        if lab.config(site) != lab.baseline(site):
-            done += _reconfigure(lab, site, **vars(lab.baseline(site)))
+        for tunnel in lab.state.tunnel_numbers():
+            if lab.config(site, tunnel) != lab.baseline(site, tunnel):
+                done += _reconfigure(lab, site, **vars(lab.baseline(site, tunnel)))
         run(
             [
                 "nsenter",
@@ -501,7 +597,7 @@ def reset(lab: Lab) -> list[str]:
             check=False,
         )
         run(in_netns(site.netns, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]))
-        run(in_netns(site.netns, ["ip", "link", "set", site.wan_if, "mtu", str(WAN_MTU)]))
+        run(in_netns(site.netns, ["ip", "link", "set", site.wan_if, "mtu", str(WAN_MTU), "up"]))
         run(in_netns(site.host_netns, ["ip", "route", "replace", "default", "via", site.lan_gw]))
     lab.terminate_all()
     lab.truncate_logs()
@@ -509,23 +605,62 @@ def reset(lab: Lab) -> list[str]:
         raise UserError("reset: the baseline tunnel did not come back up", exit_code=1)
     lab.traffic()
     lab.state.fault = None
+    lab.state.tunnel_faults = {}
     lab.state.save()
     return done or ["nothing to undo"]
 
 
-def inject(lab: Lab, name: str, child: int | None = None) -> list[str]:
-    """Reset to the baseline, then inject one fault; return what changed, line by line."""
-    fault = FAULTS.get(name)
-    if fault is None:
-        raise UserError(f"unknown fault {name!r}: choose one of {', '.join(FAULTS)}")
+def _reset_tunnel(lab: Lab, tunnel: int) -> list[str]:
+    """Tunnel `tunnel` back to its baseline (the other tunnels and the logs untouched)."""
+    done = []
+    for site in topo.SITES:
+        if lab.config(site, tunnel) != lab.baseline(site, tunnel):
+            done += _reconfigure(lab, site, **vars(lab.baseline(site, tunnel)))
+    if done:
+        lab.terminate_all(tunnel)
+        lab.initiate(tunnel=tunnel)
+    lab.state.tunnel_faults.pop(topo.tunnel_name(tunnel), None)
+    return done
+
+
+def _check(lab: Lab, fault: Fault, at: Target, scoped: bool) -> None:
+    """Refuse a fault its target does not fit (UserError, exit 2)."""
+    name = fault.name
     if lab.state.children < fault.min_children:
         raise UserError(
             f"{name} breaks one child of several: bring the lab up with "
             f"`ipsec-tui lab up --children {topo.MAX_CHILDREN}`"
         )
-    if child is not None and not fault.per_child:
+    if at.child is not None and not fault.per_child:
         raise UserError(f"{name} is not a per-child fault: --child applies to child-* faults")
-    run_fault = partial(fault.inject, child=child) if fault.per_child and child else fault.inject
+    if scoped and not fault.per_tunnel:
+        scopable = ", ".join(f.name for f in FAULTS.values() if f.per_tunnel)
+        raise UserError(
+            f"{name} cannot be scoped to one tunnel: it changes the gateway itself "
+            f"({fault.summary}), so every tunnel would feel it; --tunnel applies to {scopable}"
+        )
+    if not 1 <= at.tunnel <= lab.state.tunnels:
+        raise UserError(f"--tunnel {at.tunnel}: the lab has tunnels 1 to {lab.state.tunnels}")
+    if at.short_timers and not fault.timers:
+        timed = ", ".join(f.name for f in FAULTS.values() if f.timers)
+        raise UserError(f"{name} has no rekey timers to shorten: --short-timers applies to {timed}")
+
+
+def inject(
+    lab: Lab,
+    name: str,
+    child: int | None = None,
+    *,
+    tunnel: int | None = None,
+    short_timers: bool = False,
+) -> list[str]:
+    """Reset to the baseline, then inject one fault; return what changed, line by line.
+    With `tunnel`, only that tunnel is reset and broken: faults on other tunnels stay."""
+    fault = FAULTS.get(name)
+    if fault is None:
+        raise UserError(f"unknown fault {name!r}: choose one of {', '.join(FAULTS)}")
+    at = Target(tunnel or 1, child, short_timers)
+    _check(lab, fault, at, tunnel is not None)
     lines = []
     if fault.needs_child_sa and not lab.child_sa_supported:
         lines.append(
@@ -533,9 +668,19 @@ def inject(lab: Lab, name: str, child: int | None = None) -> list[str]:
         )
     if lab.state.fault:
         lines.append(f"reset the previous fault ({lab.state.fault}) first")
-    reset(lab)
-    lab.truncate_logs()  # the evidence of this fault starts here
-    lines += run_fault(lab)
-    lab.state.fault = name
+    if tunnel is None:
+        reset(lab)
+        lab.truncate_logs()  # the evidence of this fault starts here
+    else:
+        if lab.state.fault:
+            reset(lab)
+        undone = _reset_tunnel(lab, tunnel)
+        if undone:
+            lines.append(f"undid the previous fault on tunnel {topo.tunnel_name(tunnel)}")
+    lines += fault.inject(lab, at)
+    if tunnel is None:
+        lab.state.fault = name
+    else:
+        lab.state.tunnel_faults[topo.tunnel_name(tunnel)] = name
     lab.state.save()
     return lines

@@ -142,6 +142,33 @@ def kill_pids(pids: Sequence[int], grace_s: float = 2.0) -> None:
             os.waitpid(pid, os.WNOHANG)
 
 
+def start_time(pid: int) -> int | None:
+    """The process's start time (clock ticks since boot), None when there is no such process:
+    with its PID it names one process, also after the PID is reused."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def start_helper(argv: Sequence[str]) -> list[int]:
+    """Start a self-terminating helper in the root namespace; return [PID, start time]."""
+    proc = subprocess.Popen(
+        list(argv),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return [proc.pid, start_time(proc.pid) or 0]
+
+
+def live_helpers(helpers: Sequence[Sequence[int]]) -> list[int]:
+    """The PIDs of recorded helpers ([PID, start time]) that still run as those processes."""
+    return [pid for pid, started in helpers if alive(pid) and start_time(pid) == started]
+
+
 def wait_reaped(pids: Sequence[int], timeout_s: float = 5.0) -> list[int]:
     """Wait until exited processes have left the process table; return those still in it.
 

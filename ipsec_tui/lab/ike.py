@@ -21,23 +21,14 @@ class GatewayDirs:
     """The lab folder's parts for one gateway."""
 
     root: Path
+    etc: Path
+    log: Path
+    daemon_out: Path
+    shadow: Path  # the gateway's own /etc/shadow: root with the lab's login password
 
-    @property
-    def etc(self) -> Path:
-        return self.root / "etc"
-
-    @property
-    def log(self) -> Path:
-        return self.root / "log"
-
-    @property
-    def daemon_out(self) -> Path:
-        return self.root / "daemons.out"
-
-    @property
-    def shadow(self) -> Path:
-        """The gateway's own /etc/shadow: root with the lab's login password."""
-        return self.root / "shadow"
+    @classmethod
+    def under(cls, root: Path) -> GatewayDirs:
+        return cls(root, root / "etc", root / "log", root / "daemons.out", root / "shadow")
 
 
 def login_mounts(dirs: GatewayDirs) -> list[str]:
@@ -55,7 +46,7 @@ class IkeDaemon(Protocol):
     def mounts(self, dirs: GatewayDirs) -> list[str]: ...
     def prepare(self, dirs: GatewayDirs, libipsec: bool) -> None: ...
     def start(self, holder: int, dirs: GatewayDirs) -> int: ...
-    def write_config(self, dirs: GatewayDirs, cfg: GatewayConfig) -> None: ...
+    def write_config(self, dirs: GatewayDirs, cfgs: Sequence[GatewayConfig]) -> None: ...
     def load(self, holder: int) -> None: ...
 
     run_files: tuple[str, ...]  # PID file and control socket a killed daemon leaves behind
@@ -63,7 +54,7 @@ class IkeDaemon(Protocol):
     def initiate(
         self, holder: int, timeout_s: int, children: Sequence[str] = (CHILD_NAME,)
     ) -> bool: ...
-    def terminate(self, holder: int) -> None: ...
+    def terminate(self, holder: int, ike: str = TUNNEL_NAME) -> None: ...
     def rekey(self, holder: int, child: str = CHILD_NAME) -> None: ...
     def established(self, holder: int) -> bool: ...
     def installed_children(self, holder: int) -> set[str]: ...
@@ -71,7 +62,8 @@ class IkeDaemon(Protocol):
 
 
 class StrongSwan:
-    """charon configured with swanctl, one connection `lab` with one child `lan`."""
+    """charon configured with swanctl: connection `lab` with child `lan` (and, with several
+    tunnels, `lab2` with `lab2-lan`...)."""
 
     name = "strongswan"
     platform = "strongswan"
@@ -113,9 +105,9 @@ class StrongSwan:
         wait_for(vici.exists, 10, "charon's control socket")
         return pid
 
-    def write_config(self, dirs: GatewayDirs, cfg: GatewayConfig) -> None:
+    def write_config(self, dirs: GatewayDirs, cfgs: Sequence[GatewayConfig]) -> None:
         path = dirs.etc / "swanctl" / "swanctl.conf"
-        path.write_text(strongswan.swanctl_conf(cfg))
+        path.write_text(strongswan.swanctl_conf(cfgs))
         path.chmod(0o600)
 
     def load(self, holder: int) -> None:
@@ -136,10 +128,10 @@ class StrongSwan:
             ok = ok and proc.returncode == 0
         return ok
 
-    def terminate(self, holder: int) -> None:
+    def terminate(self, holder: int, ike: str = TUNNEL_NAME) -> None:
         gw_run(
             holder,
-            ["swanctl", "--terminate", "--ike", TUNNEL_NAME, "--force", "--timeout", "2"],
+            ["swanctl", "--terminate", "--ike", ike, "--force", "--timeout", "2"],
             check=False,
         )
 

@@ -91,6 +91,7 @@ def esp_and_pfs(proposal: str) -> tuple[str, bool]:
 def ipsec_conf(cfg: GatewayConfig) -> str:
     esp, pfs = esp_and_pfs(cfg.esp_proposal)
     subnets = ""
+    tries = f"    keyingtries={cfg.keyingtries}\n" if cfg.keyingtries != 1 else ""
     if cfg.local_ts:
         subnets += f"    leftsubnet={cfg.local_ts}\n"
     if cfg.remote_ts:
@@ -122,7 +123,7 @@ conn {TUNNEL_NAME}
     salifetime={cfg.rekey_time_s}s
     ikelifetime={cfg.ike_rekey_time_s}s
     encapsulation={"yes" if cfg.udp_encap else "auto"}
-    auto=add
+{tries}    auto=add
 """
 
 
@@ -160,7 +161,8 @@ class Libreswan:
         wait_for(gw_path(holder, "/run/pluto/pluto.ctl").exists, 10, "pluto's control socket")
         return pid
 
-    def write_config(self, dirs: GatewayDirs, cfg: GatewayConfig) -> None:
+    def write_config(self, dirs: GatewayDirs, cfgs: Sequence[GatewayConfig]) -> None:
+        cfg = cfgs[0]  # one tunnel: several are strongSwan-only in the lab
         (dirs.etc / "ipsec.conf").write_text(ipsec_conf(cfg))
         (dirs.etc / "ipsec.secrets").write_text(
             f'@{cfg.local_id} @{cfg.remote_id} : PSK "{cfg.psk}"\n'
@@ -181,8 +183,8 @@ class Libreswan:
         )
         return proc.returncode == 0
 
-    def terminate(self, holder: int) -> None:
-        gw_run(holder, ["ipsec", "auto", "--down", TUNNEL_NAME], check=False)
+    def terminate(self, holder: int, ike: str = TUNNEL_NAME) -> None:
+        gw_run(holder, ["ipsec", "auto", "--down", ike], check=False)
 
     def rekey(self, holder: int, child: str = CHILD_NAME) -> None:
         gw_run(holder, ["ipsec", "whack", "--rekey-ipsec", "--name", TUNNEL_NAME], check=False)

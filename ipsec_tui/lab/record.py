@@ -57,7 +57,8 @@ def record(
 
     lab, _ = core.up(impl_b, ike_version=ike_version, auth=auth, children=children)
     tunnel = load_inventory(lab_dir() / "inventory.yml").tunnel("lab")
-    wanted = names or ["baseline", *faults.FAULTS]
+    # a fault that shows only over time (a watch) has no snapshot of its own to record
+    wanted = names or ["baseline", *(n for n, f in faults.FAULTS.items() if not f.over_time)]
     written = []
     for spec in wanted:
         name, _, child_text = spec.partition(":")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ipsec_tui.lab.config import ChildConfig, GatewayConfig
-from ipsec_tui.lab.topology import TUNNEL_NAME
 
 CHARON = "/usr/lib/ipsec/charon"
 LOG_FILE = "/var/log/charon.log"
@@ -75,27 +76,28 @@ def _child(child: ChildConfig, cfg: GatewayConfig) -> str:
 """
 
 
-def swanctl_conf(cfg: GatewayConfig) -> str:
-    encap = "    encap = yes\n" if cfg.udp_encap else ""
+def _secret(cfg: GatewayConfig) -> str:
     if cfg.auth == "cert":
-        local_auth = f"      auth = pubkey\n      certs = {CERT_FILE}\n"
-        remote_auth = "      auth = pubkey\n"
-        secrets = ""
-    else:
-        local_auth = remote_auth = "      auth = psk\n"
-        secrets = f"""
-secrets {{
-  ike-{TUNNEL_NAME} {{
+        return ""
+    return f"""  ike-{cfg.name} {{
     id-local = {cfg.local_id}
     id-remote = {cfg.remote_id}
     secret = "{cfg.psk}"
   }}
-}}
 """
+
+
+def _connection(cfg: GatewayConfig) -> str:
+    encap = "    encap = yes\n" if cfg.udp_encap else ""
+    if cfg.keyingtries != 1:
+        encap += f"    keyingtries = {cfg.keyingtries}\n"
+    if cfg.auth == "cert":
+        local_auth = f"      auth = pubkey\n      certs = {CERT_FILE}\n"
+        remote_auth = "      auth = pubkey\n"
+    else:
+        local_auth = remote_auth = "      auth = psk\n"
     children = "".join(_child(c, cfg) for c in cfg.all_children())
-    return f"""# written by ipsec-tui lab
-connections {{
-  {TUNNEL_NAME} {{
+    return f"""  {cfg.name} {{
     version = {cfg.ike_version}
     mobike = no
     local_addrs = {cfg.local_addr}
@@ -113,5 +115,13 @@ connections {{
     children {{
 {children}    }}
   }}
-}}
-{secrets}"""
+"""
+
+
+def swanctl_conf(cfgs: Sequence[GatewayConfig]) -> str:
+    """One connection per tunnel (`lab`, `lab2`...), each with its own PSK entry."""
+    secrets = "".join(_secret(cfg) for cfg in cfgs)
+    connections = "".join(_connection(cfg) for cfg in cfgs)
+    return f"# written by ipsec-tui lab\nconnections {{\n{connections}}}\n" + (
+        f"\nsecrets {{\n{secrets}}}\n" if secrets else ""
+    )

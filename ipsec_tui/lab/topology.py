@@ -17,25 +17,45 @@ MGMT_NET = "198.51.100.0/24"
 TUNNEL_NAME = "lab"
 CHILD_NAME = "lan"
 MAX_CHILDREN = 3
+# `lab up --tunnels N`: tunnel t >= 2 carries 10.1.(100+t).0/24 <-> 10.2.(100+t).0/24
+MAX_TUNNELS = 64
+TUNNEL_OCTET = 100
 
 
-def child_name(number: int) -> str:
-    """Child 1 is `lan`, the others `lan2`, `lan3`."""
+def child_name(number: int, tunnel: int = 1) -> str:
+    """Child 1 is `lan`, the others `lan2`, `lan3`; tunnel t >= 2's one child is `labt-lan`."""
+    if tunnel != 1:
+        return f"{tunnel_name(tunnel)}-{CHILD_NAME}"
     return CHILD_NAME if number == 1 else f"{CHILD_NAME}{number}"
 
 
-def child_net(lan_net: str, number: int) -> str:
-    """Child n's subnet beside a site's LAN: 10.1.0.0/24 -> 10.1.(n-1).0/24."""
-    octets = lan_net.split("/")[0].split(".")
-    octets[2] = str(int(octets[2]) + number - 1)
-    return ".".join(octets) + "/" + lan_net.split("/")[1]
+def tunnel_name(tunnel: int) -> str:
+    """Tunnel 1 is `lab` (the connection and the inventory's tunnel), the others `lab2`..."""
+    return TUNNEL_NAME if tunnel == 1 else f"{TUNNEL_NAME}{tunnel}"
 
 
-def child_addr(addr: str, number: int) -> str:
-    """A LAN address moved into child n's subnet: 10.1.0.10 -> 10.1.(n-1).10."""
-    octets = addr.split(".")
-    octets[2] = str(int(octets[2]) + number - 1)
-    return ".".join(octets)
+def _shifted(addr: str, offset: int) -> str:
+    """An address or prefix with its third octet moved by `offset`."""
+    host, slash, length = addr.partition("/")
+    octets = host.split(".")
+    octets[2] = str(int(octets[2]) + offset)
+    return ".".join(octets) + slash + length
+
+
+def _offset(child: int, tunnel: int) -> int:
+    # children 2 and 3 sit on 10.x.1 and 10.x.2; tunnel t >= 2 on 10.x.(100 + t)
+    return child - 1 + (TUNNEL_OCTET + tunnel if tunnel != 1 else 0)
+
+
+def child_net(lan_net: str, number: int, tunnel: int = 1) -> str:
+    """Child n's (or tunnel t's) subnet beside a site's LAN: 10.1.0.0/24 -> 10.1.(n-1).0/24,
+    tunnel t: 10.1.(100+t).0/24."""
+    return _shifted(lan_net, _offset(number, tunnel))
+
+
+def child_addr(addr: str, number: int, tunnel: int = 1) -> str:
+    """A LAN address moved into child n's (or tunnel t's) subnet: 10.1.0.10 -> 10.1.(n-1).10."""
+    return _shifted(addr, _offset(number, tunnel))
 
 
 @dataclass(frozen=True)
@@ -50,44 +70,34 @@ class Site:
     lan_gw: str
     host_addr: str
     ike_id: str
+    netns: str  # the gateway's network namespace
+    host_netns: str  # its LAN host's
+    wan_if: str  # the gateway's end of the WAN link
+    mgmt_root_if: str  # the root namespace's end of its management link
 
-    @property
-    def netns(self) -> str:
-        return f"{PREFIX}{self.name}"
+    @classmethod
+    def numbered(cls, letter: str, n: int) -> Site:
+        """Site n: WAN 203.0.113.n, management 198.51.100.1n, LAN 10.n.0.0/24 (gateway .1,
+        host .10), IKE identity site<letter>.lab."""
+        name = f"site{letter}"
+        return cls(
+            name=name,
+            letter=letter,
+            wan_addr=f"203.0.113.{n}",
+            mgmt_addr=f"198.51.100.1{n}",
+            lan_net=f"10.{n}.0.0/24",
+            lan_gw=f"10.{n}.0.1",
+            host_addr=f"10.{n}.0.10",
+            ike_id=f"{name}.lab",
+            netns=f"{PREFIX}{name}",
+            host_netns=f"{PREFIX}host{letter}",
+            wan_if=f"wan{letter}",
+            mgmt_root_if=f"{PREFIX}m{letter}",
+        )
 
-    @property
-    def host_netns(self) -> str:
-        return f"{PREFIX}host{self.letter}"
 
-    @property
-    def wan_if(self) -> str:
-        return f"wan{self.letter}"
-
-    @property
-    def mgmt_root_if(self) -> str:
-        return f"{PREFIX}m{self.letter}"
-
-
-SITE_A = Site(
-    "siteA",
-    "A",
-    "203.0.113.1",
-    "198.51.100.11",
-    "10.1.0.0/24",
-    "10.1.0.1",
-    "10.1.0.10",
-    "siteA.lab",
-)
-SITE_B = Site(
-    "siteB",
-    "B",
-    "203.0.113.2",
-    "198.51.100.12",
-    "10.2.0.0/24",
-    "10.2.0.1",
-    "10.2.0.10",
-    "siteB.lab",
-)
+SITE_A = Site.numbered("A", 1)  # 203.0.113.1, 198.51.100.11, 10.1.0.0/24
+SITE_B = Site.numbered("B", 2)  # 203.0.113.2, 198.51.100.12, 10.2.0.0/24
 SITES = (SITE_A, SITE_B)
 
 

@@ -1,33 +1,32 @@
-"""AWS Site-to-Site VPN: `aws ec2 describe-vpn-connections` (JSON) and the downloadable
-device configuration (the Generic text, alone or as the JSON string
-`get-vpn-connection-device-sample-configuration` prints). The tunnel logs are imported and
-kept, but not parsed yet: no real sample of them was found (see tests/parsers/aws_vpn/).
+"""AWS Site-to-Site VPN: `aws ec2 describe-vpn-connections` (JSON), the downloadable device
+configuration (the Generic text, alone or as the JSON string
+`get-vpn-connection-device-sample-configuration` prints) and the Site-to-Site VPN logs
+(tunnel activity and BGP records, JSON, as CloudWatch Logs keeps them or as
+`aws logs filter-log-events` prints them).
 
 One VPN connection has two tunnels, each a connection of the model named
 `<VpnConnectionId>-tunnel<N>` (N in the order AWS lists them: the configuration file's
 `IPSec Tunnel #N`), so the two documents of one tunnel merge. From the cloud peer's side the
 AWS outside address is local and the customer gateway remote; AWS calls the customer side's
 CIDR "local" (`LocalIpv4NetworkCidr`), which is the cloud peer's remote selector.
+
+A log record names its tunnel by the VPN connection and outside address (`vpn-..._<ip>`, the
+log stream's name), not by its number: its events carry that name as they are.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from ipsec_tui.domain import algorithms
-from ipsec_tui.domain.model import ChildConfig, Connection, Proposal, Route
+from ipsec_tui.domain.model import ChildConfig, Connection, LogEvent, Proposal, Route
+from ipsec_tui.parsers import cloud
 from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser, source_ref
-from ipsec_tui.parsers.cloud import (
-    line_of,
-    load_json,
-    psk_fingerprint,
-    status_event,
-    texts,
-    up_tunnel,
-    whole,
-)
+from ipsec_tui.parsers.log_signatures import match_causes
 
 PLATFORM = "aws_vpn"
 
@@ -47,17 +46,17 @@ def _versions(values: tuple[str, ...]) -> int | None:
 def _proposal(options: dict[str, Any], phase: int) -> tuple[Proposal, ...]:
     encryption = tuple(
         name
-        for value in texts(options.get(f"Phase{phase}EncryptionAlgorithms"))
+        for value in cloud.texts(options.get(f"Phase{phase}EncryptionAlgorithms"))
         if (name := algorithms.encryption(value))
     )
     integrity = tuple(
         name
-        for value in texts(options.get(f"Phase{phase}IntegrityAlgorithms"))
+        for value in cloud.texts(options.get(f"Phase{phase}IntegrityAlgorithms"))
         if (name := algorithms.integrity(value))
     )
     groups = tuple(
         name
-        for value in texts(options.get(f"Phase{phase}DHGroupNumbers"))
+        for value in cloud.texts(options.get(f"Phase{phase}DHGroupNumbers"))
         if (name := algorithms.dh_group(value))
     )
     if not (encryption or integrity or groups):
@@ -85,7 +84,7 @@ def parse_describe(text: str, ctx: ParseContext) -> Fragment:
     status as a TUNNEL_STATUS event (status message, last change) and, when UP, an
     established IKE SA; static routes; the inside CIDRs and DPD timeouts as notes."""
     fragment = Fragment()
-    for vpn in _vpn_connections(load_json(text, "aws ec2 describe-vpn-connections")):
+    for vpn in _vpn_connections(cloud.load_json(text, "aws ec2 describe-vpn-connections")):
         vpn_id = str(vpn.get("VpnConnectionId") or "vpn")
         start = text.find(f'"{vpn_id}"')
         found = vpn.get("Options")
@@ -114,67 +113,45 @@ def parse_describe(text: str, ctx: ParseContext) -> Fragment:
         for index, address in enumerate(outside, 1):
             name = tunnel_name(vpn_id, index)
             mine = next((t for t in tunnel_options if t.get("OutsideIpAddress") == address), {})
-            line = line_of(text, f'"{address}"', max(start, 0))
-            source = source_ref(ctx, line)
-            version = _versions(texts(mine.get("IKEVersions") or mine.get("IkeVersions")))
-            dpd = whole(mine.get("DPDTimeoutSeconds", mine.get("DpdTimeoutSeconds")))
+            source = source_ref(ctx, cloud.line_of(text, f'"{address}"', max(start, 0)))
+            version = _versions(cloud.texts(mine.get("IKEVersions") or mine.get("IkeVersions")))
+            dpd = cloud.whole(mine.get("DPDTimeoutSeconds", mine.get("DpdTimeoutSeconds")))
             if mine.get("TunnelInsideCidr"):
                 fragment.notes.append(f"{name}: inside CIDR {mine['TunnelInsideCidr']}")
             if dpd is not None:
                 fragment.notes.append(f"{name}: DPD timeout {dpd} s")
-            fragment.connections.append(
-                Connection(
-                    name=name,
-                    version=version,
-                    local_addrs=(address,),
-                    local_auth="psk" if mine.get("PreSharedKey") else None,
-                    remote_auth="psk" if mine.get("PreSharedKey") else None,
-                    proposals=_proposal(mine, 1),
-                    life_time_s=whole(mine.get("Phase1LifetimeSeconds")),
-                    psk_fingerprint=psk_fingerprint(mine.get("PreSharedKey")),
-                    children=(
-                        ChildConfig(
-                            name=name,
-                            local_ts=local_ts,
-                            remote_ts=remote_ts,
-                            mode="tunnel",
-                            proposals=_proposal(mine, 2),
-                            life_time_s=whole(mine.get("Phase2LifetimeSeconds")),
-                            start_action=_text(mine.get("StartupAction")),
-                            dpd_action=_text(
-                                mine.get("DPDTimeoutAction", mine.get("DpdTimeoutAction"))
-                            ),
-                            source=source,
-                        ),
-                    ),
-                    source=source,
-                )
+            conn = cloud.tunnel_connection(
+                name,
+                source,
+                psk=bool(mine.get("PreSharedKey")),
+                local_ts=local_ts,
+                remote_ts=remote_ts,
+                child_proposals=_proposal(mine, 2),
+                child_life_s=cloud.whole(mine.get("Phase2LifetimeSeconds")),
+                start_action=_text(mine.get("StartupAction")),
+                dpd_action=_text(mine.get("DPDTimeoutAction", mine.get("DpdTimeoutAction"))),
+                version=version,
+                local_addrs=(address,),
+                proposals=_proposal(mine, 1),
+                life_time_s=cloud.whole(mine.get("Phase1LifetimeSeconds")),
+                psk_fingerprint=cloud.psk_fingerprint(mine.get("PreSharedKey")),
             )
+            fragment.connections.append(conn)
             status = next((t for t in telemetry if t.get("OutsideIpAddress") == address), None)
             if status is None or not status.get("Status"):
                 continue
-            status_line = line_of(text, f'"{address}"', text.find('"VgwTelemetry"', max(start, 0)))
+            at = text.find('"VgwTelemetry"', max(start, 0))
             state = str(status["Status"])
-            fragment.log.append(
-                status_event(
-                    status_line,
-                    name,
-                    state,
-                    _text(status.get("StatusMessage")),
-                    _text(status.get("LastStatusChange")),
-                )
+            cloud.report_status(
+                fragment,
+                source_ref(ctx, cloud.line_of(text, f'"{address}"', at)),
+                conn,
+                state,
+                up=state.upper() == "UP",
+                platform=PLATFORM,
+                message=_text(status.get("StatusMessage")),
+                time=_text(status.get("LastStatusChange")),
             )
-            if state.upper() == "UP":
-                fragment.ike_sas.append(
-                    up_tunnel(
-                        name,
-                        source_ref(ctx, status_line),
-                        local_addr=address,
-                        version=version if version else None,
-                        local_ts=local_ts,
-                        remote_ts=remote_ts,
-                    )
-                )
     if not fragment.connections:
         fragment.understood = True  # a valid document listing no VPN connection
     return fragment
@@ -210,7 +187,7 @@ class _Tunnel:
 def _config_text(text: str) -> str:
     """The configuration text itself: as downloaded, or out of the CLI's JSON string."""
     if text.lstrip().startswith("{"):
-        data = load_json(text, "aws ec2 get-vpn-connection-device-sample-configuration")
+        data = cloud.load_json(text, "aws ec2 get-vpn-connection-device-sample-configuration")
         value = (
             data.get("VpnConnectionDeviceSampleConfiguration") if isinstance(data, dict) else None
         )
@@ -296,6 +273,8 @@ def parse_configuration(text: str, ctx: ParseContext) -> Fragment:
         remote = get(outside, "Customer Gateway")
         mode = (get(ike, "Phase 1 Negotiation Mode") or "").lower()
         dpd = get(ipsec, "DPD Interval")
+        psk = "pre-shared" in (get(ike, "Authentication Method") or "").lower()
+        auth = "psk" if psk else None
         source = source_ref(ctx, 1) if from_json else source_ref(ctx, tunnel.first, tunnel.last)
         for which in ("Customer Gateway", "Virtual Private Gateway"):
             address = get(inside, which)
@@ -307,15 +286,11 @@ def parse_configuration(text: str, ctx: ParseContext) -> Fragment:
                 version=version,
                 local_addrs=(local,) if local and _ADDRESS.match(local) else (),
                 remote_addrs=(remote,) if remote and _ADDRESS.match(remote) else (),
-                local_auth="psk"
-                if "pre-shared" in (get(ike, "Authentication Method") or "").lower()
-                else None,
-                remote_auth="psk"
-                if "pre-shared" in (get(ike, "Authentication Method") or "").lower()
-                else None,
+                local_auth=auth,
+                remote_auth=auth,
                 proposals=proposal(ike),
                 life_time_s=seconds(ike),
-                psk_fingerprint=psk_fingerprint(get(ike, "Pre-Shared Key")),
+                psk_fingerprint=cloud.psk_fingerprint(get(ike, "Pre-Shared Key")),
                 dpd_delay_s=int(dpd) if dpd and dpd.isdigit() else None,
                 aggressive={"main": False, "aggressive": True}.get(mode),
                 children=(
@@ -330,4 +305,118 @@ def parse_configuration(text: str, ctx: ParseContext) -> Fragment:
                 source=source,
             )
         )
+    return fragment
+
+
+# --- the Site-to-Site VPN logs ------------------------------------------------------------
+
+# A log record as the user has it: one object per line (CloudWatch's JSON format), objects
+# one after the other (pretty-printed, as AWS's documentation shows them), or the CLI's
+# `{"events": [{"logStreamName": ..., "message": "<the record>"}, ...]}`.
+_DECODER = json.JSONDecoder()
+# Fields of a tunnel activity record (AWS's "Site-to-Site VPN log contents")
+_PHASES = (("ike_phase1_state", "phase 1"), ("ike_phase2_state", "phase 2"))
+
+
+def _objects(text: str) -> list[tuple[int, dict[str, Any]]]:
+    """(offset, object) of each top-level JSON object of the text, in order."""
+    found: list[tuple[int, dict[str, Any]]] = []
+    at = 0
+    while True:
+        start = text.find("{", at)
+        if start < 0:
+            return found
+        if text[at:start].strip():
+            raise ParseError(f"not a JSON log record at line {text.count(chr(10), 0, at) + 1}")
+        try:
+            value, at = _DECODER.raw_decode(text, start)
+        except ValueError as exc:
+            raise ParseError(f"not the JSON of a Site-to-Site VPN log record: {exc}") from None
+        if isinstance(value, dict):
+            found.append((start, value))
+
+
+def _records(text: str) -> list[tuple[int, str | None, str | None, object]]:
+    """(offset, log stream, time, record) of each log record; a CLI event's message is the
+    record (JSON, or the text format as it is), its stream and time the event's."""
+    out: list[tuple[int, str | None, str | None, object]] = []
+    for offset, item in _objects(text):
+        events = item.get("events")
+        if not isinstance(events, list):
+            out.append((offset, None, None, item))
+            continue
+        at = offset
+        for event in events:
+            if not isinstance(event, dict) or "message" not in event:
+                continue
+            at = text.find('"message"', at + 1)
+            message = event["message"]
+            try:
+                record = json.loads(message) if isinstance(message, str) else message
+            except ValueError:
+                record = message
+            stream = _text(event.get("logStreamName"))
+            out.append((at, stream, _epoch(event.get("timestamp")), record))
+    return out
+
+
+def _epoch(value: object) -> str | None:
+    """An `event_timestamp` in epoch milliseconds as UTC time, as the readable field prints it."""
+    number = cloud.whole(value)
+    if number is None:
+        return None
+    moment = datetime.fromtimestamp(number / 1000, tz=UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{number % 1000:03d}Z"
+
+
+def _log_event(line: int, stream: str | None, time: str | None, record: object) -> LogEvent:
+    if not isinstance(record, dict):
+        return LogEvent(line=line, message=str(record), time=time, sa_name=stream)
+    body = record.get("message")
+    body = body if isinstance(body, dict) else {}
+    details = str(record.get("details") or body.get("details") or "")
+    if record.get("type"):  # a BGP record: BGPStatus or RouteStatus, with its status
+        prefix = f"{body['prefix']}: " if body.get("prefix") else ""
+        message = f"{record['type']} {record.get('status') or ''}".strip()
+        message += f": {prefix}{details}" if details else ""
+        level = _text(record.get("status"))
+        subsystem = str(record["type"])
+    else:  # tunnel activity: the IKE phases' states and AWS's words
+        states = ", ".join(f"{label} {record[key]}" for key, label in _PHASES if record.get(key))
+        message = f"{details} [IKE {states}]" if details and states else details
+        message = message or (f"IKE {states}" if states else json.dumps(record))
+        level = _text(record.get("ike_phase1_state"))
+        subsystem = "tunnel-activity"
+    causes, direction = match_causes(details, PLATFORM) if details else ((), None)
+    return LogEvent(
+        line=line,
+        message=message,
+        time=_text(record.get("timestamp")) or _epoch(record.get("event_timestamp")) or time,
+        level=level,
+        subsystem=subsystem,
+        sa_name=_text(record.get("resource_id")) or _text(record.get("tunnel_ip")) or stream,
+        causes=causes,
+        direction=direction,
+    )
+
+
+@parser(PLATFORM, "aws-logs-filter-log-events")
+def parse_logs(text: str, ctx: ParseContext) -> Fragment:
+    """Each log record as a time line event: a tunnel activity record's `details` in AWS's
+    words (with its cause tokens by signatures/aws_vpn.yml) and the IKE phases' states; a
+    BGP record's type, status and details. Whether DPD is on and NAT-T was detected, per
+    tunnel, as notes (the latest record's)."""
+    fragment = Fragment()
+    seen: dict[str, str] = {}
+    line, counted = 1, 0  # records come in text order: count each line once (large logs)
+    for offset, stream, time, record in _records(text):
+        line, counted = line + text.count("\n", counted, offset), offset
+        event = _log_event(line, stream, time, record)
+        fragment.log.append(event)
+        if isinstance(record, dict) and "dpd_enabled" in record:
+            nat = record.get("nat_t_detected")
+            seen[event.sa_name or "tunnel"] = f"DPD enabled {record['dpd_enabled']}, NAT-T {nat}"
+    if not fragment.log:
+        raise ParseError("no Site-to-Site VPN log record in the text")
+    fragment.notes += [f"{tunnel}: {said}" for tunnel, said in seen.items()]
     return fragment

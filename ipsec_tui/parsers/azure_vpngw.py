@@ -7,26 +7,24 @@ key's fingerprint, IKE version) and its `connectionStatus` (per tunnel where Azu
 `tunnelConnectionStatus`) a TUNNEL_STATUS event; a connected one is an established IKE SA
 with its byte counters. The gateway's VPN type (PolicyBased / RouteBased) and SKU name the
 software, as Azure words them: a policy-based gateway drops a tunnel idle for five minutes.
+
+The gateway's IKE log is read as its messages, one a line: the `Message` column of the
+gateway's IKEDiagnosticLog (`az monitor log-analytics query`), and the IKElogs.txt and
+IKEErrors.txt files Network Watcher's VPN troubleshoot writes, which hold the same messages
+(`Remote <ip>:500: Local <ip>:500: [SEND|RECEIVED|LOCAL]... <event>`, and unprefixed ones).
+An IKEErrors.txt `Error:` line and the indented `based on log :` line under it are one event.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from ipsec_tui.domain import algorithms
-from ipsec_tui.domain.model import ChildConfig, Connection, Proposal
+from ipsec_tui.domain.model import LogEvent, Proposal
+from ipsec_tui.parsers import cloud
 from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, parser, source_ref
-from ipsec_tui.parsers.cloud import (
-    line_of,
-    load_json,
-    psk_fingerprint,
-    status_event,
-    texts,
-    up_tunnel,
-    whole,
-)
+from ipsec_tui.parsers.log_signatures import match_causes
 
 PLATFORM = "azure_vpngw"
 
@@ -74,7 +72,7 @@ def _ranges(policies: object, key: str) -> tuple[str, ...]:
     found: list[str] = []
     for policy in policies if isinstance(policies, list) else []:
         if isinstance(policy, dict):
-            found += [r for r in texts(policy.get(key)) if r not in found]
+            found += [r for r in cloud.texts(policy.get(key)) if r not in found]
     return tuple(found)
 
 
@@ -85,10 +83,10 @@ def parse_connection(text: str, ctx: ParseContext) -> Fragment:
     negotiates), shared key's fingerprint; its status (per tunnel where listed) as events and,
     when connected, an established IKE SA with the ingress/egress bytes."""
     conn = _properties(
-        load_json(text, "az network vpn-connection show"), "az network vpn-connection show"
+        cloud.load_json(text, "az network vpn-connection show"), "az network vpn-connection show"
     )
     name = str(conn.get("name") or "connection")
-    line = line_of(text, f'"{name}"')
+    line = cloud.line_of(text, f'"{name}"')
     source = source_ref(ctx, line)
     protocol = str(conn.get("connectionProtocol") or "")
     version = {"IKEv1": 1, "IKEv2": 2}.get(protocol)
@@ -130,58 +128,42 @@ def parse_connection(text: str, ctx: ParseContext) -> Fragment:
         for key in ("connectionMode", "dpdTimeoutSeconds", "usePolicyBasedTrafficSelectors")
         if conn.get(key) not in (None, "")
     ]
-    child = ChildConfig(
-        name=name,
+    psk = conn.get("connectionType") == "IPsec"
+    connection = cloud.tunnel_connection(
+        name,
+        source,
+        psk=psk,
         local_ts=local_ts,
         remote_ts=remote_ts,
-        mode="tunnel",
-        proposals=tuple(esp),
-        life_time_s=lifetime if isinstance(lifetime, int) else None,
-        source=source,
-    )
-    connection = Connection(
-        name=name,
+        child_proposals=tuple(esp),
+        child_life_s=lifetime if isinstance(lifetime, int) else None,
         version=version,
         remote_addrs=_one(str(peer_ip)) if peer_ip else (),
-        local_auth="psk" if conn.get("connectionType") == "IPsec" else None,
-        remote_auth="psk" if conn.get("connectionType") == "IPsec" else None,
         proposals=tuple(ike),
-        psk_fingerprint=psk_fingerprint(conn.get("sharedKey")),
-        children=(child,),
-        source=source,
+        psk_fingerprint=cloud.psk_fingerprint(conn.get("sharedKey")),
     )
     fragment = Fragment(connections=[connection], notes=notes)
     tunnels = [t for t in conn.get("tunnelConnectionStatus") or [] if isinstance(t, dict)]
     statuses = [
-        (str(t.get("tunnel") or name), t, line_of(text, f'"{t.get("tunnel")}"')) for t in tunnels
-    ] or [(name, conn, line_of(text, '"connectionStatus"'))]
+        (str(t.get("tunnel") or name), t, cloud.line_of(text, f'"{t.get("tunnel")}"'))
+        for t in tunnels
+    ] or [(name, conn, cloud.line_of(text, '"connectionStatus"'))]
     for tunnel, status, status_line in statuses:
         state = status.get("connectionStatus")
         if not state:
             continue
-        fragment.log.append(
-            status_event(
-                status_line,
-                tunnel,
-                str(state),
-                time=status.get("lastConnectionEstablishedUtcTime") or None,
-            )
+        cloud.report_status(
+            fragment,
+            source_ref(ctx, status_line),
+            connection,
+            str(state),
+            up=state == "Connected",
+            platform=PLATFORM,
+            tunnel=tunnel,
+            time=status.get("lastConnectionEstablishedUtcTime") or None,
+            bytes_in=cloud.whole(status.get("ingressBytesTransferred")),
+            bytes_out=cloud.whole(status.get("egressBytesTransferred")),
         )
-        if state == "Connected":
-            sa = up_tunnel(
-                tunnel,
-                source_ref(ctx, status_line),
-                remote_addr=str(peer_ip) if peer_ip else None,
-                version=version,
-                local_ts=local_ts,
-                remote_ts=remote_ts,
-            )
-            counted = replace(
-                sa.child_sas[0],
-                bytes_in=whole(status.get("ingressBytesTransferred")),
-                bytes_out=whole(status.get("egressBytesTransferred")),
-            )
-            fragment.ike_sas.append(replace(sa, child_sas=(counted,)))
     return fragment
 
 
@@ -189,7 +171,7 @@ def parse_connection(text: str, ctx: ParseContext) -> Fragment:
 def parse_gateway(text: str, ctx: ParseContext) -> Fragment:
     """The gateway: its VPN type and SKU as the software, its public addresses."""
     gateway = _properties(
-        load_json(text, "az network vnet-gateway show"), "az network vnet-gateway show"
+        cloud.load_json(text, "az network vnet-gateway show"), "az network vnet-gateway show"
     )
     if gateway.get("gatewayType") not in (None, "Vpn"):
         raise ParseError(f"gateway type {gateway.get('gatewayType')!r} is not a VPN gateway")
@@ -205,3 +187,45 @@ def parse_gateway(text: str, ctx: ParseContext) -> Fragment:
         fragment.notes.append(f"active-active {gateway['activeActive']}")
     fragment.understood = True
     return fragment
+
+
+# `Remote <address>:<port>: Local <address>:<port>: <event>`, as the gateway writes its IKE
+# messages (the prefix Microsoft's IKEDiagnosticLog query parses apart)
+_ENDPOINTS = re.compile(r"Remote (?P<remote>\S+?):\d+: Local (?P<local>\S+?):\d+: (?P<event>.*)")
+# what the gateway did: [SEND], [RECEIVED] or [LOCAL], first word of the event
+_ACTION = re.compile(r"\[(?P<action>SEND|RECEIVED|LOCAL)\]")
+# IKEErrors.txt: the line under an `Error:` that says which log line it is based on
+_BASED_ON = re.compile(r"\s+based on log\s*:")
+
+
+def _ike_event(line: int, message: str) -> LogEvent:
+    found = _ENDPOINTS.search(message)
+    event = found["event"] if found else message
+    action = _ACTION.match(event)
+    causes, direction = match_causes(message, PLATFORM)
+    return LogEvent(
+        line=line,
+        message=message,
+        level=action["action"] if action else None,
+        subsystem="ike",
+        sa_name=found["remote"] if found else None,
+        causes=causes,
+        direction=direction,
+    )
+
+
+@parser(PLATFORM, "az-monitor-log-analytics-query")
+def parse_ike_log(text: str, ctx: ParseContext) -> Fragment:
+    """Each IKE message of the gateway a time line event, with the cause tokens of Azure's
+    wordings (signatures/azure_vpngw.yml); the on-premises address it names (`Remote`) as
+    the event's SA name, the gateway's action ([SEND], [RECEIVED], [LOCAL]) as its level."""
+    lines: list[tuple[int, str]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if _BASED_ON.match(raw) and lines:
+            first, message = lines[-1]
+            lines[-1] = (first, f"{message.rstrip()} {raw.strip()}")
+        elif raw.strip():
+            lines.append((number, raw.strip()))
+    if not lines:
+        raise ParseError("no IKE log message of the gateway in the text")
+    return Fragment(log=[_ike_event(number, message) for number, message in lines])

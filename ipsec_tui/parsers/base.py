@@ -9,15 +9,17 @@ file like `cat {log_file}` -> `cat-log-file`). Commands shared by Linux platform
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import re
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from ipsec_tui.domain.capture import PeerCapture, slug
 from ipsec_tui.domain.model import (
@@ -159,7 +161,32 @@ def finisher(*platforms: str) -> Callable[[Finisher], Finisher]:
     return register
 
 
+# Aliases: a command whose output has another command's shape, read by that command's parser.
+# A watch reads a Linux peer's log whole once, then from a line on (`tail -n +N FILE`): the
+# log parser reads that, each line numbered as in the file.
+_FROM_LINE_ALIASES = {"tail-n": "cat-log-file"}
+_FROM_LINE = re.compile(r"^tail -n \+(?P<first>[1-9][0-9]*) ")
+
+
+def from_line(parse: Parser) -> Parser:
+    """``parse`` for its output read from line N on (`tail -n +N FILE`): the events keep
+    their line number in the file, as a whole read numbers them."""
+
+    def parse_from_line(text: str, ctx: ParseContext) -> Fragment:
+        fragment = parse(text, ctx)
+        found = _FROM_LINE.match(ctx.command)
+        if found and fragment.log:
+            shift = int(found["first"]) - 1
+            fragment.log = [replace(event, line=event.line + shift) for event in fragment.log]
+        return fragment
+
+    return parse_from_line
+
+
 def find_parser(platform: str, key: str) -> Parser | None:
+    if key in _FROM_LINE_ALIASES:
+        whole = find_parser(platform, _FROM_LINE_ALIASES[key])
+        return from_line(whole) if whole is not None else None
     _load_platform_parsers(platform)
     found = _lookup(platform, key)
     if found is None:  # a parser registered by a module not named after its platform
@@ -250,9 +277,25 @@ def _ttp_engine(platform: str, key: str) -> Any:
     return engine
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused, then put back as it was, even on an error. TTP
+    builds its results as trees of small dicts and lists without cycles: on a large output
+    the collector has nothing to free in them but walks them again each time they grow (a
+    quarter to two fifths of the parse time of a 2,000-peer Cisco listing). Taken only under
+    _TTP_LOCK, so two parses never pause and resume it across each other."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run_ttp(platform: str, key: str, text: str) -> list[dict[str, Any]]:
     """Run a template on text: the list of result dicts of its first input (may be [])."""
-    with _TTP_LOCK:
+    with _TTP_LOCK, _collector_paused():
         engine = _ttp_engine(platform, key)
         engine._ttp_["ttp_object"] = engine
         try:
@@ -294,12 +337,16 @@ def numbered(text: str) -> str:
 
 
 def numbered_items(
-    platform: str, key: str, text: str, group: str = "lines"
+    platform: str,
+    key: str,
+    text: str,
+    group: str = "lines",
+    numbering: Callable[[str], str] = numbered,
 ) -> list[dict[str, Any]]:
-    """The items of a template's line group run over the numbered text, in output order, each
-    with its `line` as an int: the shape of a template whose every line pattern starts with
-    `{{ line | DIGIT }}<TAB>`."""
-    items = group_items(ttp_records(platform, key, numbered(text)), group)
+    """The items of a template's group run over the text as `numbering` numbers it, in output
+    order, each with its `line` as an int: the shape of a template whose every line pattern
+    starts with `{{ line | DIGIT }}<TAB>`."""
+    items = group_items(ttp_records(platform, key, numbering(text)), group)
     for item in items:
         item["line"] = to_int(item.get("line")) or 0
     items.sort(key=lambda item: int(item["line"]))
@@ -312,11 +359,14 @@ def source_ref(ctx: ParseContext, line_start: int, line_end: int | None = None) 
 
 
 def to_int(value: Any) -> int | None:
-    """A whole number read from a template value; None when it is not one."""
+    """A whole number read from a template value, thousands commas allowed (Cisco counters
+    print `1,234`); None when it is not one."""
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if text.isascii() and text.isdigit():
+            return int(text)
     return None
 
 
@@ -513,6 +563,7 @@ def parse_peer(capture: PeerCapture) -> PeerModel:
         parse_results=tuple(results),
         collection_error=capture.error,
         notes=tuple(merged.notes),
+        connection=capture.connection,
     )
     _load_platform_parsers(capture.platform)
     finish = _FINISHERS.get(capture.platform)
@@ -581,14 +632,18 @@ def merge_connections(connections: list[Connection]) -> list[Connection]:
 # IKE SAs towards one peer during a rekey stay two).
 
 
-def _fill(have: Any, other: Any) -> dict[str, Any]:
-    return {
-        name: getattr(other, name)
-        for name in have.__dataclass_fields__
-        if name != "child_sas"
-        and getattr(have, name) in (None, (), "")
-        and getattr(other, name) not in (None, (), "")
+_D = TypeVar("_D")
+
+
+def filled(have: _D, other: _D) -> _D:
+    """`have` with its unknown fields (None, (), "") taken from `other` (same dataclass)."""
+    unknown = (None, (), "")
+    changes = {
+        f.name: getattr(other, f.name)
+        for f in fields(cast(Any, have))
+        if getattr(have, f.name) in unknown and getattr(other, f.name) not in unknown
     }
+    return cast(_D, replace(cast(Any, have), **changes)) if changes else have
 
 
 def _same_ike_sa(have: IkeSa, other: IkeSa) -> bool:
@@ -613,7 +668,7 @@ def _merge_children(have: tuple[ChildSa, ...], more: tuple[ChildSa, ...]) -> tup
             first.setdefault(key, len(children))
             children.append(child)
         else:
-            children[same] = replace(children[same], **_fill(children[same], child))
+            children[same] = filled(children[same], child)
     return tuple(children)
 
 
@@ -654,7 +709,7 @@ def merge_ike_sas(earlier: list[IkeSa], later: list[IkeSa]) -> list[IkeSa]:
         taken.add(index)
         have = merged[index]
         merged[index] = replace(
-            have, **_fill(have, sa), child_sas=_merge_children(have.child_sas, sa.child_sas)
+            filled(have, sa), child_sas=_merge_children(have.child_sas, sa.child_sas)
         )
     return merged
 

@@ -16,20 +16,13 @@ from typing import Any
 from ipsec_tui.domain import algorithms
 from ipsec_tui.domain.model import ChildConfig, ChildSa, Connection, IkeSa, Proposal, Route
 from ipsec_tui.parsers import cisco_common as cc
-from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, group_items, parser
+from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, group_items, parser, to_int
 
 PLATFORM = "cisco_asa"
 
 
 def _text(value: Any) -> str:
     return str(value or "").strip()
-
-
-def _require(text: str, ctx: ParseContext, markers: re.Pattern[str], what: str) -> None:
-    """ParseError unless the text is this command's output."""
-    if not markers.search(text):
-        first = next((line.strip() for line in cc.lines_of(text) if line.strip()), "")
-        raise ParseError(f"`{ctx.command}`: not {what} output (starts {first[:60]!r})")
 
 
 # --- SAs ------------------------------------------------------------------------------------
@@ -49,11 +42,8 @@ def parse_ikev2_sa(text: str, ctx: ParseContext) -> Fragment:
     NAT-T; child_sas from the `Child sa` lines: selectors (address ranges -> CIDRs), ESP
     SPIs in/out, state INSTALLED, and in detail the child's algorithms and mode.
     "There are no IKEv2 SAs" is empty."""
-    _require(text, ctx, _IKEV2_MARKERS, "`show crypto ikev2 sa`")
-    fragment = Fragment()
-    results = cc.records(PLATFORM, "show-crypto-ikev2-sa-detail", text)
-    fragment.ike_sas = cc.ikev2_sas(results, cc.lines_of(text), ctx, fragment)
-    return fragment
+    cc.require(text, ctx, _IKEV2_MARKERS, "`show crypto ikev2 sa`")
+    return cc.ikev2_fragment(PLATFORM, "show-crypto-ikev2-sa-detail", text, ctx)
 
 
 _IKEV1_MARKERS = re.compile(
@@ -70,10 +60,10 @@ def parse_ikev1_sa(text: str, ctx: ParseContext) -> Fragment:
     note), initiator (Role or Dir), canonical encryption, integrity (Hash) and its PRF,
     auth_method (preshared -> psk), lifetime_s (remaining when printed, else configured).
     "There are no IKEv1 SAs" is empty."""
-    _require(text, ctx, _IKEV1_MARKERS, "`show crypto ikev1 sa`")
+    cc.require(text, ctx, _IKEV1_MARKERS, "`show crypto ikev1 sa`")
     lines = cc.lines_of(text)
     blocks = group_items(cc.records(PLATFORM, "show-crypto-ikev1-sa-detail", text), "sas")
-    starts = [cc.to_int(block["line"]) or 0 for block in blocks]
+    starts = [to_int(block["line"]) or 0 for block in blocks]
     ike_sas = []
     states: list[tuple[str, str | None]] = []
     for block, first, last in zip(blocks, starts, cc.block_ends(starts, lines), strict=True):
@@ -91,7 +81,7 @@ def parse_ikev1_sa(text: str, ctx: ParseContext) -> Fragment:
         integrity = (
             algorithms.integrity(str(block.get("hash") or "")) if block.get("hash") else None
         )
-        remaining = cc.to_int(block.get("remaining"))
+        remaining = to_int(block.get("remaining"))
         ike_sas.append(
             IkeSa(
                 unique_id=str(block["index"]),
@@ -105,7 +95,7 @@ def parse_ikev1_sa(text: str, ctx: ParseContext) -> Fragment:
                 integrity=integrity,
                 prf=algorithms.prf(integrity) if integrity else None,
                 auth_method=cc.auth_method(block.get("auth")),
-                lifetime_s=remaining if remaining is not None else cc.to_int(block.get("lifetime")),
+                lifetime_s=remaining if remaining is not None else to_int(block.get("lifetime")),
                 source=cc.source(ctx, first, last),
             )
         )
@@ -128,12 +118,8 @@ def parse_ipsec_sa(text: str, ctx: ParseContext) -> Fragment:
     ({L2L, Tunnel, NAT-T-Encaps, IKEv1, }), packets in/out (#pkts decaps/encaps), errors
     in/out (send/recv errors and the failure counters), remaining lifetime_s, state
     INSTALLED ('SA State: active'). "There are no IPsec SAs" is empty."""
-    _require(text, ctx, _IPSEC_SA_MARKERS, "`show crypto ipsec sa`")
-    fragment = Fragment()
-    results = cc.records(PLATFORM, "show-crypto-ipsec-sa", text)
-    pairs = cc.ipsec_sa_children(results, cc.lines_of(text), ctx, fragment)
-    fragment.ike_sas = cc.holders_of(pairs, ctx)
-    return fragment
+    cc.require(text, ctx, _IPSEC_SA_MARKERS, "`show crypto ipsec sa`")
+    return cc.ipsec_sa_fragment(PLATFORM, "show-crypto-ipsec-sa", text, ctx)
 
 
 # --- show vpn-sessiondb detail l2l --------------------------------------------------------------
@@ -192,7 +178,7 @@ def parse_vpn_sessiondb_l2l(text: str, ctx: ParseContext) -> Fragment:
     section: name (Tunnel ID), state INSTALLED, mode (Encapsulation), encap, local/remote
     selectors (address/mask/proto/port), canonical encryption/integrity, pfs_group,
     bytes and packets in/out, rekey_in_s, lifetime_s."""
-    _require(
+    cc.require(
         text,
         ctx,
         re.compile(
@@ -207,7 +193,7 @@ def parse_vpn_sessiondb_l2l(text: str, ctx: ParseContext) -> Fragment:
         sections = [
             {
                 "kind": str(section.get("section") or "").rstrip(":"),
-                "line": cc.to_int(section.get("line")) or 0,
+                "line": to_int(section.get("line")) or 0,
                 "values": _joined_pairs(str(section.get("keyvalue") or "")),
             }
             for section in cc.items(record, "sections")
@@ -236,7 +222,7 @@ def parse_vpn_sessiondb_l2l(text: str, ctx: ParseContext) -> Fragment:
         sas = []
         for section in ike_sections or [{"kind": "", "line": first, "values": {}}]:
             v = section["values"]
-            src, dst = cc.to_int(v.get("udp src port")), cc.to_int(v.get("udp dst port"))
+            src, dst = to_int(v.get("udp src port")), to_int(v.get("udp dst port"))
             integrity = algorithms.integrity(v.get("hashing")) if v.get("hashing") else None
             version = (
                 2
@@ -291,10 +277,10 @@ def _session_child(section: dict[str, Any], ctx: ParseContext, last: int) -> Chi
         encryption=algorithms.encryption(v["encryption"]) if v.get("encryption") else None,
         integrity=algorithms.integrity(v["hashing"]) if v.get("hashing") else None,
         pfs_group=cc.pfs_group("Y", v.get("pfs group")) if v.get("pfs group") else None,
-        bytes_in=cc.to_int(v.get("bytes rx")),
-        bytes_out=cc.to_int(v.get("bytes tx")),
-        packets_in=cc.to_int(v.get("pkts rx")),
-        packets_out=cc.to_int(v.get("pkts tx")),
+        bytes_in=to_int(v.get("bytes rx")),
+        bytes_out=to_int(v.get("bytes tx")),
+        packets_in=to_int(v.get("pkts rx")),
+        packets_out=to_int(v.get("pkts tx")),
         rekey_in_s=_seconds(v.get("rekey left(t)")),
         lifetime_s=_seconds(v.get("rekey int (t)")),
         source=cc.source(ctx, section["line"], last),
@@ -341,7 +327,7 @@ def _map_entry(words: list[str], entry: dict[str, Any]) -> None:
         entry["proposals"] = words[3:]
         entry["version"] = 2
     elif words[:4] == ["set", "security-association", "lifetime", "seconds"] and len(words) > 4:
-        entry["lifetime"] = cc.to_int(words[4])
+        entry["lifetime"] = to_int(words[4])
     elif words[:2] == ["set", "nat-t-disable"]:
         entry["nat_t_disable"] = True
     elif "dynamic" in words:
@@ -359,7 +345,7 @@ def parse_running_config_crypto(text: str, ctx: ParseContext) -> Fragment:
     from the hash), DH groups), life_time_s, and one child named "MAP SEQ" with the
     proposals of its transform sets or IPsec proposals (canonical encryption x integrity,
     PFS group from `set pfs`) and life_time_s. The interface a map is bound to goes to a note."""
-    _require(text, ctx, re.compile(r"^\s*crypto\s", re.M), "`show running-config crypto`")
+    cc.require(text, ctx, re.compile(r"^\s*crypto\s", re.M), "`show running-config crypto`")
     lines = cc.lines_of(text)
     rows = cc.line_records(PLATFORM, "show-running-config-crypto", text)
     transform_sets: dict[str, Proposal] = {}
@@ -369,7 +355,7 @@ def parse_running_config_crypto(text: str, ctx: ParseContext) -> Fragment:
     notes: list[str] = []
     block: dict[str, Any] | None = None
     for row in rows:
-        line = cc.to_int(row.get("line")) or 0
+        line = to_int(row.get("line")) or 0
         if row.get("ts_name"):
             encryption, integrity = cc.transform_algorithms(str(row.get("ts_transforms") or ""))
             if encryption:
@@ -390,7 +376,7 @@ def parse_running_config_crypto(text: str, ctx: ParseContext) -> Fragment:
             for kind in ("encryption", "integrity"):
                 block[kind] += str(row.get(f"esp_{kind}") or "").split()
         elif row.get("policy_version"):
-            block = {"priority": cc.to_int(row.get("policy_priority")), "line": line}
+            block = {"priority": to_int(row.get("policy_priority")), "line": line}
             policies[int(str(row["policy_version"])[-1])].append(block)
         elif (
             block is not None and "priority" in block and any(str(k).startswith("p_") for k in row)
@@ -516,7 +502,7 @@ def parse_running_config_tunnel_group(text: str, ctx: ParseContext) -> Fragment:
     set, 1 for an IKEv1 key or trust point), local_auth/remote_auth (pre-shared-key -> psk,
     certificate -> pubkey). Keys are printed masked (*****), so psk_fingerprint stays
     unknown. Remote-access groups are skipped (noted)."""
-    _require(
+    cc.require(
         text, ctx, re.compile(r"^\s*tunnel-group\s", re.M), "`show running-config tunnel-group`"
     )
     lines = cc.lines_of(text)
@@ -524,7 +510,7 @@ def parse_running_config_tunnel_group(text: str, ctx: ParseContext) -> Fragment:
     groups: dict[str, dict[str, Any]] = {}
     current: dict[str, Any] | None = None
     for row in rows:
-        line = cc.to_int(row.get("line")) or 0
+        line = to_int(row.get("line")) or 0
         if row.get("group"):
             current = groups.setdefault(str(row["group"]), {"line": line, "last": line})
             current["last"] = line
@@ -583,7 +569,7 @@ def parse_route(text: str, ctx: ParseContext) -> Fragment:
     interface name, "nameif"), gateway, kind (local for L, else unicast; VPN routes (V,
     reverse route injection) are routes like the others); addresses: each local (L)
     address with the prefix length of its connected (C) network."""
-    _require(
+    cc.require(
         text,
         ctx,
         re.compile(
@@ -681,7 +667,7 @@ def parse_version(text: str, ctx: ParseContext) -> Fragment:
 def parse_vpn_sessiondb_summary(text: str, ctx: ParseContext) -> Fragment:
     """notes only: the LAN-to-LAN lines of the session summary ("Site-to-Site VPN: 29
     active, 59 cumulative" and the protocol rows under it) and the totals."""
-    _require(text, ctx, re.compile(r"^\s*VPN Session Summary", re.M), "`show vpn-sessiondb`")
+    cc.require(text, ctx, re.compile(r"^\s*VPN Session Summary", re.M), "`show vpn-sessiondb`")
     notes = []
     in_l2l = False
     for row in cc.line_records(PLATFORM, "show-vpn-sessiondb", text):

@@ -16,12 +16,10 @@ a block but found no place in the structure is left unplaced, never dropped.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import functools
-import gc
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -40,10 +38,14 @@ from ipsec_tui.domain.model import (
 from ipsec_tui.parsers.base import (
     Fragment,
     ParseContext,
+    ParseError,
+    filled,
     finisher,
     group_items,
+    numbered_items,
     run_ttp,
     source_ref,
+    to_int,
 )
 from ipsec_tui.parsers.log_signatures import match_causes
 
@@ -66,56 +68,30 @@ def numbered_dedented(text: str) -> str:
     return "0\t.\n" + body
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused, then put back as it was. TTP builds its results
-    as trees of small dicts and lists without cycles: at hub scale the collector has
-    nothing to free in them but walks them again each time they grow, a quarter of the
-    parse time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def records(platform: str, key: str, text: str) -> list[dict[str, Any]]:
     """Run templates/<platform>/<key>.ttp on the numbered, dedented text."""
-    with _collector_paused():
-        return run_ttp(platform, key, numbered_dedented(text))
+    return run_ttp(platform, key, numbered_dedented(text))
 
 
 def blocks(platform: str, key: str, text: str, group: str = "blocks") -> list[dict[str, Any]]:
     """The records of a template's top group of blocks (one per `_start_` line, its `line`
     an int), in output order."""
-    found = group_items(records(platform, key, text), group)
-    for block in found:
-        block["line"] = to_int(block.get("line")) or 0
-    found.sort(key=lambda block: int(block["line"]))
-    return found
+    return numbered_items(platform, key, text, group, numbered_dedented)
 
 
 def line_records(platform: str, key: str, text: str, group: str = "lines") -> list[dict[str, Any]]:
     """The records of a line-per-record template (method="table"), in output order."""
     # a record without its line number is not a matched line (TTP fills unmatched
     # variables with defaults in some cases): drop it
-    found = [r for r in group_items(records(platform, key, text), group) if to_int(r.get("line"))]
-    found.sort(key=lambda record: to_int(record.get("line")) or 0)
-    return found
+    return [record for record in blocks(platform, key, text, group) if record["line"]]
 
 
-def to_int(value: Any) -> int | None:
-    """A whole number read from a template value, thousands commas allowed (ASA and IOS
-    counters print `1,234`); None when it is not one."""
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        text = value.strip().replace(",", "")
-        if text.isdigit():
-            return int(text)
-    return None
+def require(text: str, ctx: ParseContext, markers: re.Pattern[str], what: str) -> None:
+    """ParseError unless the text is this command's output (no line that only this command
+    prints); CLI errors are caught before any parser runs, by the platform's indicators."""
+    if not markers.search(text):
+        first = next((line.strip() for line in lines_of(text) if line.strip()), "")
+        raise ParseError(f"`{ctx.command}`: not {what} output (starts {first[:60]!r})")
 
 
 def source(ctx: ParseContext, first: int | None, last: int | None = None) -> SourceRef | None:
@@ -735,6 +711,14 @@ def _ident_children(ident: _Ident, ctx: ParseContext, last: int) -> list[ChildSa
     return children
 
 
+def ipsec_sa_fragment(platform: str, key: str, text: str, ctx: ParseContext) -> Fragment:
+    """The child SAs of a `show crypto ipsec sa` template under their holder IKE SAs."""
+    fragment = Fragment()
+    pairs = ipsec_sa_children(records(platform, key, text), lines_of(text), ctx, fragment)
+    fragment.ike_sas = holders_of(pairs, ctx)
+    return fragment
+
+
 def holders_of(pairs: list[tuple[_Ident, ChildSa]], ctx: ParseContext) -> list[IkeSa]:
     """Child SAs grouped under one IkeSa per (local, remote) endpoint pair, state and version
     unknown: `join_peer_model` moves them under the IKE SA another command printed."""
@@ -867,16 +851,6 @@ def ikev2_profile_name(name: str) -> str:
     return f"IKEv2 profile {name.strip()}"
 
 
-def _fill(have: Any, other: Any) -> Any:
-    """`have` with its unknown fields (None, (), "") taken from `other` (same dataclass)."""
-    changes = {
-        name: getattr(other, name)
-        for name in have.__dataclass_fields__
-        if getattr(have, name) in (None, (), "") and getattr(other, name) not in (None, (), "")
-    }
-    return replace(have, **changes) if changes else have
-
-
 def _preferred(candidates: list[IkeSa]) -> IkeSa:
     established = [sa for sa in candidates if sa.state == "ESTABLISHED"]
     return (established or candidates)[0]
@@ -892,7 +866,7 @@ def _merge_children(target: tuple[ChildSa, ...], extra: tuple[ChildSa, ...]) -> 
             None,
         )
         if same is not None:
-            merged[same] = _fill(merged[same], child)
+            merged[same] = filled(merged[same], child)
         else:
             merged.append(child)
     with_spi = [c for c in merged if c.spi_in or c.spi_out]
@@ -948,7 +922,7 @@ def join_ike_sas(ike_sas: Iterable[IkeSa]) -> list[IkeSa]:
         if targets:
             index = targets[0]
             children = _merge_children(joined[index].child_sas, sa.child_sas)
-            joined[index] = replace(_fill(joined[index], sa), child_sas=children)
+            joined[index] = replace(filled(joined[index], sa), child_sas=children)
         else:
             joined.append(sa)
     for holder in holders:
@@ -997,7 +971,7 @@ def join_connections(connections: Iterable[Connection]) -> list[Connection]:
         profile = next((profiles[name] for name in conn.uses if name in profiles), None)
         if profile is not None:
             profiles_used.add(profile.name)
-            conn = _fill(replace(conn, version=conn.version or 2), replace(profile, shared=None))
+            conn = filled(replace(conn, version=conn.version or 2), replace(profile, shared=None))
         joined.append(conn)
     result = []
     for conn in joined:
@@ -1106,6 +1080,13 @@ def range_selectors(start: str, end: str) -> tuple[str, ...]:
         return tuple(networks)
     suffix = f"{ports[0]}" if ports[0] == ports[1] else f"{ports[0]}-{ports[1]}"
     return tuple(f"{net}[{suffix}]" for net in networks)
+
+
+def ikev2_fragment(platform: str, key: str, text: str, ctx: ParseContext) -> Fragment:
+    """The IKE SAs, with their child SAs, of a `show crypto ikev2 sa|session` template."""
+    fragment = Fragment()
+    fragment.ike_sas = ikev2_sas(records(platform, key, text), lines_of(text), ctx, fragment)
+    return fragment
 
 
 def ikev2_sas(
@@ -1265,9 +1246,9 @@ def log_events_of(platform: str, key: str, text: str) -> tuple[list[LogEvent], i
     message from %FACILITY-SEVERITY-MNEMONIC on, with wrapped continuation lines appended,
     cause tokens and notify direction (log_causes). Returns the events and the number of
     other non-blank lines (the settings header, debug output)."""
-    found = group_items(run_ttp(platform, key, numbered_raw(text)), "lines")
-    rows = [row for row in found if to_int(row.get("line"))]
-    rows.sort(key=lambda row: to_int(row.get("line")) or 0)
+    rows = [
+        row for row in numbered_items(platform, key, text, "lines", numbered_raw) if row["line"]
+    ]
     events: list[LogEvent] = []
     other = 0
     previous_was_event = False

@@ -25,17 +25,9 @@ from ipsec_tui.domain.model import (
     SourceRef,
 )
 from ipsec_tui.parsers import cisco_common as cc
-from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, group_items, parser
+from ipsec_tui.parsers.base import Fragment, ParseContext, ParseError, group_items, parser, to_int
 
 PLATFORM = "cisco_ios"
-
-
-def _require(text: str, ctx: ParseContext, markers: re.Pattern[str], what: str) -> None:
-    """ParseError unless the text is this command's output (no line that only this command
-    prints); CLI errors are caught before any parser runs, by the platform's indicators."""
-    if not markers.search(text):
-        first = next((line.strip() for line in cc.lines_of(text) if line.strip()), "")
-        raise ParseError(f"`{ctx.command}`: not {what} output (starts {first[:60]!r})")
 
 
 # --- show crypto ipsec sa -------------------------------------------------------------------
@@ -57,12 +49,8 @@ def parse_ipsec_sa(text: str, ctx: ParseContext) -> Fragment:
     encap (UDP-Encaps or port 4500), pfs_group, packets in/out (#pkts decaps/encaps),
     errors in/out (verify/decrypt/replay/invalid-SA failures), remaining lifetime_s,
     state INSTALLED (ACTIVE) or REKEYED for an older pair. Empty listings are empty."""
-    _require(text, ctx, _IPSEC_SA_MARKERS, "`show crypto ipsec sa`")
-    fragment = Fragment()
-    results = cc.records(PLATFORM, "show-crypto-ipsec-sa-detail", text)
-    pairs = cc.ipsec_sa_children(results, cc.lines_of(text), ctx, fragment)
-    fragment.ike_sas = cc.holders_of(pairs, ctx)
-    return fragment
+    cc.require(text, ctx, _IPSEC_SA_MARKERS, "`show crypto ipsec sa`")
+    return cc.ipsec_sa_fragment(PLATFORM, "show-crypto-ipsec-sa-detail", text, ctx)
 
 
 # --- show crypto ikev2 sa -------------------------------------------------------------------
@@ -82,11 +70,8 @@ def parse_ikev2_sa(text: str, ctx: ParseContext) -> Fragment:
     encryption (with keysize), integrity (Hash), prf, dh_group, auth_method (Auth sign),
     lifetime_s and established_s (Life/Active Time), IKE SPIs as spi_i/spi_r (by
     "Initiator of SA"), local/remote id, nat_t, initiator."""
-    _require(text, ctx, _IKEV2_MARKERS, "`show crypto ikev2 sa`")
-    fragment = Fragment()
-    results = cc.records(PLATFORM, "show-crypto-ikev2-sa-detailed", text)
-    fragment.ike_sas = cc.ikev2_sas(results, cc.lines_of(text), ctx, fragment)
-    return fragment
+    cc.require(text, ctx, _IKEV2_MARKERS, "`show crypto ikev2 sa`")
+    return cc.ikev2_fragment(PLATFORM, "show-crypto-ikev2-sa-detailed", text, ctx)
 
 
 # --- show crypto isakmp sa [detail] ---------------------------------------------------------
@@ -140,21 +125,21 @@ def parse_isakmp_sa(text: str, ctx: ParseContext) -> Fragment:
     the device's own addresses and gives the state to the detail row of the same conn-id.
     Both layouts are read whichever command printed them; a row or an IPv6 SA's line the
     grammar cannot place is left unplaced."""
-    _require(text, ctx, _ISAKMP_MARKERS, "`show crypto isakmp sa`")
+    cc.require(text, ctx, _ISAKMP_MARKERS, "`show crypto isakmp sa`")
     lines = cc.lines_of(text)
     results = cc.records(PLATFORM, "show-crypto-isakmp-sa", text)
-    rows = [r for r in group_items(results, "lines") if cc.to_int(r.get("line"))]
-    rows.sort(key=lambda record: cc.to_int(record.get("line")) or 0)
-    starts = [cc.to_int(row.get("line")) or 0 for row in rows if row.get("cid") or row.get("dst")]
-    titles = [cc.to_int(row.get("line")) or 0 for row in rows if row.get("title")]
+    rows = [r for r in group_items(results, "lines") if to_int(r.get("line"))]
+    rows.sort(key=lambda record: to_int(record.get("line")) or 0)
+    starts = [to_int(row.get("line")) or 0 for row in rows if row.get("cid") or row.get("dst")]
+    titles = [to_int(row.get("line")) or 0 for row in rows if row.get("title")]
     ends = cc.block_ends(starts, lines)
     fragment = Fragment()
-    placed = {cc.to_int(row.get("line")) or 0 for row in rows}
+    placed = {to_int(row.get("line")) or 0 for row in rows}
     printed: dict[int, str] = {}  # a brief SA's state and status as printed
     # the IPv6 layout: one template item per SA, its three lines in l_* variables
     for item in group_items(results, "ipv6"):
-        first = cc.to_int(item.get("line")) or 0
-        numbers = [cc.to_int(item.get(key)) for key in ("line", "l_src", "l_state")]
+        first = to_int(item.get("line")) or 0
+        numbers = [to_int(item.get(key)) for key in ("line", "l_src", "l_state")]
         placed.update(n for n in numbers if n)
         if not (item.get("src") and item.get("state")):
             for number in sorted(n for n in numbers if n):
@@ -232,7 +217,7 @@ _SESSION_STATES = {"Active": "ESTABLISHED", "Inactive": "INACTIVE"}
 def _session_life(value: Any) -> int | None:
     """'4605665/2949' or 'KB Vol Rekey Disabled/3060' -> 2949 (seconds left); '0/0' -> None."""
     seconds = str(value or "").rpartition("/")[2].strip()
-    number = cc.to_int(seconds)
+    number = to_int(seconds)
     return number if number else None
 
 
@@ -247,10 +232,10 @@ def parse_crypto_session(text: str, ctx: ParseContext) -> Fragment:
     interface, local/remote selectors, state INSTALLED when it has active SAs, packets
     in/out (dec'ed/enc'ed), errors in/out (drops), lifetime_s. Session statuses are kept
     in a note; a session without IKE SA (UP-NO-IKE) gives its flows an IkeSa holder."""
-    _require(text, ctx, _SESSION_MARKERS, "`show crypto session`")
+    cc.require(text, ctx, _SESSION_MARKERS, "`show crypto session`")
     lines = cc.lines_of(text)
     sessions = group_items(cc.records(PLATFORM, "show-crypto-session-detail", text), "sessions")
-    starts = [cc.to_int(session.get("line")) or 0 for session in sessions]
+    starts = [to_int(session.get("line")) or 0 for session in sessions]
     ends = cc.block_ends(starts, lines)
     ike_sas: list[IkeSa] = []
     statuses: list[str] = []
@@ -280,9 +265,9 @@ def parse_crypto_session(text: str, ctx: ParseContext) -> Fragment:
                     state=state,
                     version=version,
                     local_addr=cc.address(sa.get("local")),
-                    local_port=cc.to_int(sa.get("local_port")),
+                    local_port=to_int(sa.get("local_port")),
                     remote_addr=cc.address(sa.get("remote")),
-                    remote_port=cc.to_int(sa.get("remote_port")),
+                    remote_port=to_int(sa.get("remote_port")),
                     remote_id=phase1 if phase1 and phase1 != "(none)" else None,
                     nat_t=("N" in caps) if caps and caps != "(none)" else None,
                     lifetime_s=cc.seconds_of(str(sa.get("lifetime") or "")) or None,
@@ -297,7 +282,7 @@ def parse_crypto_session(text: str, ctx: ParseContext) -> Fragment:
             sas.append(
                 IkeSa(
                     remote_addr=cc.address(fields.get("peer")),
-                    remote_port=cc.to_int(fields.get("peer_port")),
+                    remote_port=to_int(fields.get("peer_port")),
                     child_sas=children,
                     source=cc.source(ctx, first, last),
                 )
@@ -311,19 +296,19 @@ def _session_flow(
     flow: dict[str, Any], session: dict[str, Any], ctx: ParseContext, last: int
 ) -> ChildSa:
     local, remote = cc.flow_selectors(str(flow.get("flow") or ""))
-    active = cc.to_int(flow.get("active_sas"))
+    active = to_int(flow.get("active_sas"))
     lifetimes = [
         v for v in (_session_life(flow.get("life_in")), _session_life(flow.get("life_out"))) if v
     ]
-    first = cc.to_int(flow.get("line")) or 0
+    first = to_int(flow.get("line")) or 0
     return ChildSa(
         state="INSTALLED" if active else None,
         local_ts=(local,) if local else (),
         remote_ts=(remote,) if remote else (),
-        packets_in=cc.to_int(flow.get("pkts_in")),
-        packets_out=cc.to_int(flow.get("pkts_out")),
-        errors_in=cc.to_int(flow.get("drop_in")),
-        errors_out=cc.to_int(flow.get("drop_out")),
+        packets_in=to_int(flow.get("pkts_in")),
+        packets_out=to_int(flow.get("pkts_out")),
+        errors_in=to_int(flow.get("drop_in")),
+        errors_out=to_int(flow.get("drop_out")),
         lifetime_s=min(lifetimes) if lifetimes else None,
         interface=str(session["interface"]) if session.get("interface") else None,
         source=cc.source(ctx, first, last),
@@ -347,10 +332,12 @@ def parse_ikev2_proposal(text: str, ctx: ParseContext) -> Fragment:
     """connections "IKEv2 proposal NAME" (version 2, shared "ike-proposal") with one
     Proposal: canonical encryption ('AES-CBC-256', 'AES-GCM-128'), integrity, prf and DH
     groups ('.../Group 19')."""
-    _require(text, ctx, re.compile(r"^\s*IKEv2 proposal\s*:", re.M), "`show crypto ikev2 proposal`")
+    cc.require(
+        text, ctx, re.compile(r"^\s*IKEv2 proposal\s*:", re.M), "`show crypto ikev2 proposal`"
+    )
     lines = cc.lines_of(text)
     blocks = cc.blocks(PLATFORM, "show-crypto-ikev2-proposal", text)
-    starts = [cc.to_int(block["line"]) or 0 for block in blocks]
+    starts = [to_int(block["line"]) or 0 for block in blocks]
     connections = []
     for block, first, last in zip(blocks, starts, cc.block_ends(starts, lines), strict=True):
         proposal = Proposal(
@@ -387,14 +374,14 @@ def parse_ikev2_policy(text: str, ctx: ParseContext) -> Fragment:
     """connections "IKEv2 policy NAME" (version 2, shared "ike-policy", local_addrs from
     "Match address local" unless any) naming the proposals it uses in `uses`
     (join_connections offers only those when it knows them), and the same in a note."""
-    _require(text, ctx, re.compile(r"^\s*IKEv2 policy\s*:", re.M), "`show crypto ikev2 policy`")
+    cc.require(text, ctx, re.compile(r"^\s*IKEv2 policy\s*:", re.M), "`show crypto ikev2 policy`")
     lines = cc.lines_of(text)
     blocks = cc.blocks(PLATFORM, "show-crypto-ikev2-policy", text)
     for block in blocks:
         block["proposals"] = [
             w for line in cc.joined_lines(block.get("proposal")) for w in line.split()
         ]
-    starts = [cc.to_int(block["line"]) or 0 for block in blocks]
+    starts = [to_int(block["line"]) or 0 for block in blocks]
     connections, notes = [], []
     for block, first, last in zip(blocks, starts, cc.block_ends(starts, lines), strict=True):
         local = str(block.get("local") or "").strip()
@@ -441,12 +428,12 @@ def parse_ikev2_profile(text: str, ctx: ParseContext) -> Fragment:
     local_auth/remote_auth (pre-share -> psk, rsa-sig/ecdsa-sig -> pubkey, eap),
     life_time_s (Lifetime). join_connections gives it to the IPsec profiles and crypto
     maps that name it."""
-    _require(text, ctx, re.compile(r"^\s*IKEv2 profile\s*:", re.M), "`show crypto ikev2 profile`")
+    cc.require(text, ctx, re.compile(r"^\s*IKEv2 profile\s*:", re.M), "`show crypto ikev2 profile`")
     lines = cc.lines_of(text)
     blocks = cc.blocks(PLATFORM, "show-crypto-ikev2-profile", text)
     for block in blocks:
         block["identities"] = cc.joined_lines(block.get("identity"))
-    starts = [cc.to_int(block["line"]) or 0 for block in blocks]
+    starts = [to_int(block["line"]) or 0 for block in blocks]
     connections = []
     for block, first, last in zip(blocks, starts, cc.block_ends(starts, lines), strict=True):
         remote_addrs, remote_ids = [], []
@@ -475,7 +462,7 @@ def parse_ikev2_profile(text: str, ctx: ParseContext) -> Fragment:
                 or (remote_ids[0] if remote_ids else None),
                 local_auth=cc.auth_method(block.get("local_auth")),
                 remote_auth=next((a for a in remote_auth if a), None),
-                life_time_s=cc.to_int(block.get("lifetime")),
+                life_time_s=to_int(block.get("lifetime")),
                 source=cc.source(ctx, first, last),
             )
         )
@@ -515,7 +502,7 @@ def parse_isakmp_policy(text: str, ctx: ParseContext) -> Fragment:
     bits), integrity and the PRF IKEv1 derives from it, DH group (#14 -> modp2048);
     local_auth/remote_auth (Pre-Shared Key -> psk, Rivest-Shamir-Adleman Signature ->
     pubkey); life_time_s."""
-    _require(
+    cc.require(
         text,
         ctx,
         re.compile(
@@ -525,7 +512,7 @@ def parse_isakmp_policy(text: str, ctx: ParseContext) -> Fragment:
     )
     lines = cc.lines_of(text)
     blocks = cc.blocks(PLATFORM, "show-crypto-isakmp-policy", text)
-    starts = [cc.to_int(block["line"]) or 0 for block in blocks]
+    starts = [to_int(block["line"]) or 0 for block in blocks]
     connections = []
     for block, first, last in zip(blocks, starts, cc.block_ends(starts, lines), strict=True):
         integrity = _isakmp_hash(str(block.get("hash") or ""))
@@ -552,7 +539,7 @@ def parse_isakmp_policy(text: str, ctx: ParseContext) -> Fragment:
                         else (),
                     ),
                 ),
-                life_time_s=cc.to_int(block.get("lifetime")),
+                life_time_s=to_int(block.get("lifetime")),
                 source=cc.source(ctx, first, last),
             )
         )
@@ -593,12 +580,12 @@ def parse_ipsec_profile(text: str, ctx: ParseContext) -> Fragment:
     group or "none"), life_time_s; the IKEv2 profile it names in `uses` (join_connections
     merges that profile's identities, auth and addresses in) and, for people, a note "IPsec
     profile NAME uses IKEv2 profile X"."""
-    _require(
+    cc.require(
         text, ctx, re.compile(r"^\s*IPSEC profile\s", re.M | re.I), "`show crypto ipsec profile`"
     )
     lines = cc.lines_of(text)
     blocks = cc.blocks(PLATFORM, "show-crypto-ipsec-profile", text)
-    starts = [cc.to_int(block["line"]) or 0 for block in blocks]
+    starts = [to_int(block["line"]) or 0 for block in blocks]
     connections, notes = [], []
     for block, first, last in zip(blocks, starts, cc.block_ends(starts, lines), strict=True):
         name = f"IPsec profile {block['profile']}"
@@ -643,7 +630,7 @@ def _protected(
                 proposals=_transform_proposals(
                     cc.items(block, "sets"), block.get("pfs"), block.get("dh")
                 ),
-                life_time_s=cc.to_int(block.get("life_sec")),
+                life_time_s=to_int(block.get("life_sec")),
                 source=where,
             ),
         ),
@@ -658,10 +645,10 @@ def parse_crypto_map(text: str, ctx: ParseContext) -> Fragment:
     keying; remote_addrs (Peer, or the current peer);
     one child named "MAP SEQ": local/remote selectors from the access-list entries printed
     under it, proposals from its transform sets with the PFS group, life_time_s."""
-    _require(text, ctx, re.compile(r"^\s*Crypto Map\b", re.M), "`show crypto map`")
+    cc.require(text, ctx, re.compile(r"^\s*Crypto Map\b", re.M), "`show crypto map`")
     lines = cc.lines_of(text)
     blocks = cc.blocks(PLATFORM, "show-crypto-map", text)
-    starts = [cc.to_int(block["line"]) or 0 for block in blocks]
+    starts = [to_int(block["line"]) or 0 for block in blocks]
     connections, notes = [], []
     for block, first, last in zip(blocks, starts, cc.block_ends(starts, lines), strict=True):
         entry = f"{block['map']} {block['seq']}"
@@ -706,7 +693,7 @@ def parse_pki_certificates(text: str, ctx: ParseContext) -> Fragment:
     status, subject (cn/Name/hostname), issuer cn, validity end and trustpoints, e.g.
     "certificate (Available): subject Name: r1.example.com; issuer cn=CA; valid until
     09:17:52 UTC Jun 22 2023; trustpoints ca1"."""
-    _require(
+    cc.require(
         text,
         ctx,
         re.compile(r"^\s*(?:[A-Za-z -]*Certificate)\s*$", re.M),
@@ -744,7 +731,7 @@ def parse_ip_interface_brief(text: str, ctx: ParseContext) -> Fragment:
     """notes only: the status of tunnel-like interfaces (Tunnel, Virtual-Access, VTI),
     e.g. "interface Tunnel10 10.0.0.1: up/up"; brief output has no masks, so addresses
     come from `show ip route` (connected and local routes) instead."""
-    _require(
+    cc.require(
         text,
         ctx,
         re.compile(r"^\s*Interface\s+IP-Address\s+OK\?", re.M),
@@ -787,7 +774,7 @@ def parse_ip_route(text: str, ctx: ParseContext) -> Fragment:
     "is subnetted" header; 0.0.0.0/0 -> default), device, gateway, kind (local for L,
     else unicast), table ("main", or the VRF asked for); addresses: each local (L) host
     address with the prefix length of its connected (C) network."""
-    _require(
+    cc.require(
         text,
         ctx,
         re.compile(
@@ -892,18 +879,15 @@ def parse_ikev2_session(text: str, ctx: ParseContext) -> Fragment:
     the `Child sa` blocks: local/remote selectors (address ranges -> CIDRs, several per
     child), ESP SPIs in/out (8 hex digits), state INSTALLED, and in detail the child's
     canonical encryption/integrity (esp_hmac) and mode."""
-    _require(text, ctx, _IKEV2_SESSION_MARKERS, "`show crypto ikev2 session`")
-    fragment = Fragment()
-    results = cc.records(PLATFORM, "show-crypto-ikev2-session-detailed", text)
-    fragment.ike_sas = cc.ikev2_sas(results, cc.lines_of(text), ctx, fragment)
-    return fragment
+    cc.require(text, ctx, _IKEV2_SESSION_MARKERS, "`show crypto ikev2 session`")
+    return cc.ikev2_fragment(PLATFORM, "show-crypto-ikev2-session-detailed", text, ctx)
 
 
 @parser(PLATFORM, "show-crypto-ikev2-diagnose-error")
 def parse_ikev2_diagnose_error(text: str, ctx: ParseContext) -> Fragment:
     """notes only: the exit path table's status and each recorded IKEv2 error, with the
     cause tokens its wording carries (the same strings as the log's NEG_ABORT reasons)."""
-    _require(
+    cc.require(
         text, ctx, re.compile(r"^\s*Exit Path Table", re.M), "`show crypto ikev2 diagnose error`"
     )
     notes = []

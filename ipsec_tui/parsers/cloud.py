@@ -1,6 +1,6 @@
 """What the three cloud VPN parsers (aws_vpn, azure_vpngw, gcp_vpn) share: reading a JSON or
-YAML document, finding the line a value was printed on, the tunnel status the cloud reports,
-and a pre-shared key's fingerprint from its redaction mark.
+YAML document, finding the line a value was printed on, a cloud tunnel as a connection, the
+tunnel status the cloud reports, and a pre-shared key's fingerprint from its redaction mark.
 
 A cloud's tunnel status is not an IKE SA the cloud shows: it is the cloud's own word on the
 tunnel (AWS `VgwTelemetry` UP/DOWN, Azure `connectionStatus`, Google `status`) with its
@@ -8,31 +8,40 @@ message. Each becomes a `LogEvent` of subsystem `TUNNEL_STATUS` (`sa_name` the t
 connection name, `level` the status as the cloud words it, `time` when it last changed where
 the cloud says), so it is evidence on the time line like any log line; a tunnel the cloud
 reports up also becomes an ESTABLISHED IKE SA with its child SA, as a device would list it.
+A status that names a cause in the cloud's words (Google's AUTHORIZATION_ERROR, ...) carries
+its cause tokens by the platform's signatures (parsers/signatures/<platform>.yml).
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
-from ipsec_tui.domain.model import TUNNEL_STATUS, ChildSa, IkeSa, LogEvent, SourceRef
-from ipsec_tui.parsers.base import ParseError
-from ipsec_tui.parsers.strongswan import memory_fingerprint
+from ipsec_tui.domain.model import (
+    TUNNEL_STATUS,
+    ChildConfig,
+    ChildSa,
+    Connection,
+    IkeSa,
+    LogEvent,
+    Proposal,
+    SourceRef,
+)
+from ipsec_tui.parsers.base import Fragment, ParseError
+from ipsec_tui.parsers.log_signatures import match_causes
+from ipsec_tui.redact import comparable_fingerprint
 
 __all__ = [
     "TUNNEL_STATUS",
     "line_of",
     "load_json",
     "psk_fingerprint",
-    "status_event",
+    "report_status",
     "texts",
-    "up_tunnel",
+    "tunnel_connection",
     "whole",
 ]
-
-_FINGERPRINT = re.compile(r"<redacted:fp=([0-9A-Za-z]+)>")
 
 
 def load_json(text: str, what: str) -> Any:
@@ -55,58 +64,94 @@ def psk_fingerprint(value: object) -> str | None:
     None when there is none or the cloud printed it masked (`*****`)."""
     if not isinstance(value, str) or not value or set(value) <= {"*"}:
         return None
-    match = _FINGERPRINT.search(value)
-    if match:
-        return match.group(1)
-    if value.startswith("<redacted"):
-        return None
-    return memory_fingerprint(value)
+    return comparable_fingerprint(value)
 
 
-def status_event(
-    line: int,
-    tunnel: str,
+def report_status(
+    fragment: Fragment,
+    source: SourceRef,
+    connection: Connection,
     status: str,
+    *,
+    up: bool,
+    platform: str,
+    tunnel: str | None = None,
     message: str | None = None,
     time: str | None = None,
-) -> LogEvent:
-    """The cloud's status of one tunnel as a time line entry."""
-    text = f"{tunnel}: {status}" + (f" ({message})" if message else "")
-    return LogEvent(
-        line=line, message=text, time=time, level=status, subsystem=TUNNEL_STATUS, sa_name=tunnel
+    bytes_in: int | None = None,
+    bytes_out: int | None = None,
+) -> None:
+    """The cloud's status of one tunnel of `connection` (its own name unless `tunnel` names
+    one of several) into the fragment: its time line entry, with the cause tokens the
+    platform's signatures find in the status and its message, and, when the cloud reports it
+    up, the connection as an established IKE SA with its installed child SA (the cloud shows
+    neither SPIs nor algorithms of the negotiated SAs, at most byte counters)."""
+    name = tunnel or connection.name
+    text = f"{name}: {status}" + (f" ({message})" if message else "")
+    causes, direction = match_causes(text, platform)
+    event = LogEvent(source.line_start, text, time=time, level=status, subsystem=TUNNEL_STATUS)
+    fragment.log.append(replace(event, sa_name=name, causes=causes, direction=direction))
+    if not up:
+        return
+    child = connection.children[0] if connection.children else None
+    installed = ChildSa(
+        name=name,
+        state="INSTALLED",
+        mode="tunnel",
+        protocol="ESP",
+        local_ts=child.local_ts if child else (),
+        remote_ts=child.remote_ts if child else (),
+        bytes_in=bytes_in,
+        bytes_out=bytes_out,
+        source=source,
+    )
+    fragment.ike_sas.append(
+        IkeSa(
+            name=name,
+            state="ESTABLISHED",
+            version=connection.version or None,
+            local_addr=next(iter(connection.local_addrs), None),
+            remote_addr=next(iter(connection.remote_addrs), None),
+            child_sas=(installed,),
+            source=source,
+        )
     )
 
 
-def up_tunnel(
+def tunnel_connection(
     name: str,
-    source: SourceRef,
+    source: SourceRef | None,
     *,
-    local_addr: str | None = None,
-    remote_addr: str | None = None,
-    version: int | None = None,
-    local_ts: Iterable[str] = (),
-    remote_ts: Iterable[str] = (),
-) -> IkeSa:
-    """A tunnel the cloud reports up: an established IKE SA with its installed child SA (the
-    cloud shows neither SPIs nor algorithms of the negotiated SAs)."""
-    return IkeSa(
+    psk: bool,
+    local_ts: tuple[str, ...] = (),
+    remote_ts: tuple[str, ...] = (),
+    child_proposals: tuple[Proposal, ...] = (),
+    child_life_s: int | None = None,
+    start_action: str | None = None,
+    dpd_action: str | None = None,
+    **ike: Any,
+) -> Connection:
+    """A cloud tunnel as a connection: authenticated by pre-shared key (when the cloud says
+    so), with one tunnel-mode child of the same name (`ike`: Connection's other fields)."""
+    child = ChildConfig(
         name=name,
-        state="ESTABLISHED",
-        version=version,
-        local_addr=local_addr,
-        remote_addr=remote_addr,
-        child_sas=(
-            ChildSa(
-                name=name,
-                state="INSTALLED",
-                mode="tunnel",
-                protocol="ESP",
-                local_ts=tuple(local_ts),
-                remote_ts=tuple(remote_ts),
-                source=source,
-            ),
-        ),
+        local_ts=local_ts,
+        remote_ts=remote_ts,
+        mode="tunnel",
+        proposals=child_proposals,
+        life_time_s=child_life_s,
+        start_action=start_action,
+        dpd_action=dpd_action,
         source=source,
+    )
+    auth = "psk" if psk else None
+    return Connection(
+        name=name,
+        local_auth=auth,
+        remote_auth=auth,
+        children=(child,),
+        source=source,
+        **ike,
     )
 
 

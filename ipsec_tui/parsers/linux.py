@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import partial
 from typing import Any
 
 from ipsec_tui.domain.model import FirewallRule, NatRule, Route, SourceRef, XfrmPolicy, XfrmState
@@ -275,6 +276,7 @@ def parse_nft_list_ruleset(text: str, ctx: ParseContext) -> Fragment:
         for chain in group_items([table], "chains"):
             chain_name = str(chain.get("name") or "") or None
             hook = chain.get("hook")
+            chain_rule = partial(FirewallRule, table=table_name, chain=chain_name, hook=hook)
             chain_line = _line_number(
                 lines,
                 lambda line, name=chain_name: line.strip().startswith(f"chain {name} "),
@@ -289,10 +291,7 @@ def parse_nft_list_ruleset(text: str, ctx: ParseContext) -> Fragment:
                     lines, lambda line: " hook " in line and "policy" in line, cursor
                 )
                 rules.append(
-                    FirewallRule(
-                        table=table_name,
-                        chain=chain_name,
-                        hook=hook,
+                    chain_rule(
                         action=str(policy),
                         protocol=None,
                         text=f"policy {policy}",
@@ -326,10 +325,7 @@ def parse_nft_list_ruleset(text: str, ctx: ParseContext) -> Fragment:
                     continue
                 protocol, ports = touched
                 rules.append(
-                    FirewallRule(
-                        table=table_name,
-                        chain=chain_name,
-                        hook=hook,
+                    chain_rule(
                         action=_verdict(rule),
                         protocol=protocol,
                         ports=ports,

@@ -24,6 +24,7 @@ import yaml
 
 from ipsec_tui.domain.causes import CAUSE_TOKENS, EXCHANGES
 from ipsec_tui.domain.model import LogEvent
+from ipsec_tui.yamlfile import mapping_problem
 
 EVIDENCE_KINDS = ("log", "test", "fmt", "doc")
 DIRECTIONS = ("received", "sent")
@@ -46,11 +47,9 @@ class Signature:
 def _signature(platform: str, index: int, entry: Any) -> Signature:
     """An entry of signatures/<platform>.yml, checked; ValueError says what is wrong."""
     where = f"signatures/{platform}.yml entry {index}"
-    if not isinstance(entry, dict):
-        raise ValueError(f"{where}: not a mapping")
-    unknown = set(entry) - _KEYS
-    if unknown:
-        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    problem = mapping_problem(entry, _KEYS)
+    if problem:
+        raise ValueError(f"{where}: {problem}")
     exchange = entry.get("exchange")
     if exchange is not None and exchange not in EXCHANGES:
         raise ValueError(f"{where}: {exchange!r} is not an exchange of {sorted(EXCHANGES)}")

@@ -9,7 +9,6 @@ its output; the templates match nothing there, so they simply fall away.
 from __future__ import annotations
 
 import bisect
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -38,13 +37,14 @@ from ipsec_tui.parsers.base import (
     group_items,
     line_items,
     numbered,
+    numbered_items,
     parser,
     source_ref,
     to_int,
     ttp_records,
 )
 from ipsec_tui.parsers.log_signatures import match_causes
-from ipsec_tui.redact import fingerprint
+from ipsec_tui.redact import MARK, comparable_fingerprint
 
 # --- swanctl: failures and shared readers -----------------------------------------------------
 
@@ -631,7 +631,7 @@ def parse_statusall(text: str, ctx: ParseContext) -> Fragment:
     connections with their children from `Connections:`; each with its line range. Lines
     the template knows but that cannot be attached (a child SA line before any IKE SA of its
     section) and lines it does not know inside the listing are left unplaced."""
-    records = group_items(ttp_records("strongswan", "ipsec-statusall", numbered(text)), "lines")
+    records = numbered_items("strongswan", "ipsec-statusall", text)
     if not records:
         return Fragment()
     fragment = Fragment(understood=True)
@@ -775,7 +775,7 @@ def parse_ipsec_conf(text: str, ctx: ParseContext) -> Fragment:
     unset), ESP proposals (esp=), life_time_s (lifetime/keylife), start_action (auto),
     dpd_action; each with its line range. `auto=ignore` conns are left out."""
     fragment = Fragment()
-    records = group_items(ttp_records("strongswan", "cat-ipsec-conf", numbered(text)), "lines")
+    records = numbered_items("strongswan", "cat-ipsec-conf", text)
     if not records:
         return fragment
     fragment.understood = True
@@ -1091,7 +1091,8 @@ def _log_causes(
 @parser("strongswan", "cat-log-file")
 def parse_charon_log(text: str, ctx: ParseContext) -> Fragment:
     """log: one LogEvent per charon line: line number, time as printed, level (filelog's
-    log_level option), subsystem, sa_name (`<lab|1>` -> lab), the message without those
+    log_level option), subsystem, sa_name and sa_id (`<lab|1>` -> lab, 1; `<5>` -> 5, the
+    IKE SA's unique id, before it has a name), the message without those
     prefixes, cause tokens and, for notifies, their direction. Lines that are not charon's
     (other daemons in a syslog file) are counted in a note."""
     events: list[LogEvent] = []
@@ -1121,6 +1122,7 @@ def parse_charon_log(text: str, ctx: ParseContext) -> Fragment:
                 level=subsystem[3:] or None,
                 subsystem=subsystem[:3] or None,
                 sa_name=sa_name,
+                sa_id=sa_key,
                 causes=causes,
                 direction=direction,
                 packet=packet,
@@ -1182,7 +1184,7 @@ def _conf_tree(text: str, notes: list[str], file: str) -> _Section:
     root = _Section("", 1)
     stack = [root]
     last_line = 0
-    for item in group_items(ttp_records("strongswan", "cat-swanctl-conf", numbered(text)), "lines"):
+    for item in numbered_items("strongswan", "cat-swanctl-conf", text):
         line = to_int(item.get("line")) or 0
         last_line = max(last_line, line)
         if item.get("opener"):
@@ -1291,31 +1293,13 @@ def _matching_secret(
     return best if best is not None and score(best) > 0 else None
 
 
-_FINGERPRINT = re.compile(r"<redacted:fp=([0-9A-Za-z]+)>")
-
-
 def _fingerprint(secret: _Secret, notes: list[str]) -> str | None:
-    match = _FINGERPRINT.fullmatch(secret.value)
-    if match:
-        return match.group(1)
-    if secret.value.startswith("<redacted"):
+    found = comparable_fingerprint(secret.value)
+    if found is None and secret.value.startswith(MARK):
         notes.append(f"secret {secret.name}: redacted without a fingerprint, not comparable")
-    elif secret.value:
-        # a capture written by hand or imported with its secrets: the key never enters the
-        # model, only a fingerprint keyed with this process's salt (equal keys, equal marks)
+    elif found is not None and found.startswith(MEMORY_FINGERPRINT_MARK):
         notes.append(f"secret {secret.name}: not redacted in the capture, compared in memory")
-        return memory_fingerprint(secret.value)
-    return None
-
-
-# a salt that lives as long as the process: raw keys of one analysis compare, nothing
-# outside it can test a guess against a mark
-_MEMORY_SALT = os.urandom(16)
-
-
-def memory_fingerprint(secret: str) -> str:
-    """A raw secret's keyed fingerprint, comparable within this process only."""
-    return f"{MEMORY_FINGERPRINT_MARK}{fingerprint(secret, _MEMORY_SALT)}"
+    return found
 
 
 def _yes_no(value: str | None) -> bool | None:

@@ -42,6 +42,7 @@ from typing import Any
 import yaml
 
 from ipsec_tui.errors import UserError
+from ipsec_tui.yamlfile import mapping_problem
 
 __all__ = [
     "DENY_NAMES",
@@ -747,6 +748,9 @@ class PlatformSpec:
             return
         allowed_files = {variables[name] for name in self.readable_files}
         arguments = tokens[1:]
+        from_line = tokens[0] == "tail" and len(arguments) == 3 and arguments[0] == "-n"
+        if from_line and re.fullmatch(r"\+[1-9][0-9]{0,8}", arguments[1]):
+            arguments = arguments[2:]  # `tail -n +N FILE`: FILE from its line N on
         if not arguments or any(argument not in allowed_files for argument in arguments):
             shown = ", ".join(sorted(allowed_files)) or "none"
             raise refuse(f"{tokens[0]} may only print this peer's configured files ({shown})")
@@ -767,9 +771,9 @@ def _patterns(entries: Iterable[Any]) -> tuple[CommandPattern, ...]:
         if isinstance(entry, str):
             patterns.append(CommandPattern(entry))
         elif isinstance(entry, Mapping):
-            unknown = set(entry) - {"command", "args"}
-            if unknown:
-                raise ValueError(f"unknown keys in allowlist entry: {', '.join(sorted(unknown))}")
+            problem = mapping_problem(entry, ("command", "args"))
+            if problem:
+                raise ValueError(f"allowlist entry: {problem}")
             args = entry.get("args")
             patterns.append(
                 CommandPattern(str(entry["command"]), None if args is None else str(args))
@@ -784,9 +788,9 @@ def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
              "readable_files", "facts", "allow", "driver_skips", "pager", "override_paths",
              "deny_paths", "failure_indicators", "probe", "transport", "detect",
              "compound"}  # fmt: skip
-    unknown = set(data) - known
-    if unknown:
-        raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
+    problem = mapping_problem(data, known)
+    if problem:
+        raise ValueError(problem)
     name = str(data["name"])
     if not _NAME.match(name):
         raise ValueError(f"platform name {name!r} must be lowercase letters, digits, '-', '_'")
@@ -814,13 +818,13 @@ def _spec_from_dict(data: Mapping[str, Any]) -> PlatformSpec:
         allow=_patterns(data.get("allow") or ()),
         driver_skips=tuple(str(method) for method in data.get("driver_skips") or ()),
         pager=_pager(data.get("pager")),
-        override_paths=MappingProxyType(_override_paths(data.get("override_paths"))),
+        override_paths=_text_lists(data.get("override_paths"), "override_paths", "variable"),
         deny_paths=_texts(data.get("deny_paths"), "deny_paths"),
         failure_indicators=_texts(data.get("failure_indicators"), "failure_indicators"),
         fallbacks=tuple(fallbacks),
         probe=_probe(data.get("probe")),
         transport=str(data.get("transport") or "ssh"),
-        detect=MappingProxyType(_detect(data.get("detect"))),
+        detect=_text_lists(data.get("detect"), "detect", "command"),
         compound=_compound(data.get("compound")),
     )
 
@@ -831,17 +835,6 @@ def _compound(data: Any) -> Compound | None:
     if not isinstance(data, Mapping) or set(data) - {"timeout"}:
         raise ValueError("compound must be a mapping with `timeout` (a list of programs)")
     return Compound(_texts(data.get("timeout"), "compound timeout"))
-
-
-def _detect(data: Any) -> dict[str, tuple[str, ...]]:
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
-        raise TypeError("detect must map a command to a list of patterns")
-    return {
-        str(command): _texts(patterns, f"detect of {command!r}")
-        for command, patterns in data.items()
-    }
 
 
 def _without_fallback(entry: Any, fallbacks: list[Fallback]) -> Any:
@@ -873,15 +866,15 @@ def _texts(data: Any, what: str) -> tuple[str, ...]:
     return tuple(str(item) for item in data)
 
 
-def _override_paths(data: Any) -> dict[str, tuple[str, ...]]:
+def _text_lists(data: Any, what: str, keys: str) -> MappingProxyType[str, tuple[str, ...]]:
+    """A mapping of `keys` (commands, variables) to lists of patterns, read only."""
     if data is None:
-        return {}
+        return MappingProxyType({})
     if not isinstance(data, Mapping):
-        raise TypeError("override_paths must map a variable to a list of path patterns")
-    return {
-        str(name): _texts(patterns, f"override_paths of {name!r}")
-        for name, patterns in data.items()
-    }
+        raise TypeError(f"{what} must map a {keys} to a list of patterns")
+    return MappingProxyType(
+        {str(key): _texts(patterns, f"{what} of {key!r}") for key, patterns in data.items()}
+    )
 
 
 def _probe(data: Any) -> Probe | None:

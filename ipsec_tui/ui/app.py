@@ -24,6 +24,7 @@ from ipsec_tui.ui.session import (
     capture_source,
     demo_source,
     live_source,
+    warm_up,
 )
 
 
@@ -52,6 +53,7 @@ class CockpitApp(App[None]):
     ) -> None:
         super().__init__()
         self.start = start if start is not None else StartRequest()
+        warm_up(self.start)
         self.specs = specs  # platforms that are not shipped (tests), by peer name
         self.inventory: Inventory | None = None
 
@@ -97,11 +99,16 @@ class CockpitApp(App[None]):
 
     def open_source(self, source: Source) -> None:
         """Show the cockpit on `source`, over the start screen (o returns to it)."""
+        warm_up(source)
         self.push_screen(MainScreen(source, specs=self.specs))
 
     def open_start(self) -> None:
-        """Back to the start screen: the one underneath, or a new one."""
-        if len(self.screen_stack) > 2 and isinstance(self.screen_stack[-2], StartScreen):
+        """Back to the start screen, or to the fleet the tunnel was opened from: the one
+        underneath, or a new start screen."""
+        from ipsec_tui.ui.screens.fleet import FleetScreen
+
+        below = self.screen_stack[-2] if len(self.screen_stack) > 2 else None
+        if isinstance(below, StartScreen | FleetScreen):
             self.pop_screen()
         else:
             self.switch_screen(self._start_screen())

@@ -133,6 +133,9 @@ def run_cockpit(start: Any) -> int:
             "the cockpit needs a terminal; without one use `ipsec-tui check DIR` "
             "(text or --json) on a capture"
         )
+    from ipsec_tui.ui.session import warm_up
+
+    warm_up(start)  # the analysis of a big capture starts loading beside the app's imports
     from ipsec_tui.ui.app import CockpitApp
 
     app = CockpitApp(start)

@@ -36,11 +36,21 @@ class SessionAnalysed(Message, bubble=False):
 
 
 @dataclass
-class AnalysisFailed(Message, bubble=False):
-    """Loading or analysing captures failed; `error` is for the operator."""
+class Failed(Message, bubble=False):
+    """Work that went wrong; `error` is the sentence for the operator (see `describe`)."""
 
     error: str
+
+
+@dataclass
+class FailedRun(Failed, bubble=False):
+    """A numbered load or collection went wrong; an older `generation` is stale."""
+
     generation: int
+
+
+class AnalysisFailed(FailedRun, bubble=False):
+    """Loading or analysing captures failed."""
 
 
 @dataclass
@@ -91,13 +101,9 @@ class CollectionFinished(Message, bubble=False):
     generation: int
 
 
-@dataclass
-class CollectionFailed(Message, bubble=False):
-    """The collection could not start (no password, no folder) or crashed; `error` is the
-    banner's sentence. Nothing more will come."""
-
-    error: str
-    generation: int
+class CollectionFailed(FailedRun, bubble=False):
+    """The collection could not start (no password, no folder) or crashed; nothing more will
+    come."""
 
 
 @dataclass
@@ -109,11 +115,8 @@ class BundleExported(Message, bubble=False):
     diagnosis: str  # e.g. "psk-mismatch on siteB"
 
 
-@dataclass
-class ExportFailed(Message, bubble=False):
+class ExportFailed(Failed, bubble=False):
     """The bundle was not written (the writer refused, or the disk did); nothing is left."""
-
-    error: str
 
 
 @dataclass

@@ -4,24 +4,33 @@ Parsing holds the GIL for long stretches (regular expressions over megabytes of 
 not let other threads in), so a thread worker alone would freeze the screen on a capture
 with thousands of SAs. Small captures (every demo) are analysed in the calling thread:
 faster than starting a process. The child is a fresh `python -m ipsec_tui.ui.offload`
-(never a fork of this threaded process); work and result travel as pickles through
-temporary files, and cancelling kills it. Standard library only.
+(never a fork of this threaded process); the work goes in through a pipe, the result comes
+back through a temporary file (pickles both), and cancelling kills it. `prestart` starts
+the child before there is work, so its imports overlap the cockpit's own start; an unused
+child ends when this process does (its pipe closes). Standard library only.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 import pickle
 import subprocess
 import sys
 import tempfile
 import threading
+import zipfile
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
 from ipsec_tui.domain.capture import PeerCapture
 
 OFFLOAD_BYTES = 256 * 1024  # captures larger than this are analysed in a child process
+# what a child imports before it reads its work: the analysis and every parser
+WARM_MODULES = ("ipsec_tui.ui.session", "ipsec_tui.parsers.base")
 T = TypeVar("T")
 
 
@@ -37,6 +46,72 @@ def capture_size(captures: Sequence[PeerCapture | None]) -> int:
     return sum(len(text) for c in captures if c is not None for text in c.outputs.values())
 
 
+def looks_big(path: Path) -> bool:
+    """Whether a capture folder (its files) or a bundle (its members, unpacked) holds more
+    than OFFLOAD_BYTES: its analysis will run in a child, worth starting early."""
+    try:
+        if path.is_dir():
+            return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) > OFFLOAD_BYTES
+        with zipfile.ZipFile(path) as bundle:
+            return sum(member.file_size for member in bundle.infolist()) > OFFLOAD_BYTES
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+@dataclass
+class _Child:
+    process: subprocess.Popen[bytes]
+    out: IO[bytes]
+    err: IO[bytes]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.out, self.err):
+            if stream is not None:
+                with contextlib.suppress(OSError):  # a pipe the child no longer reads
+                    stream.close()
+
+
+_lock = threading.Lock()
+_warm: _Child | None = None
+
+
+def _spawn() -> _Child:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    # the result in a file, not a pipe: no buffer to deadlock on, however big it is; the
+    # files live as long as the child (`_Child.close`)
+    out = tempfile.TemporaryFile()  # noqa: SIM115
+    err = tempfile.TemporaryFile()  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ipsec_tui.ui.offload", *WARM_MODULES],
+        stdin=subprocess.PIPE,
+        stdout=out,
+        stderr=err,
+        env=env,
+    )
+    return _Child(process, out, err)
+
+
+def prestart() -> None:
+    """Start the next child now (if none is waiting), for work that will come soon."""
+    global _warm
+    with _lock:
+        if _warm is None or _warm.process.poll() is not None:
+            _warm = _spawn()
+
+
+def _take() -> _Child:
+    """The waiting child, else a new one."""
+    global _warm
+    with _lock:
+        child, _warm = _warm, None
+    if child is not None and child.process.poll() is None:
+        return child
+    return _spawn()
+
+
 def run(
     function: Callable[..., T],
     *args: Any,
@@ -48,41 +123,31 @@ def run(
     is set meanwhile; an exception raised in the child is raised here."""
     if not offload:
         return function(*args)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    # files, not pipes: no pipe buffer to deadlock on, however big the capture or result
-    with (
-        tempfile.TemporaryFile() as work,
-        tempfile.TemporaryFile() as out,
-        tempfile.TemporaryFile() as err,
-    ):
-        pickle.dump((function, args), work, protocol=pickle.HIGHEST_PROTOCOL)
-        work.seek(0)
-        child = subprocess.Popen(
-            [sys.executable, "-m", "ipsec_tui.ui.offload"],
-            stdin=work,
-            stdout=out,
-            stderr=err,
-            env=env,
-        )
-        try:
-            while True:
-                try:
-                    child.wait(timeout=0.1)
-                    break
-                except subprocess.TimeoutExpired:
-                    if cancel is not None and cancel.is_set():
-                        raise Cancelled() from None
-        finally:
-            if child.poll() is None:  # cancelled, or this thread is being torn down
-                child.kill()
-                child.wait()
-        out.seek(0)
-        answer = out.read()
-        err.seek(0)
-        problem = err.read().decode(errors="replace").strip().splitlines()[-1:]
-    if child.returncode != 0 or not answer:
+    child = _take()
+    process = child.process
+    try:
+        assert process.stdin is not None
+        try:  # a child that died while it waited answers below, with its exit status
+            pickle.dump((function, args), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            process.stdin.close()
+        except BrokenPipeError:
+            pass
+        while True:
+            try:
+                process.wait(timeout=0.1)
+                break
+            except subprocess.TimeoutExpired:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled() from None
+        child.out.seek(0)
+        answer = child.out.read()
+        child.err.seek(0)
+        problem = child.err.read().decode(errors="replace").strip().splitlines()[-1:]
+    finally:  # cancelled, or this thread is being torn down: the child goes too
+        child.close()
+    if process.returncode != 0 or not answer:
         raise ChildFailed(
-            f"analysis process exited {child.returncode}: {(problem or ['no output'])[0]}"
+            f"analysis process exited {process.returncode}: {(problem or ['no output'])[0]}"
         )
     ok, result = pickle.loads(answer)
     if not ok:
@@ -91,8 +156,14 @@ def run(
 
 
 def _child() -> int:
-    """The child's side: one pickled (function, args) in, one (ok, result) out."""
-    function, args = pickle.load(sys.stdin.buffer)
+    """The child's side: the modules named on its command line imported, then one pickled
+    (function, args) in, one (ok, result) out. No work (the cockpit ended first): no answer."""
+    for name in sys.argv[1:]:
+        importlib.import_module(name)
+    try:
+        function, args = pickle.load(sys.stdin.buffer)
+    except EOFError:
+        return 0
     try:
         answer: tuple[bool, object] = (True, function(*args))
     except Exception as exc:  # travels back and is raised in the cockpit's worker

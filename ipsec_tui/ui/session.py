@@ -182,6 +182,17 @@ def load(source: Source, cancel: threading.Event | None = None) -> Session:
     return analyse(source, load_captures([source.path]), cancel=cancel, info=_folder_info(source))
 
 
+def warm_up(start: StartRequest | Source) -> None:
+    """When what opens first is a big capture folder or bundle, start the process that will
+    analyse it now: it loads the parsers while the screen comes up."""
+    if isinstance(start, StartRequest):
+        path = start.capture
+    else:
+        path = start.path if start.kind in ("capture", "bundle") else None
+    if path is not None and offload.looks_big(path):
+        offload.prestart()
+
+
 def _folder_info(source: Source) -> CaptureInfo:
     from ipsec_tui.collectors.capture_io import read_capture_index
 

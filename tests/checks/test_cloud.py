@@ -4,6 +4,7 @@ tests/parsers/{aws_vpn,azure_vpngw,gcp_vpn} and the lab's recorded strongSwan.""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from dataclasses import replace
@@ -15,9 +16,9 @@ from ipsec_tui.analysis import analyse_captures, analyse_models
 from ipsec_tui.collectors.capture_io import read_capture
 from ipsec_tui.collectors.transcript import import_documents, import_transcript
 from ipsec_tui.demo import demo_scenarios
-from ipsec_tui.domain.model import Finding, PeerModel, Status
+from ipsec_tui.domain.model import Finding, LogEvent, PeerModel, Status
 from ipsec_tui.errors import UserError
-from ipsec_tui.parsers.base import parse_peer
+from ipsec_tui.parsers.base import parse_peer, parse_text
 
 TESTS = Path(__file__).parents[1]
 SAMPLES = TESTS / "parsers"
@@ -81,7 +82,7 @@ def test_an_established_google_tunnel_passes_and_a_handshaking_one_does_not(
 
 def test_a_pair_without_a_cloud_peer_has_nothing_to_say() -> None:
     site_a = _site_a()
-    for check_id in ("cloud.tunnels", "cloud.initiation", "cloud.idle"):
+    for check_id in ("cloud.tunnels", "cloud.initiation", "cloud.idle", "cloud.log"):
         finding = _finding(site_a, None, check_id)
         assert finding.status == Status.PASS and not finding.rows, check_id
 
@@ -234,3 +235,138 @@ def test_the_demo_pairs_the_lab_with_a_recorded_cloud_side() -> None:
     assert analysis.diagnosis.cause == scenario.expected_cause
     tunnels = next(f for s in analysis.steps for f in s.findings if f.check_id == "cloud.tunnels")
     assert tunnels.status == Status.WARN
+
+
+def test_google_hearing_nothing_from_the_peer_names_the_on_premises_side(tmp_path: Path) -> None:
+    # NO_INCOMING_PACKETS ("No incoming packets from peer") in a real VpnTunnel
+    gcp = _cloud(tmp_path, "gcp_vpn", GCP / "api-pprint-no-incoming-packets.txt")
+    [status] = gcp.log
+    assert status.causes == ("retransmit",)
+    finding = _finding(_site_a(), gcp, "cloud.log")
+    assert finding.status == Status.FAIL and "peer-unreachable" in finding.title
+    assert [(v.cause, v.side) for v in finding.causes] == [("peer-unreachable", "siteA")]
+    assert [(e.peer, e.line_start) for e in finding.evidence] == [("cloud", 14)]
+    # an established tunnel says nothing of the kind
+    up = _cloud(tmp_path / "up", "gcp_vpn", GCP / "gcpdiag-established.txt")
+    assert _finding(_site_a(), up, "cloud.log").status == Status.PASS
+
+
+def _aws_said(aws: PeerModel, *details: str, phase1: str | None = None) -> PeerModel:
+    """The AWS peer with tunnel activity events as the log parser makes them of records whose
+    `details` are AWS's documented wordings (log-contents.md: no real record is public)."""
+    events: list[LogEvent] = []
+    for number, said in enumerate(details, 1):
+        record = {"details": said, **({"ike_phase1_state": phase1} if phase1 else {})}
+        _, fragment = parse_text("aws_vpn", "aws logs filter-log-events", json.dumps(record))
+        events += [replace(e, line=number) for e in fragment.log]
+    return replace(aws, log=aws.log + tuple(events))
+
+
+def test_aws_refusing_the_proposal_names_the_customer_gateway_to_fix(tmp_path: Path) -> None:
+    aws = _aws_said(
+        _cloud(tmp_path, "aws_vpn", DESCRIBE / "both-tunnels-down.txt"),
+        "No Proposal Match Found by AWS",
+    )
+    site_a = _site_a()
+    finding = _finding(site_a, aws, "cloud.log")
+    assert finding.status == Status.FAIL
+    assert [(v.cause, v.side) for v in finding.causes] == [("ike-proposal-mismatch", "siteA")]
+    assert "On siteA: offer the IKE (phase 1)" in finding.next_action
+    analysis = analyse_models(site_a, aws)
+    assert (analysis.diagnosis.cause, analysis.diagnosis.side) == ("ike-proposal-mismatch", "siteA")
+
+
+def test_aws_notifying_no_proposal_chosen_is_phase_2_once_phase_1_is_up(tmp_path: Path) -> None:
+    aws = _cloud(tmp_path, "aws_vpn", DESCRIBE / "both-tunnels-down.txt")
+    said = 'No Proposal Match Found. Notifying with "No proposal chosen"'
+    for phase1, cause in (
+        ("established", "child-proposal-mismatch"),
+        ("down", "ike-proposal-mismatch"),
+    ):
+        finding = _finding(_site_a(), _aws_said(aws, said, phase1=phase1), "cloud.log")
+        assert [(v.cause, v.side) for v in finding.causes] == [(cause, "siteA")], phase1
+
+
+def test_aws_key_mismatch_and_dead_peer_are_named(tmp_path: Path) -> None:
+    aws = _aws_said(
+        _cloud(tmp_path, "aws_vpn", DESCRIBE / "both-tunnels-down.txt"),
+        "AWS tunnel detected a pre-shared key mismatch with cgw: xxxx",
+        "AWS tunnel DPD timed out after {retry_count} retransmits",
+    )
+    finding = _finding(_site_a(), aws, "cloud.log")
+    assert sorted((v.cause, v.side) for v in finding.causes) == [
+        ("dpd-timeout", "siteA"),
+        ("psk-mismatch", "siteA"),
+    ]
+    assert {r.field: r.b for r in finding.rows} == {
+        "cloud says psk-mismatch": "1",
+        "cloud says dpd-timeout": "1",
+    }
+
+
+def test_the_google_demo_names_the_path_to_the_peer_on_the_lab_side() -> None:
+    scenario = next(s for s in demo_scenarios() if s.name == "gcp-vpn-strongswan")
+    captures = read_capture(scenario.path)
+    assert [(c.name, c.platform) for c in captures] == [("siteA", "strongswan"), ("gcp", "gcp_vpn")]
+    analysis = analyse_captures(captures)
+    assert (analysis.diagnosis.cause, analysis.diagnosis.side) == (scenario.expected_cause, "siteA")
+    said = next(f for s in analysis.steps for f in s.findings if f.check_id == "cloud.log")
+    assert said.status == Status.FAIL and said.evidence[0].peer == "gcp"
+
+
+def test_import_recognises_aws_log_records_by_their_fields(tmp_path: Path) -> None:
+    records = SAMPLES / "aws_vpn/aws-logs-filter-log-events/bgp-status-route-status.txt"
+    imported = import_documents(
+        [("vpn-logs.json", records.read_text(encoding="utf-8"))],
+        "aws_vpn",
+        tmp_path / "capture",
+        peer_name="aws",
+    )
+    (aws,) = imported.captures
+    assert [r.command for r in aws.commands] == ["aws logs filter-log-events"]
+    model = parse_peer(aws)
+    assert [e.subsystem for e in model.log] == ["BGPStatus", "RouteStatus"]
+    assert model.log[1].message.endswith(
+        "172.31.0.0/16: DENIED due to: as-path contains our own AS"
+    )
+
+
+def test_the_azure_gateways_ike_log_names_the_phase_2_proposal(tmp_path: Path) -> None:
+    # Network Watcher's IKElogs.txt as Microsoft documents it, imported with the gateway's
+    # own `show` output: recognised by its content, the quick mode's policy match error is
+    # the customer side's ESP proposal (DES/MD5 offered)
+    ike_log = AZURE / "az-monitor-log-analytics-query/network-watcher-ikelogs.txt"
+    azure = _cloud(
+        tmp_path, "azure_vpngw", AZURE / "az-network-vpn-connection-show/default-policy.txt", ike_log
+    )
+    assert [e.causes for e in azure.log if e.subsystem == "ike" and e.causes] == [
+        ("received_proposals",),
+        ("child_proposal_mismatch",),
+    ]
+    finding = _finding(_site_a(), azure, "cloud.log")
+    assert finding.status == Status.FAIL
+    assert [(v.cause, v.side) for v in finding.causes] == [("child-proposal-mismatch", "siteA")]
+    assert "On siteA: offer the ESP (phase 2)" in finding.next_action
+    # the evidence is the cleanup line of the gateway's log
+    [line] = [e.line_start for e in finding.evidence if e.peer == "cloud"]
+    assert ike_log.read_text(encoding="utf-8").splitlines()[line - 1].startswith(
+        "IkeCleanupQMNegotiation called with error 13868"
+    )
+
+
+def test_the_azure_ike_errors_name_the_key(tmp_path: Path) -> None:
+    errors = AZURE / "az-monitor-log-analytics-query/network-watcher-ikeerrors.txt"
+    azure = _cloud(tmp_path, "azure_vpngw", errors)
+    finding = _finding(_site_a(), azure, "cloud.log")
+    assert [(v.cause, v.side) for v in finding.causes] == [("psk-mismatch", "siteA")]
+
+
+def test_gclouds_default_yaml_is_recognised_and_read(tmp_path: Path) -> None:
+    gcp = _cloud(tmp_path, "gcp_vpn", GCP / "ha-vpn-azure-yaml.txt")
+    [connection] = gcp.connections
+    assert (connection.name, connection.version, connection.remote_addrs) == (
+        "azure-tunnel-1",
+        2,
+        ("203.0.113.1",),
+    )
+    assert _finding(_site_a(), gcp, "cloud.tunnels").status == Status.PASS

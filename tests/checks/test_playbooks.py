@@ -40,7 +40,7 @@ def test_default_playbook_loads_in_expert_order() -> None:
         ("steps:\n  - id: x\n    checks: [sa.counters]", "`title`"),
         ("steps:\n  - {id: x, title: X, checks: [], colour: red}", "unknown key(s) colour"),
         ("steps: [\n", "not valid YAML"),
-        ("- just a list", "a playbook is a mapping"),
+        ("- just a list", "a playbook must be a mapping of description, name, steps"),
     ],
 )
 def test_bad_playbooks_are_refused_clearly(tmp_path: Path, text: str, message: str) -> None:

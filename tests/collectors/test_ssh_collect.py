@@ -291,3 +291,24 @@ def test_missing_ssh_config_file_is_a_peer_error(
     capture = collect_peer(peer, harmless_spec(notes, extra_facts={"kernel": ["uname -a"]}))
     assert capture.error is not None and "does not exist" in capture.error
     assert capture.commands[0].error == "not run: config"
+
+
+def test_each_command_waits_for_the_prompt_found_at_login(sshd: SshServer, notes: Path) -> None:
+    """One command at a time, nothing but the command is typed: no Enter per command to ask
+    the device for its prompt again (the session log shows every line the shell read)."""
+    from ipsec_tui.collectors.ssh import PeerSession
+    from ipsec_tui.collectors.transcript import split_blocks
+
+    commands = ["uname -a", f"cat {notes}", "echo after-the-timeout"]
+    facts = {"kernel": ["uname -a"], "notes": ["cat {notes_file}"], "after": [commands[2]]}
+    spec = harmless_spec(notes, extra_facts=facts)
+    with PeerSession(peer_of(sshd), spec) as session:
+        assert session.prompt is not None and session.prompt.endswith(("$", "#"))
+        sent = [session.send(command) for command in commands]
+        logged = session.logged
+    assert [s.error for s in sent] == [None] * 3
+    assert sent[1].text == NOTES.removesuffix("\n") and sent[2].text == "after-the-timeout"
+    blocks, _ = split_blocks(logged)
+    # the Enters of the login (peer.yml's login_commands), the commands, the last prompt
+    typed = [block.command for block in blocks]
+    assert typed == [*spec.login_commands, *commands, ""]

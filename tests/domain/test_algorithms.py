@@ -1,4 +1,5 @@
-"""Canonical algorithm names: the spellings of strongSwan, Libreswan and Cisco agree."""
+"""Canonical algorithm names: the spellings of strongSwan, Libreswan, Cisco, Juniper, Palo Alto
+and FortiOS agree."""
 
 from __future__ import annotations
 
@@ -46,6 +47,31 @@ from ipsec_tui.domain.model import Proposal
         ("CHACHA20_POLY1305", None, "chacha20poly1305"),
         ("CAMELLIA_CBC_256", None, "camellia256"),
         ("null", None, "null"),
+        # Cisco
+        ("AES-CBC", None, "aes128"),
+        ("esp-192-aes", None, "aes192"),
+        ("esp-aes", None, "aes128"),
+        ("esp-aes 256", None, "aes256"),
+        ("esp-gcm", None, "aes128gcm16"),
+        ("esp-gmac 256", None, "aes256gmac"),
+        ("esp-aes-256", None, "aes256"),  # ASA transform
+        ("esp-aes-gcm-256", None, "aes256gcm16"),
+        ("esp-aes-gmac-256", None, "aes256gmac"),
+        ("aes-gmac-192", None, "aes192gmac"),
+        ("aes-gcm-256", None, "aes256gcm16"),  # ASA ipsec-proposal and ikev2 policy
+        ("AES-CBC-256", None, "aes256"),  # IOS ikev2 proposal
+        ("AES-GCM-128", None, "aes128gcm16"),  # ASA vpn-sessiondb
+        ("AES256", None, "aes256"),
+        ("3des", None, "3des"),
+        ("esp-3des", None, "3des"),
+        # Juniper, Palo Alto
+        ("aes-256-cbc", None, "aes256"),  # Junos/PAN-OS configuration
+        ("aes256-cbc", None, "aes256"),  # Junos IKE SA detail
+        ("aes-cbc (256 bits)", None, "aes256"),  # Junos IPsec SA detail
+        ("aes-gcm (128 bits)", None, "aes128gcm16"),
+        ("aes-cbc-256", None, "aes256"),  # Junos IPsec SA brief
+        ("aes-gcm-128", None, "aes128gcm16"),
+        ("aes-128-gcm", None, "aes128gcm16"),
         # unknown: None, never a guess
         ("blowfish", None, None),
         ("foo", None, None),
@@ -78,8 +104,18 @@ def test_encryption(text: str | None, keysize: int | None, expected: str | None)
         ("AES_XCBC_96", "aesxcbc"),
         ("sha256_96", "sha256_96"),
         ("HMAC_SHA2_256_96", "sha256_96"),  # strongSwan's name of sha256_96
-        # AEAD or no integrity, PRFs and unknown: None
+        # Cisco
+        ("esp-sha512-hmac", "sha512"),
+        ("SHA96", "sha1"),
+        ("sha-512", "sha512"),
+        ("None", None),
         ("none", None),
+        ("null", None),
+        # Juniper, Palo Alto, FortiOS
+        ("hmac-sha1-96", "sha1"),
+        ("hmac-sha-256-128", "sha256"),
+        ("hmac-sha256-128", "sha256"),
+        # AEAD or no integrity, PRFs and unknown: None
         ("NULL", None),
         ("prfsha256", None),
         ("whirlpool", None),
@@ -106,6 +142,7 @@ def test_integrity(text: str | None, expected: str | None) -> None:
         ("prfmd5", "prfmd5"),
         ("PRF_AES128_XCBC", "prfaesxcbc"),
         ("PRF_AES128_CMAC", "prfaescmac"),
+        ("hmac-sha256", "prfsha256"),  # Juniper
         ("foo", None),
         (None, None),
     ],
@@ -138,8 +175,19 @@ def test_prf(text: str | None, expected: str | None) -> None:
         ("x25519", "curve25519"),
         (31, "curve25519"),
         ("CURVE_448", "curve448"),
-        # no PFS
+        # Cisco
+        ("DH Grp:19", "ecp256"),
+        ("DH_GROUP_256_ECP/Group 19", "ecp256"),
+        ("DH_GROUP_2048_MODP/Group 14", "modp2048"),
+        ("group14", "modp2048"),
+        ("group 21", "ecp521"),
+        ("24", "modp2048s256"),
         ("none", "none"),
+        # Juniper, Palo Alto, FortiOS
+        ("DH-group-2", "modp1024"),
+        ("group19", "ecp256"),
+        ("DH20", "ecp384"),
+        # no PFS
         ("NONE", "none"),
         ("nopfs", "none"),
         # unknown
@@ -170,7 +218,13 @@ def test_dh_number_unknown() -> None:
 
 @pytest.mark.parametrize(
     ("name", "aead"),
-    [("aes256gcm16", True), ("aes128ccm8", True), ("chacha20poly1305", True), ("aes256", False)],
+    [
+        ("aes256gcm16", True),
+        ("aes128ccm8", True),
+        ("chacha20poly1305", True),
+        ("aes256gmac", True),  # Cisco esp-gmac
+        ("aes256", False),
+    ],
 )
 def test_is_aead(name: str, aead: bool) -> None:
     assert algorithms.is_aead(name) is aead
@@ -244,6 +298,22 @@ def test_proposal_from_keywords(text: str, kind: str, expected: Proposal) -> Non
 )
 def test_proposal_from_suite(text: str, kind: str, expected: Proposal) -> None:
     assert algorithms.proposal_from_suite(text, kind=kind) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "encryption", "integrity"),
+    [
+        ("aes256-sha1", ("aes256",), ("sha1",)),
+        ("aes-256-sha512", ("aes256",), ("sha512",)),  # FortiOS 7.2 IKEv2 display
+        ("aes128gcm", ("aes128gcm16",), ()),
+        ("chacha20poly1305", ("chacha20poly1305",), ()),
+    ],
+)
+def test_fortios_proposals(
+    text: str, encryption: tuple[str, ...], integrity: tuple[str, ...]
+) -> None:
+    proposal = algorithms.proposal_from_fortios(text)
+    assert (proposal.encryption, proposal.integrity) == (encryption, integrity)
 
 
 @given(st.text(max_size=40))

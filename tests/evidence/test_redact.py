@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipsec_tui.redact import leaks, redact, repeatable_secrets
+from ipsec_tui.redact import comparable_fingerprint, leaks, redact, repeatable_secrets
 
 SECRET = "S3cr3t-Value_42"
 
@@ -355,3 +355,16 @@ def test_redaction_is_idempotent_on_any_text(text: str) -> None:
     once = redact(text, b"salt").text
     assert redact(once, b"other").text == once
     assert leaks(once) == []
+
+
+def test_a_secret_compares_by_its_mark_or_by_a_fingerprint_kept_in_memory() -> None:
+    marked = redact("crypto isakmp key Sh4redKey address 0.0.0.0\n", b"salt").text
+    mark = marked.split()[3]
+    # the mark's own fingerprint, the same whether the value is the mark or quotes it
+    assert comparable_fingerprint(mark) == mark.removeprefix("<redacted:fp=").rstrip(">")
+    assert comparable_fingerprint(f'"{mark}"') == comparable_fingerprint(mark)
+    assert comparable_fingerprint("<redacted>") is None
+    assert comparable_fingerprint("") is None
+    raw = comparable_fingerprint("Sh4redKey")
+    assert raw is not None and raw.startswith("mem:") and "Sh4redKey" not in raw
+    assert comparable_fingerprint("Sh4redKey") == raw != comparable_fingerprint("0ther")

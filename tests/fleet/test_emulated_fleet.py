@@ -11,6 +11,7 @@ import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -21,7 +22,7 @@ from ipsec_tui.collectors import credentials
 from ipsec_tui.collectors.bundles import load_captures
 from ipsec_tui.collectors.inventory import load_inventory
 from ipsec_tui.collectors.nornir_run import NOT_STARTED, collect_devices
-from ipsec_tui.fleet import collect_fleet, plan_fleet
+from ipsec_tui.fleet import FleetResult, collect_fleet, plan_fleet, write_tunnel_capture
 from tests.fleet.emulated_hub import hub_and_spokes
 from tests.vendors.emulated import EmulatedDevice, free_port
 
@@ -184,3 +185,71 @@ def test_a_cloud_peer_is_read_once_beside_devices_logged_in_to(
     cloud = result.row("aws-b").captures[1]
     assert cloud.platform == "aws_vpn" and cloud.outputs and cloud.error is None
     assert result.row("aws-a").captures[1].outputs == cloud.outputs
+
+
+def test_table_json_and_csv_say_what_check_says_on_every_tunnel(
+    inventory: Path,
+    password: list[tuple[str, str]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every tunnel of the fleet, healthy or not: its line of the printed table, of the CSV
+    and of the JSON name the cause, the side and the failing step that `ipsec-tui check`
+    names on that tunnel's two peers as collected (written as the cockpit opens them)."""
+    from ipsec_tui import fleet_cli
+
+    collected: list[FleetResult] = []
+    real = fleet_cli.collect_and_triage
+
+    def keep(*args: Any, **kwargs: Any) -> tuple[FleetResult, tuple[str, ...]]:
+        result = real(*args, **kwargs)
+        collected.append(result[0])
+        return result
+
+    monkeypatch.setattr(fleet_cli, "collect_and_triage", keep)
+    table_file = tmp_path / "fleet.csv"
+    assert cli.main(["fleet", "-i", str(inventory), "--csv", str(table_file)]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert cli.main(["fleet", "-i", str(inventory), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+
+    by_json = {row["tunnel"]: row for row in data["tunnels"]}
+    by_csv = {line["tunnel"]: line for line in csv.DictReader(table_file.open())}
+    by_table = {line.split()[0]: line for line in printed[1 : 1 + len(by_csv)]}
+    assert (
+        sorted(by_json)
+        == sorted(by_csv)
+        == sorted(by_table)
+        == [f"spoke-{n:02d}" for n in range(1, 13)]
+    )
+    for result in collected:  # the table/CSV run's collection, then the JSON run's
+        for row in result.rows:
+            folder = write_tunnel_capture(row, tmp_path / f"{len(collected)}-{row.tunnel}")
+            assert cli.main(["check", str(folder), "--json"]) in (0, 1)
+            checked = json.loads(capsys.readouterr().out)
+            cause, side = checked["diagnosis"]["cause"], checked["diagnosis"]["side"]
+            step = _failing_step(checked)
+            if result is collected[0]:
+                line, cells = by_csv[row.tunnel], by_table[row.tunnel]
+                assert (line["cause"], line["side"] or None, line["failing_step"]) == (
+                    cause, side, step), row.tunnel  # fmt: skip
+                assert line["summary"] == checked["diagnosis"]["summary"]
+                assert f"  {cause}  " in cells and f"  {side or '-'}  " in cells, cells
+            else:
+                diagnosis = by_json[row.tunnel]["diagnosis"]
+                assert (diagnosis["cause"], diagnosis["side"], diagnosis["failing_step"]) == (
+                    cause, side, step or None), row.tunnel  # fmt: skip
+                assert diagnosis["summary"] == checked["diagnosis"]["summary"]
+                assert diagnosis["next_action"] == checked["diagnosis"]["next_action"]
+    assert len(collected) == 2
+
+
+def _failing_step(checked: dict[str, Any]) -> str:
+    """What the fleet's "failing step" column means, read off `check --json`: the first step
+    that failed, else the first that warned."""
+    for wanted in ("fail", "warn"):
+        for step in checked["steps"]:
+            if step["status"] == wanted:
+                return str(step["title"])
+    return ""

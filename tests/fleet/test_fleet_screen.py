@@ -1,5 +1,6 @@
-"""The cockpit's fleet screen on a triaged fleet (the lab's recorded captures): sort, filter,
-group by cause, and Enter opens one tunnel in the cockpit on the outputs already collected."""
+"""The fleet screen's rows on a fleet triaged from the lab's recorded captures (sorted,
+filtered, grouped by cause), and `t` on the start screen collecting an inventory as a fleet.
+The screen driven by keys, and its snapshots, are in tests/ui/test_fleet_view.py."""
 
 from __future__ import annotations
 
@@ -8,76 +9,33 @@ from pathlib import Path
 import yaml
 from textual.widgets import DataTable
 
-from ipsec_tui.collectors.capture_io import read_capture
-from ipsec_tui.collectors.inventory import parse_inventory
-from ipsec_tui.fleet import FleetResult, plan_fleet, triage
 from ipsec_tui.ui.app import CockpitApp
-from ipsec_tui.ui.screens.fleet import FleetScreen, FleetView, visible_rows
-from ipsec_tui.ui.screens.main import MainScreen
+from ipsec_tui.ui.screens.fleet import KEYS, FleetScreen, FleetView, visible_rows
 from ipsec_tui.ui.session import StartRequest
+from tests.fleet.recorded import HUB_SPOKES, recorded_fleet
 from tests.ui.conftest import wait_for
 from tests.vendors.emulated import free_port
 
-CAPTURES = Path(__file__).resolve().parents[1] / "data" / "captures" / "strongswan"
-SCENARIOS = {"east-1": "baseline", "east-2": "psk", "west-1": "udp-blocked", "west-2": "psk",
-             "north": "baseline"}  # fmt: skip
-
-
-def fleet_result() -> FleetResult:
-    tunnels = {
-        name: {"peers": {"siteA": {"host": f"198.51.100.{n + 1}"},
-                         "siteB": {"host": f"203.0.113.{n + 1}"}}}
-        for n, name in enumerate(SCENARIOS)
-    }  # fmt: skip
-    data = {"defaults": {"username": "root", "platform": "strongswan"}, "tunnels": tunnels}
-    plan = plan_fleet(parse_inventory(data, Path("inv.yml")).tunnels.values())
-    captures = {}
-    for name, scenario in SCENARIOS.items():
-        a, b = read_capture(CAPTURES / scenario)
-        captures.update(zip(plan.devices_of(name), (a, b), strict=True))
-    return triage(plan, captures)
-
 
 def test_visible_rows_sort_filter_group() -> None:
-    result = fleet_result()
+    result = recorded_fleet()
     view = FleetView(result=result, sort="cause")
-    assert [key for key, _ in visible_rows(view)] == ["west-1", "east-2", "west-2", "east-1",
-                                                     "north"]  # fmt: skip
+    assert [key for key, _ in visible_rows(view)] == [
+        "branch-ams", *HUB_SPOKES, "branch-lis", "branch-osl", "branch-rix"]  # fmt: skip
     by_name = FleetView(result=result, sort="tunnel", reverse=True)
-    assert [key for key, _ in visible_rows(by_name)][:2] == ["west-2", "west-1"]
-    assert [key for key, _ in visible_rows(FleetView(result=result, filter="PSK"))] == [
-        "east-2", "west-2"]  # fmt: skip
-    grouped = visible_rows(FleetView(result=result, grouped=True))
+    assert [key for key, _ in visible_rows(by_name)][:2] == ["dc-east-04", "dc-east-03"]
+    assert [key for key, _ in visible_rows(FleetView(result=result, filter="SELECTOR"))] == [
+        "branch-lis"]  # fmt: skip
+    assert [key for key, _ in visible_rows(FleetView(result=result, filter="hub-1"))] == list(
+        HUB_SPOKES
+    )
+    grouped = visible_rows(FleetView(result=result, grouped=True, filter="branch"))
     assert [key for key, _ in grouped] == [
-        "cause:psk-mismatch", "east-2", "west-2", "cause:peer-unreachable", "west-1",
-        "cause:healthy", "east-1", "north"]  # fmt: skip
-    assert grouped[0][1][:2] == ("▸ psk-mismatch", "2 tunnels")
-
-
-async def test_fleet_screen_opens_a_tunnel_in_the_cockpit(tmp_path: Path) -> None:
-    result = fleet_result()
-    app = CockpitApp(StartRequest(out_dir=tmp_path))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        screen = FleetScreen(result=result, out_dir=tmp_path)
-        app.push_screen(screen)
-        await wait_for(pilot, lambda: app.screen is screen and screen.view.result is not None)
-        table = screen.query_one("#fleet-table", DataTable)
-        assert table.row_count == 5
-        await pilot.press("g")
-        assert table.row_count == 8 and screen.view.grouped
-        await pilot.press("g", "s")
-        assert screen.view.sort == "side"
-        await pilot.press("slash", *"west", "enter")
-        assert list(screen.tunnels()) == ["west-1", "west-2"]
-        await pilot.press("down", "enter")  # west-2: the psk scenario
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
-        main = app.screen
-        assert isinstance(main, MainScreen)
-        await wait_for(pilot, lambda: main.session is not None, what="the tunnel analysed")
-        assert main.session is not None
-        assert main.session.analysis.diagnosis == result.row("west-2").analysis.diagnosis
-        assert (tmp_path / "west-2" / "capture.yml").is_file()
+        "cause:peer-unreachable", "branch-ams", "cause:selector-mismatch", "branch-lis",
+        "cause:healthy", "branch-osl", "branch-rix"]  # fmt: skip
+    assert grouped[-3][1][:2] == ("▸ healthy", "2 tunnels")
+    by_age = visible_rows(FleetView(result=result, sort="age"))
+    assert {cells[KEYS.index("age")] for _, cells in by_age} == {"3m"}
 
 
 async def test_start_screen_t_collects_the_inventory_as_a_fleet(tmp_path: Path) -> None:

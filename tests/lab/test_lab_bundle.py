@@ -21,8 +21,12 @@ from ipsec_tui.evidence.bundle import bundle_collection
 from ipsec_tui.lab import core, faults, topology
 
 pytestmark = pytest.mark.lab
-# per-child faults need a lab of several children (test_lab_shapes)
-SCENARIOS = ["baseline", *sorted(n for n, f in faults.FAULTS.items() if not f.per_child)]
+# per-child faults need a lab of several children (test_lab_shapes); one that shows only over
+# time (flapping) has no snapshot verdict of its own (test_lab_watch)
+SCENARIOS = [
+    "baseline",
+    *sorted(n for n, f in faults.FAULTS.items() if not f.per_child and not f.over_time),
+]
 
 
 def _check(path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
@@ -96,8 +100,12 @@ def test_live_bundle_replays_and_holds_no_secret(
     if name == "baseline":
         for capture in read_capture(tmp_path / "by-password"):
             log = members[f"pw:session/{capture.name}.log"].decode()
+            assert re.search(r"^ITUI[0-9a-f]+-E1 0$", log, re.M), "not one compound line"
             imported = split_transcript(log, capture.platform, capture.name).capture
             assert [r.command for r in imported.commands] == [r.command for r in capture.commands]
+            assert [r.exit_status for r in imported.commands] == [
+                r.exit_status for r in capture.commands
+            ]
             for record in capture.commands:
                 assert _fingerprints_blind(imported.output_of(record) or "") == (
                     _fingerprints_blind(capture.output_of(record) or "")

@@ -28,7 +28,7 @@ def test_three_children_have_their_own_selector_pairs() -> None:
         "10.2.2.0/24",
         "10.1.2.0/24",
     )
-    conf = swanctl_conf(a)
+    conf = swanctl_conf([a])
     assert re.findall(r"^      (lan\d?) \{", conf, re.M) == ["lan", "lan2", "lan3"]
 
 
@@ -48,12 +48,12 @@ def test_a_per_child_change_touches_that_child_only() -> None:
 
 def test_ikev1_certificates_dpd_and_fragmentation_render() -> None:
     a = baseline(topo.SITE_A, "k" * 24, True, ike_version=1, auth="cert")
-    conf = swanctl_conf(a)
+    conf = swanctl_conf([a])
     assert "version = 1" in conf
     assert conf.count("auth = pubkey") == 2 and "certs = gateway.pem" in conf
     assert "secret" not in conf  # no PSK section with certificates
     assert "dpd_delay = 10s" in conf and "fragmentation = yes" in conf
-    assert "fragmentation = no" in swanctl_conf(with_changes(a, fragmentation=False))
+    assert "fragmentation = no" in swanctl_conf([with_changes(a, fragmentation=False)])
     libreswan = ipsec_conf(baseline(topo.SITE_B, "k" * 24, True, ike_version=1))
     assert "ikev2=no" in libreswan and "ikev1-policy=accept" in libreswan
 
@@ -99,3 +99,51 @@ def test_record_folder_names_say_the_shape() -> None:
     assert recorded_with("libreswan", "psk", 1, "psk", 1) == (
         "ipsec-tui lab record --impl-b libreswan --ike-version 1 OUT psk"
     )
+
+
+def test_each_tunnel_is_its_own_connection() -> None:
+    a = [baseline(topo.SITE_A, "k" * 24, True, tunnel=t) for t in (1, 2, 12)]
+    conf = swanctl_conf(a)
+    assert re.findall(r"^  (\w+) \{", conf, re.M) == ["lab", "lab2", "lab12"]
+    assert re.findall(r"^      ([\w-]+) \{", conf, re.M) == ["lan", "lab2-lan", "lab12-lan"]
+    assert re.findall(r"local_ts = (\S+)\n\s+remote_ts = (\S+)", conf) == [
+        ("10.1.0.0/24", "10.2.0.0/24"),
+        ("10.1.102.0/24", "10.2.102.0/24"),
+        ("10.1.112.0/24", "10.2.112.0/24"),
+    ]
+    # its own identities and PSK entry, so siteB finds the connection by the IDs alone
+    assert re.findall(r"ike-(\w+) \{\n\s+id-local = (\S+)", conf) == [
+        ("lab", "siteA.lab"),
+        ("lab2", "lab2.siteA.lab"),
+        ("lab12", "lab12.siteA.lab"),
+    ]
+    assert topo.child_addr(topo.SITE_B.host_addr, 1, 12) == "10.2.112.10"
+    # tunnel 1 alone renders exactly as the one-tunnel lab always did
+    assert swanctl_conf(a[:1]).count("connections {") == 1 and "lab2" not in swanctl_conf(a[:1])
+
+
+def test_only_per_connection_faults_take_a_tunnel() -> None:
+    scoped = {n for n, f in FAULTS.items() if f.per_tunnel}
+    assert {"psk", "identity", "ike-proposal", "esp-proposal", "pfs", "ts"} <= scoped
+    assert not scoped & {"udp-blocked", "mtu", "dpd", "stale-sa", "nat-exempt", "flapping"}
+    assert {n for n, f in FAULTS.items() if f.timers} == {"pfs", "lifetime"}
+    with pytest.raises(SystemExit, match="2"):  # neither a number nor labN
+        main(["lab", "fault", "psk", "--tunnel", "lab-x"])
+
+
+def test_keyingtries_renders_only_when_changed() -> None:
+    a = baseline(topo.SITE_A, "k" * 24, True)
+    assert "keyingtries" not in swanctl_conf([a])
+    assert "    keyingtries = 0\n" in swanctl_conf([with_changes(a, keyingtries=0)])
+    assert "keyingtries=0" in ipsec_conf(with_changes(a, keyingtries=0))
+
+
+def test_the_flapping_helper_is_bounded() -> None:
+    from ipsec_tui.lab import flap
+
+    base = ["--holder", "1", "--link", "wanB", "--down", "1", "--up", "1"]
+    for times in ("0", "11"):
+        with pytest.raises(SystemExit):
+            flap.main([*base, "--times", times])
+    with pytest.raises(SystemExit):
+        flap.main([*base[:-2], "--up", "121", "--times", "1"])

@@ -503,7 +503,7 @@ conn %default
 
 conn base
 \tauthby=rsasig
-\tleft=192.0.2.1
+\tleft=198.51.100.1
 \tleftid="CN=left, O=Example"
 \tright=%any
 \tauto=ignore
@@ -529,7 +529,7 @@ def test_conn_file_features() -> None:
     assert conn.name == "roadwarriors"
     assert (conn.version, conn.life_time_s) == (2, 8 * 3600)
     assert (conn.local_auth, conn.remote_auth) == ("pubkey", "pubkey")
-    assert conn.local_addrs == ("192.0.2.1",)
+    assert conn.local_addrs == ("198.51.100.1",)
     assert conn.remote_addrs == ("%any",)
     assert (conn.local_id, conn.remote_id) == ("CN=left, O=Example", None)
     (child,) = conn.children

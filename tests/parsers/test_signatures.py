@@ -10,6 +10,7 @@ that file; no two entries of a platform share a regex.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -56,10 +57,14 @@ LOG_LINE: dict[str, Callable[[str], str]] = {
     "libreswan": _pluto_line,
     "cisco_ios": _syslog(_IOS_TIME),
     "cisco_asa": _syslog(_ASA_TIME),
+    # a tunnel activity record: AWS's wording is its `details` field (log-contents.md)
+    "aws_vpn": lambda example: json.dumps({"details": example}),
+    # a gateway IKE message is a line of its own (IKElogs.txt)
+    "azure_vpngw": lambda example: example,
 }
 # Platforms whose log no parser reads yet (no read-only log command, or no real sample of
 # its CLI output: docs/platforms/<platform>.md): their wordings are checked by the matcher.
-NO_LOG_PARSER = {"fortinet", "paloalto_panos"}
+NO_LOG_PARSER = {"fortinet", "paloalto_panos", "gcp_vpn"}
 
 CASES = [
     pytest.param(platform, index, signature, id=f"{platform}-{index}")

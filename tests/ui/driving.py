@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +24,7 @@ from ipsec_tui.ui.live import Login
 from ipsec_tui.ui.screens.main import MainScreen
 from ipsec_tui.ui.screens.password import PasswordScreen
 from ipsec_tui.ui.screens.watch import WatchPlan, WatchScreen, replay_plan
+from ipsec_tui.ui.session import StartRequest
 from tests.watch.recorded import probe_readings
 
 S = TypeVar("S", bound=Screen[Any])
@@ -52,6 +54,16 @@ async def wait_for(
     await asyncio.sleep(0)
 
 
+@asynccontextmanager
+async def psk_cockpit(
+    size: tuple[int, int] = (100, 32),
+) -> AsyncIterator[tuple[app_module.CockpitApp, Pilot[None], MainScreen]]:
+    """The cockpit on the demo's PSK mismatch, once its session is shown."""
+    app = app_module.CockpitApp(StartRequest(scenario="strongswan-psk"))
+    async with app.run_test(size=size) as pilot:
+        yield app, pilot, await session_shown(pilot)
+
+
 async def on_top(pilot: Pilot[Any], kind: type[S]) -> S:
     """The screen on top, once it is a `kind`."""
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, kind), what=f"a {kind.__name__}")
@@ -65,6 +77,15 @@ async def session_shown(pilot: Pilot[Any]) -> MainScreen:
     screen = await on_top(pilot, MainScreen)
     await wait_for(pilot, lambda: screen.session is not None)
     return screen
+
+
+async def detail_opened(pilot: Pilot[Any], key: str) -> str:
+    """Press `key`: the text of the detail view (explain, diagnosis, a log line) it opens."""
+    from ipsec_tui.ui.screens.explain import DetailScreen
+
+    await pilot.press(key)
+    detail = await on_top(pilot, DetailScreen)
+    return str(detail.query_one("#detail-text").render())
 
 
 def palette_offers(app: App[Any], text: str) -> bool:
@@ -133,3 +154,50 @@ def password_dialog() -> PasswordScreen:
         keyring_problem="no keyring backend is available on this machine (common on "
         "headless servers: no Secret Service or KWallet)",
     )
+
+
+class PaintLog:
+    """What an app sent to its terminal: one entry per frame (when, whole screen or changed
+    spans only, how many screen lines it touched, and optionally how many bytes it wrote).
+    Headless apps render frames but write nothing, so the frames are counted here, where the
+    terminal would receive them: the cost of a repaint over a slow SSH link."""
+
+    def __init__(self, app: App[Any], *, count_bytes: bool = False) -> None:
+        self.app = app
+        self.count_bytes = count_bytes
+        self.frames: list[tuple[float, bool, int, int]] = []  # time, full, lines, bytes
+        self.cpu: list[float] = []  # per `press`: CPU seconds of the app's thread
+        display = app._display
+
+        def recording(screen: Screen[Any], renderable: object) -> None:
+            self._record(renderable)
+            display(screen, renderable)  # type: ignore[arg-type]
+
+        setattr(app, "_display", recording)  # noqa: B010 (an instance attribute over the method)
+
+    def _record(self, renderable: object) -> None:
+        from textual._compositor import ChopsUpdate, LayoutUpdate
+
+        if isinstance(renderable, LayoutUpdate):
+            full, lines = True, renderable.region.height
+        elif isinstance(renderable, ChopsUpdate):
+            full, lines = False, len({y for y, _, _ in renderable.spans})
+        else:
+            return
+        written = len(renderable.render_segments(self.app.console)) if self.count_bytes else 0
+        self.frames.append((time.perf_counter(), full, lines, written))
+
+    def since(self, start: float) -> list[tuple[float, bool, int, int]]:
+        return [frame for frame in self.frames if frame[0] >= start]
+
+    async def press(self, pilot: Pilot[Any], key: str) -> float:
+        """Press `key` and wait until the app is idle again; the seconds from the press to the
+        last frame it caused (0.0 when nothing on screen changed). Pilot's own idle wait is
+        not counted: this is the wait a person sees."""
+        pressed, cpu = time.perf_counter(), time.thread_time()
+        await pilot.press(key)
+        # the screen's thread's own work for the key (Pilot's idle polling included): what a
+        # busy machine changes least
+        self.cpu.append(time.thread_time() - cpu)
+        painted = self.since(pressed)
+        return painted[-1][0] - pressed if painted else 0.0

@@ -4,9 +4,11 @@ password dialog. No mocks of Netmiko."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from textual.widgets import Checkbox, Input
 
 from ipsec_tui.collectors.inventory import Tunnel
@@ -15,11 +17,12 @@ from ipsec_tui.ui.app import CockpitApp
 from ipsec_tui.ui.screens.main import MainScreen
 from ipsec_tui.ui.screens.password import PasswordScreen
 from ipsec_tui.ui.session import live_source
+from ipsec_tui.ui.state import CockpitState
 from ipsec_tui.ui.widgets.progress import PeerProgressView
 from tests.collectors.sshd_server import SshServer
 
 from .conftest import harmless_spec, password_tunnel, peer_of, tunnel_to_nowhere
-from .driving import wait_for
+from .driving import PaintLog, wait_for
 
 
 def cockpit(tunnel: Tunnel, out_dir: Path, *commands: str) -> CockpitApp:
@@ -110,6 +113,40 @@ async def test_cancel_by_key_while_a_slow_command_runs(sshd: SshServer, out_dir:
         # what ran before the key is kept; the running command was let finish
         assert records["uname -a"].ok and records["sleep 3"].ok
         assert "c" not in screen.active_bindings  # nothing left to cancel
+
+
+@pytest.mark.parametrize("size", [(100, 32), (80, 24)], ids=["100x32", "80x24"])
+async def test_progress_redraws_only_the_progress_lines(
+    sshd: SshServer, out_dir: Path, size: tuple[int, int]
+) -> None:
+    """Over a slow link every frame costs: while the peers are collected, the elapsed time
+    and each command's progress repaint the progress panel only, never the whole screen."""
+    tunnel = Tunnel("t", (peer_of(sshd, "siteA"), peer_of(sshd, "siteB")))
+    app = cockpit(tunnel, out_dir, "sleep 2", "sleep 1", "echo done")
+    paints = PaintLog(app, count_bytes=True)
+    async with app.run_test(size=size) as pilot:
+        screen = screen_of(app)
+        moments: list[float] = []  # when the first peer is in (its analysis shows a new screen)
+
+        def changed(state: CockpitState) -> None:
+            if not moments and any(state.captures):
+                moments.append(time.perf_counter())
+
+        screen.watch(screen, "state", changed, init=False)
+        await wait_for(pilot, lambda: screen.state.collecting)
+        started = time.perf_counter()
+        await wait_for(pilot, lambda: moments)
+        ended = moments[0]
+        panel = screen.query_one("#collection").region
+        frames = [frame for frame in paints.since(started) if frame[0] < ended]
+        whole = size[0] * size[1]
+        assert panel.height > 0
+        assert len(frames) >= 3  # ticks of the elapsed time and the commands' progress
+        assert not [frame for frame in frames if frame[1]], "a full repaint while collecting"
+        assert max(lines for _, _, lines, _ in frames) <= panel.height
+        # a frame writes a fraction of what a whole screen takes (cells, escapes and all)
+        assert max(written for *_, written in frames) < whole
+        await wait_for(pilot, lambda: not screen.state.collecting)
 
 
 async def test_a_password_login_asks_in_a_dialog_and_never_shows_it(

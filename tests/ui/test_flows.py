@@ -9,7 +9,6 @@ from textual.widgets import DataTable, Input, OptionList
 from ipsec_tui.demo import demo_scenarios
 from ipsec_tui.domain.model import Status
 from ipsec_tui.ui.app import CockpitApp
-from ipsec_tui.ui.screens.explain import DetailScreen
 from ipsec_tui.ui.screens.help import HelpScreen
 from ipsec_tui.ui.screens.log import LogScreen
 from ipsec_tui.ui.screens.main import MainScreen
@@ -21,7 +20,7 @@ from ipsec_tui.ui.widgets.steps import StepList
 from ipsec_tui.ui.widgets.text_lines import TextLines
 from tests.conftest import EXPERT_STEPS
 
-from .driving import from_palette, session_shown, wait_for
+from .driving import detail_opened, from_palette, psk_cockpit, session_shown, wait_for
 
 STEP_IDS = EXPERT_STEPS
 
@@ -62,9 +61,7 @@ async def test_demo_picker_lists_the_healthy_scenario_first_and_opens_one() -> N
 
 
 async def test_moving_through_the_steps_shows_each_steps_findings() -> None:
-    app = CockpitApp(StartRequest(scenario="strongswan-psk"))
-    async with app.run_test(size=(100, 32)) as pilot:
-        screen = await session_shown(pilot)
+    async with psk_cockpit() as (_app, pilot, screen):
         steps = screen.query_one(StepList)
         table = screen.query_one(FindingsTable)
         assert [o.id for o in steps.options] == STEP_IDS
@@ -96,9 +93,7 @@ async def test_moving_through_the_steps_shows_each_steps_findings() -> None:
 
 
 async def test_the_evidence_of_a_row_shows_both_peers_scrolled_to_its_lines() -> None:
-    app = CockpitApp(StartRequest(scenario="strongswan-psk"))
-    async with app.run_test(size=(100, 32)) as pilot:
-        screen = await session_shown(pilot)
+    async with psk_cockpit() as (app, pilot, screen):
         steps = screen.query_one(StepList)
         steps.highlighted = STEP_IDS.index("identity")
         table = screen.query_one(FindingsTable)
@@ -138,9 +133,7 @@ async def test_the_evidence_of_a_row_shows_both_peers_scrolled_to_its_lines() ->
         # escape goes back to the table, x explains the row
         await pilot.press("escape")
         assert screen.focused is table
-        await pilot.press("x")
-        assert isinstance(app.screen, DetailScreen)
-        text = str(app.screen.query_one("#detail-text").render())
+        text = await detail_opened(pilot, "x")
         assert finding.title.split(":")[0] in text
         assert finding.next_action and finding.next_action[:30] in text
         await pilot.press("escape")
@@ -148,9 +141,7 @@ async def test_the_evidence_of_a_row_shows_both_peers_scrolled_to_its_lines() ->
 
 
 async def test_the_log_view_merges_both_peers_and_filters() -> None:
-    app = CockpitApp(StartRequest(scenario="strongswan-psk"))
-    async with app.run_test(size=(100, 32)) as pilot:
-        screen = await session_shown(pilot)
+    async with psk_cockpit() as (app, pilot, screen):
         session = screen.session
         assert session is not None
         await pilot.press("l")
@@ -172,9 +163,7 @@ async def test_the_log_view_merges_both_peers_and_filters() -> None:
         assert log.causes_only
         assert log.shown and all(e.has_causes for e in log.shown)
         assert len(log.shown) < len(session.timeline)
-        await pilot.press("enter")  # the whole line, with its causes
-        assert isinstance(app.screen, DetailScreen)
-        detail = str(app.screen.query_one("#detail-text").render())
+        detail = await detail_opened(pilot, "enter")  # the whole line, with its causes
         assert log.shown[0].event.causes[0] in detail
         await pilot.press("escape")
         await pilot.press("c", "slash", "escape")  # escape in a filled filter clears it
@@ -185,9 +174,7 @@ async def test_the_log_view_merges_both_peers_and_filters() -> None:
 
 
 async def test_help_and_the_command_palette_reach_the_actions() -> None:
-    app = CockpitApp(StartRequest(scenario="strongswan-psk"))
-    async with app.run_test(size=(100, 32)) as pilot:
-        screen = await session_shown(pilot)
+    async with psk_cockpit() as (app, pilot, screen):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         keys = " ".join(f"{k} {about}" for k, about in app.screen.rows)
@@ -245,9 +232,7 @@ async def test_usable_at_80x24_with_no_color(monkeypatch: object) -> None:
 
     assert isinstance(monkeypatch, pytest.MonkeyPatch)
     monkeypatch.setenv("NO_COLOR", "1")
-    app = CockpitApp(StartRequest(scenario="strongswan-psk"))
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await session_shown(pilot)
+    async with psk_cockpit(size=(80, 24)) as (app, _pilot, screen):
         assert app.no_color
         region = app.screen.region
         for selector in ("#banner", "#steps", "#findings", "#evidence", "Footer"):

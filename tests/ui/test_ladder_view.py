@@ -3,9 +3,11 @@ at 80x24, both peers' log lines of the highlighted message shown whole (wrapped)
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -28,7 +30,10 @@ async def _ladder(pilot: Pilot[Any]) -> LadderScreen:
     await pilot.press("i")
     screen = await on_top(pilot, LadderScreen)
     table = screen.query_one("#ladder-table", DataTable)
-    await wait_for(pilot, lambda: table.row_count == len(screen.ladder.rows) > 0)
+    await wait_for(pilot, lambda: screen.ladder is not None)
+    assert screen.ladder is not None
+    rows = screen.ladder.rows
+    await wait_for(pilot, lambda: table.row_count == len(rows) > 0)
     return screen
 
 
@@ -71,6 +76,8 @@ async def test_the_palette_reaches_the_ladder_and_it_marks_retransmits() -> None
         await session_shown(pilot)
         await from_palette(pilot, "Ladder")
         screen = await on_top(pilot, LadderScreen)
+        await wait_for(pilot, lambda: screen.ladder is not None)
+        assert screen.ladder is not None
         rows = screen.ladder.rows
         assert [row.message.retransmit for row in rows] == [0, 1, 2]
         assert all(row.answered is False and row.received is None for row in rows)
@@ -118,3 +125,36 @@ async def test_the_log_view_shows_the_highlighted_line_whole_at_80x24() -> None:
         await pilot.press("down")
         await wait_for(pilot, lambda: str(line.render()).startswith("siteA"))
         assert str(line.render()).endswith(":22 parsed IKE_AUTH response 1 [ N(AUTH_FAILED) ]")
+
+
+async def test_the_rows_are_built_off_the_ui_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen says "building…" while the ladder is built in a worker thread; the cockpit
+    answers meanwhile; then the rows come."""
+    from ipsec_tui.ui.screens import ladder as ladder_screen
+
+    release = threading.Event()
+    threads: list[int] = []
+    build = ladder_screen.ladder_of
+
+    def slow_build(session: Any) -> Any:
+        threads.append(threading.get_ident())
+        release.wait(10)
+        return build(session)
+
+    monkeypatch.setattr(ladder_screen, "ladder_of", slow_build)
+    app = _scenario("strongswan-psk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await session_shown(pilot)
+        await pilot.press("i")
+        screen = await on_top(pilot, LadderScreen)
+        await wait_for(pilot, lambda: bool(threads))
+        title = screen.query_one("#ladder-title", Static)
+        table = screen.query_one("#ladder-table", DataTable)
+        assert "building…" in str(title.render()) and table.row_count == 0
+        assert screen.ladder is None and screen.highlighted is None
+        await pilot.press("enter")  # nothing to open yet; the screen still answers
+        assert app.screen is screen
+        release.set()
+        await wait_for(pilot, lambda: screen.ladder is not None and table.row_count > 0)
+        assert "building" not in str(title.render()) and "message(s)" in str(title.render())
+    assert threads and threads[0] != threading.main_thread().ident

@@ -56,10 +56,7 @@ def psk() -> CockpitApp:
 
 
 def test_main_screen(snap_compare: SnapCompare) -> None:
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await _loaded(pilot)
-
-    assert snap_compare(psk(), terminal_size=(100, 32), run_before=run_before)
+    assert snap_compare(psk(), terminal_size=(100, 32), run_before=_loaded)
 
 
 def test_failing_step(snap_compare: SnapCompare) -> None:
@@ -79,10 +76,7 @@ def test_evidence_pane(snap_compare: SnapCompare) -> None:
 
 
 def test_main_screen_at_80x24(snap_compare: SnapCompare) -> None:
-    async def run_before(pilot: Pilot[Any]) -> None:
-        await _loaded(pilot)
-
-    assert snap_compare(psk(), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(psk(), terminal_size=(80, 24), run_before=_loaded)
 
 
 def test_log_view_filtered(snap_compare: SnapCompare) -> None:

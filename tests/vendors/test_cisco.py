@@ -17,7 +17,6 @@ import pytest
 import yaml
 
 from ipsec_tui.collectors.ssh import driver_class
-from ipsec_tui.domain import algorithms
 from ipsec_tui.domain.causes import CAUSE_TOKENS
 from ipsec_tui.domain.model import ChildSa, Connection, IkeSa, ParseStatus, PeerModel, Proposal
 from ipsec_tui.parsers import base
@@ -471,76 +470,6 @@ def test_fixture_commands_are_all_allowed() -> None:
 
 
 # --- algorithms, as Cisco prints them -----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "keysize", "expected"),
-    [
-        ("AES-CBC", 256, "aes256"),  # IKEv2 `Encr: AES-CBC, keysize: 256`
-        ("AES-GCM", 256, "aes256gcm16"),
-        ("AES-CBC", None, "aes128"),
-        ("esp-256-aes", None, "aes256"),
-        ("esp-192-aes", None, "aes192"),
-        ("esp-aes", None, "aes128"),
-        ("esp-aes 256", None, "aes256"),
-        ("esp-gcm 256", None, "aes256gcm16"),
-        ("esp-gcm", None, "aes128gcm16"),
-        ("esp-gmac 256", None, "aes256gmac"),
-        ("esp-aes-256", None, "aes256"),  # ASA transform
-        ("esp-aes-gcm-256", None, "aes256gcm16"),
-        ("esp-aes-gmac-256", None, "aes256gmac"),
-        ("aes-gmac-192", None, "aes192gmac"),
-        ("aes-gcm-256", None, "aes256gcm16"),  # ASA ipsec-proposal and ikev2 policy
-        ("AES-CBC-256", None, "aes256"),  # IOS ikev2 proposal
-        ("AES-GCM-128", None, "aes128gcm16"),  # ASA vpn-sessiondb
-        ("AES256", None, "aes256"),
-        ("3des", None, "3des"),
-        ("esp-3des", None, "3des"),
-    ],
-)
-def test_cisco_encryption_names(text: str, keysize: int | None, expected: str) -> None:
-    assert algorithms.encryption(text, keysize) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("esp-sha256-hmac", "sha256"),
-        ("esp-sha-hmac", "sha1"),
-        ("esp-md5-hmac", "md5"),
-        ("esp-sha512-hmac", "sha512"),
-        ("SHA96", "sha1"),
-        ("SHA256", "sha256"),
-        ("sha-512", "sha512"),
-        ("None", None),
-        ("none", None),
-        ("null", None),
-    ],
-)
-def test_cisco_integrity_names(text: str, expected: str | None) -> None:
-    assert algorithms.integrity(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("19", "ecp256"),
-        ("DH Grp:19", "ecp256"),
-        ("DH_GROUP_256_ECP/Group 19", "ecp256"),
-        ("DH_GROUP_2048_MODP/Group 14", "modp2048"),
-        ("group14", "modp2048"),
-        ("group 21", "ecp521"),
-        ("24", "modp2048s256"),
-        ("none", "none"),
-    ],
-)
-def test_cisco_dh_group_names(text: str, expected: str) -> None:
-    assert algorithms.dh_group(text) == expected
-
-
-def test_gmac_is_aead() -> None:
-    assert algorithms.is_aead("aes256gmac") and algorithms.is_aead("aes128gcm16")
-    assert not algorithms.is_aead("aes256")
 
 
 @pytest.mark.parametrize(

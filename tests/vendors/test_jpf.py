@@ -232,7 +232,7 @@ def test_fortios_driver_skips_what_changes_the_console_config() -> None:
         ("paloalto_panos", "clear vpn ike-sa gateway GW"),
         ("fortinet", "execute log filter category event"),
         ("fortinet", "execute log display"),
-        ("fortinet", "diagnose vpn ike log-filter dst-addr4 192.0.2.1"),
+        ("fortinet", "diagnose vpn ike log-filter dst-addr4 198.51.100.1"),
         ("fortinet", "diagnose vpn tunnel flush"),
         ("fortinet", "get vpn ipsec tunnel summary | grep x"),
     ],

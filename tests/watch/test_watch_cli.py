@@ -5,6 +5,7 @@ emulated.py) samples over one login per peer for all of its samples."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,11 @@ import yaml
 from ipsec_tui.cli import main
 from ipsec_tui.collectors.capture_io import read_capture
 from ipsec_tui.collectors.inventory import Tunnel
-from ipsec_tui.collectors.run import open_sessions
 from ipsec_tui.domain.watch import MIN_INTERVAL_S, WatchEvent, WatchSample
 from ipsec_tui.platforms import load_platform
 from ipsec_tui.watch import Watch, sample_commands
-from ipsec_tui.watch_cli import parse_duration, sample_count, watch_tunnel
+from ipsec_tui.watch_cli import NotLoggedIn, parse_duration, sample_count, watch_tunnel
+from tests.collectors.sshd_server import free_port
 from tests.vendors.emulated import emulate
 
 
@@ -84,8 +85,6 @@ def test_a_watch_of_emulated_devices_logs_in_once_per_peer(tmp_path: Path) -> No
     ):
         tunnel = Tunnel(name="emulated", peers=(device_a.peer("siteA"), device_b.peer("siteB")))
         passwords = {**device_a.passwords, **device_b.passwords}
-        sessions, errors = open_sessions(tunnel, passwords)
-        assert not errors
         stop = threading.Event()
         seen: list[int] = []
 
@@ -94,25 +93,24 @@ def test_a_watch_of_emulated_devices_logs_in_once_per_peer(tmp_path: Path) -> No
             if sample.index == 2:
                 stop.set()  # as Ctrl+C or the cockpit's `c` would
 
-        try:
-            run = watch_tunnel(
-                tunnel,
-                tmp_path / "watch",
-                sessions,
-                interval=MIN_INTERVAL_S,
-                samples=5,
-                passwords=passwords,
-                stop=stop,
-                on_sample=on_sample,
-            )
-        finally:
-            for session in sessions.values():
-                session.close()
+        run = watch_tunnel(
+            tunnel, tmp_path / "watch", interval=MIN_INTERVAL_S, samples=5, passwords=passwords,
+            stop=stop, on_sample=on_sample,
+        )  # fmt: skip
         # one SSH session per device for both samples: the sessions stayed open
         assert len(device_a.sessions) == 1 and len(device_b.sessions) == 1
         wanted = sample_commands(load_platform(platform))
         typed = [line for line in device_a.sessions[0].lines if line in wanted]
         assert typed == wanted * 2
+        # a peer that cannot be logged in to: nothing is sampled, the other is logged out
+        with pytest.raises(NotLoggedIn, match="siteA"):
+            watch_tunnel(
+                replace(tunnel, peers=(replace(tunnel.peers[0], port=free_port()),
+                                       tunnel.peers[1])),
+                tmp_path / "nowhere", interval=MIN_INTERVAL_S, samples=2, passwords=passwords,
+            )  # fmt: skip
+        assert len(device_b.sessions) == 2
+        assert not [line for line in device_b.sessions[1].lines if line in wanted]
     assert seen == [1, 2] and run.stopped and run.result.samples == 2
     assert [Path(folder).name for folder in run.result.folders] == ["sample-0001", "sample-0002"]
     for folder in run.result.folders:

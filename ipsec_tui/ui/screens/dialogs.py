@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,6 +15,46 @@ from textual.widgets.select import NoSelection
 
 from ipsec_tui.collectors.inventory import AUTH_METHODS, Tunnel, parse_inventory
 from ipsec_tui.errors import UserError
+
+T = TypeVar("T")
+
+
+class FormDialog(ModalScreen[T]):
+    """A modal form whose widgets' ids start with `NAME`: `#NAME-dialog` (titled on mount),
+    its OK button `#NAME-ok` (runs `action_submit`), Cancel or Escape (dismiss with None) and
+    `#NAME-error` for what is wrong with the answer."""
+
+    NAME: ClassVar[str]
+    TITLE: ClassVar[str] = ""
+    FOCUS: ClassVar[str] = ""  # the widget (a CSS selector) the cursor starts in
+
+    def buttons(self, ok: str, cancel: str = "Cancel") -> ComposeResult:
+        with Horizontal(classes="buttons"):
+            yield Button(ok, id=f"{self.NAME}-ok", variant="primary", compact=True)
+            yield Button(cancel, id=f"{self.NAME}-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{self.NAME}-dialog").border_title = self.title_text()
+        self.query_one(self.FOCUS).focus()
+
+    def title_text(self) -> str:
+        return self.TITLE
+
+    def problem(self, text: str) -> None:
+        """Say what is wrong with the answer; the dialog stays open."""
+        self.query_one(f"#{self.NAME}-error", Static).update(text)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == f"{self.NAME}-ok":
+            self.action_submit()
+        else:
+            self.dismiss(None)
+
+    def action_submit(self) -> None:
+        raise NotImplementedError(f"{type(self).__name__} reads no answer")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 def path_problem(path: Path, want: str) -> str | None:
@@ -40,9 +80,11 @@ def path_problem(path: Path, want: str) -> str | None:
     return None
 
 
-class PathScreen(ModalScreen[Path | None]):
+class PathScreen(FormDialog[Path | None]):
     """Asks for a path; `want` says what it must be (see `path_problem`)."""
 
+    NAME = "path"
+    FOCUS = "#path-input"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="path.cancel"),
     ]
@@ -59,34 +101,22 @@ class PathScreen(ModalScreen[Path | None]):
             yield Label(self._prompt)
             yield Input(self._value, placeholder="path", id="path-input")
             yield Static("", id="path-error", classes="error-text")
-            with Horizontal(classes="buttons"):
-                yield Button(self._ok_label, id="path-ok", variant="primary", compact=True)
-                yield Button("Cancel", id="path-cancel", compact=True)
+            yield from self.buttons(self._ok_label)
 
-    def on_mount(self) -> None:
-        self.query_one("#path-dialog").border_title = self._title
-        self.query_one("#path-input").focus()
+    def title_text(self) -> str:
+        return self._title
 
-    def _submit(self) -> None:
+    def action_submit(self) -> None:
         text = self.query_one("#path-input", Input).value.strip()
         path = Path(text).expanduser()
         problem = "type a path" if not text else path_problem(path, self._want)
         if problem:
-            self.query_one("#path-error", Static).update(problem)
+            self.problem(problem)
             return
         self.dismiss(path)
 
     def on_input_submitted(self) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "path-ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.action_submit()
 
 
 def _peer_name(host: str, fallback: str) -> str:
@@ -123,9 +153,12 @@ def quick_tunnel(fields: dict[str, str], base: Path | None = None) -> Tunnel:
     return parse_inventory(data, where).tunnel("quick")
 
 
-class QuickConnectScreen(ModalScreen[Tunnel | None]):
+class QuickConnectScreen(FormDialog[Tunnel | None]):
     """Two hosts, their platforms, one login: a tunnel to collect without an inventory."""
 
+    NAME = "quick"
+    TITLE = "Quick connect"
+    FOCUS = "#quick-host-a"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="quick.cancel"),
     ]
@@ -168,13 +201,7 @@ class QuickConnectScreen(ModalScreen[Tunnel | None]):
                 yield Label("known_hosts")
                 yield Input(placeholder="~/.ssh/known_hosts", id="quick-known-hosts", compact=True)
             yield Static("", id="quick-error", classes="error-text")
-            with Horizontal(classes="buttons"):
-                yield Button("Collect", id="quick-ok", variant="primary", compact=True)
-                yield Button("Cancel", id="quick-cancel", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#quick-dialog").border_title = "Quick connect"
-        self.query_one("#quick-host-a").focus()
+            yield from self.buttons("Collect")
 
     def _value(self, selector: str) -> str:
         widget = self.query_one(selector)
@@ -184,7 +211,7 @@ class QuickConnectScreen(ModalScreen[Tunnel | None]):
         assert isinstance(widget, Input)
         return widget.value
 
-    def _submit(self) -> None:
+    def action_submit(self) -> None:
         fields = {
             "host_a": self._value("#quick-host-a"),
             "platform_a": self._value("#quick-platform-a"),
@@ -200,19 +227,9 @@ class QuickConnectScreen(ModalScreen[Tunnel | None]):
         try:
             tunnel = quick_tunnel(fields)
         except UserError as exc:
-            message = str(exc).split(": ", 1)[-1]  # drop the made-up file name
-            self.query_one("#quick-error", Static).update(message)
+            self.problem(str(exc).split(": ", 1)[-1])  # without the made-up file name
             return
         self.dismiss(tunnel)
 
     def on_input_submitted(self) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "quick-ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.action_submit()

@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import Worker, WorkerState
 
 from ipsec_tui.fleet import (
     HEALTHY,
@@ -32,11 +33,13 @@ from ipsec_tui.fleet import (
 )
 from ipsec_tui.ui.messages import describe
 
-# (column key, heading); the sort keys cycle in this order
+# (column key, heading): what to fix first, the peers last (at 80 columns they scroll); the
+# sort keys cycle in this order
 COLUMNS = (
-    ("tunnel", "Tunnel"), ("peers", "Peers"), ("cause", "Cause"), ("side", "Fix on"),
-    ("step", "Failing step"), ("age", "Age"),
+    ("tunnel", "Tunnel"), ("cause", "Cause"), ("side", "Fix on"), ("step", "Failing step"),
+    ("age", "Age"), ("peers", "Peers"),
 )  # fmt: skip
+KEYS = tuple(key for key, _ in COLUMNS)
 GROUP_PREFIX = "cause:"
 
 
@@ -54,8 +57,8 @@ class FleetView:
 
 def _cells(row: TunnelTriage, result: FleetResult) -> tuple[str, ...]:
     return (
-        row.tunnel, f"{row.peers[0]} ⇄ {row.peers[1]}", row.cause, row.side or "-",
-        row.failing_step or "-", age_text(row.age_s(result.checked_at)),
+        row.tunnel, row.cause, row.side or "-", row.failing_step or "-",
+        age_text(row.age_s(result.checked_at)), f"{row.peers[0]} ⇄ {row.peers[1]}",
     )  # fmt: skip
 
 
@@ -64,8 +67,7 @@ def _sort_key(row: TunnelTriage, result: FleetResult, column: str) -> tuple[obje
         return (row.age_s(result.checked_at) or 0.0, row.tunnel)
     if column == "cause":  # broken first, healthy last
         return (row.cause == HEALTHY, row.cause, row.tunnel)
-    index = [key for key, _ in COLUMNS].index(column)
-    return (_cells(row, result)[index], row.tunnel)
+    return (_cells(row, result)[KEYS.index(column)], row.tunnel)
 
 
 def visible_rows(view: FleetView) -> list[tuple[str, tuple[str, ...]]]:
@@ -89,9 +91,9 @@ def visible_rows(view: FleetView) -> list[tuple[str, tuple[str, ...]]]:
         if not members:
             continue
         root = roots.get(cause)
+        count = f"{len(members)} tunnel{'s' if len(members) > 1 else ''}"
         note = f"likely root: {root.device}" if root else ""
-        out.append((f"{GROUP_PREFIX}{cause}", (f"▸ {cause}", f"{len(members)} tunnels", "",
-                                               "", note, "")))  # fmt: skip
+        out.append((f"{GROUP_PREFIX}{cause}", (f"▸ {cause}", count, "", note, "", "")))
         out += [(row.tunnel, _cells(row, result)) for row in members]
     return out
 
@@ -104,25 +106,6 @@ class FleetProgressed(Message, bubble=False):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, FleetProgressed)
-
-
-@dataclass
-class FleetTriaged(Message, bubble=False):
-    """Every device collected (or failed, or stopped) and every tunnel checked."""
-
-    result: FleetResult
-
-
-@dataclass
-class FleetFailed(Message, bubble=False):
-    error: str
-
-
-@dataclass
-class TunnelWritten(Message, bubble=False):
-    """A tunnel's two peers were written as a capture folder, ready for the cockpit."""
-
-    folder: Path
 
 
 class FleetScreen(Screen[None]):
@@ -162,10 +145,8 @@ class FleetScreen(Screen[None]):
         self._cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
-        yield Static(
-            f"[b]Fleet[/b]  {len(self.plan.tunnels)} tunnels on {len(self.plan.devices)} devices",
-            id="title-bar",
-        )
+        counts = f"{len(self.plan.tunnels)} tunnels on {len(self.plan.devices)} devices"
+        yield Static(Text.assemble(("Fleet", "bold"), "  ", counts), id="title-bar")
         yield Input(placeholder="filter: tunnel, peer, cause…", id="fleet-filter")
         yield DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="fleet-summary")
@@ -185,47 +166,53 @@ class FleetScreen(Screen[None]):
 
     # --- the worker ------------------------------------------------------------------------
 
+    # Both workers hand back what they made (the triaged fleet, a tunnel's capture folder)
+    # or their error through Textual's worker state, shown, never as a traceback.
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="fleet")
-    def _collect(self) -> None:
+    def _collect(self) -> FleetResult:
         from ipsec_tui.ui.live import look_up_credentials
 
-        try:
-            passwords: dict[tuple[str, str], str] = {}
-            missing: list[str] = []
-            for tunnel in self.plan.tunnels:
-                credentials = look_up_credentials(tunnel)
-                passwords.update(credentials.passwords)
-                missing += [f"{login.username}@{login.host}" for login in credentials.missing]
-            if missing:
-                self.post_message(FleetProgressed(
-                    f"no password in the keyring for {', '.join(dict.fromkeys(missing))}: "
-                    "those devices will fail"))  # fmt: skip
+        passwords: dict[tuple[str, str], str] = {}
+        missing: list[str] = []
+        for tunnel in self.plan.tunnels:
+            credentials = look_up_credentials(tunnel)
+            passwords.update(credentials.passwords)
+            missing += [f"{login.username}@{login.host}" for login in credentials.missing]
+        if missing:
+            self.post_message(FleetProgressed(
+                f"no password in the keyring for {', '.join(dict.fromkeys(missing))}: "
+                "those devices will fail"))  # fmt: skip
 
-            def on_device(device: str, event: str, done: int, failed: int, total: int) -> None:
-                text = f"{done}/{total} devices done, {failed} failed · {device}: {event}"
-                self.post_message(FleetProgressed(text))
+        def on_device(device: str, event: str, done: int, failed: int, total: int) -> None:
+            text = f"{done}/{total} devices done, {failed} failed · {device}: {event}"
+            self.post_message(FleetProgressed(text))
 
-            result = collect_fleet(
-                self.plan,
-                workers=self.device_workers,
-                passwords=passwords,
-                device_progress=on_device,
-                cancel=self._cancel,
-            )
-        except Exception as exc:  # shown, never a traceback
-            self.post_message(FleetFailed(describe(exc)))
-        else:
-            self.post_message(FleetTriaged(result))
+        return collect_fleet(
+            self.plan,
+            workers=self.device_workers,
+            passwords=passwords,
+            device_progress=on_device,
+            cancel=self._cancel,
+        )
 
     def on_fleet_progressed(self, message: FleetProgressed) -> None:
         self.view = replace(self.view, progress=message.text)
 
-    def on_fleet_triaged(self, message: FleetTriaged) -> None:
-        self.view = replace(self.view, result=message.result, progress="")
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state == WorkerState.ERROR:
+            error = describe(worker.error) if worker.error else "failed"
+            self.view = replace(self.view, progress=f"failed: {error}")
+            self.notify(error, title="fleet", severity="error", timeout=10)
+        elif event.state == WorkerState.SUCCESS and isinstance(worker.result, FleetResult):
+            self.view = replace(self.view, result=worker.result, progress="")
+        elif event.state == WorkerState.SUCCESS and isinstance(worker.result, Path):
+            from ipsec_tui.ui.app import CockpitApp
+            from ipsec_tui.ui.session import capture_source
 
-    def on_fleet_failed(self, message: FleetFailed) -> None:
-        self.view = replace(self.view, progress=f"failed: {message.error}")
-        self.notify(message.error, title="fleet", severity="error", timeout=10)
+            if isinstance(self.app, CockpitApp):
+                self.app.open_source(capture_source(worker.result))
 
     # --- rendering -------------------------------------------------------------------------
 
@@ -237,9 +224,9 @@ class FleetScreen(Screen[None]):
             if key.startswith(GROUP_PREFIX):
                 table.add_row(*(Text(cell, style="bold") for cell in cells), key=key)
             else:
-                style = "green" if cells[2] == HEALTHY else "red"
                 shown = [Text(cell) for cell in cells]
-                shown[2] = Text(cells[2], style=style)
+                cause = KEYS.index("cause")
+                shown[cause].stylize("green" if cells[cause] == HEALTHY else "red")
                 table.add_row(*shown, key=key)
         if keep is not None:
             with contextlib.suppress(Exception):  # filtered away: the cursor stays
@@ -276,8 +263,8 @@ class FleetScreen(Screen[None]):
     # --- actions ---------------------------------------------------------------------------
 
     def action_sort(self) -> None:
-        keys = [key for key, _ in COLUMNS]
-        self.view = replace(self.view, sort=keys[(keys.index(self.view.sort) + 1) % len(keys)])
+        following = KEYS[(KEYS.index(self.view.sort) + 1) % len(KEYS)]
+        self.view = replace(self.view, sort=following)
 
     def action_reverse(self) -> None:
         self.view = replace(self.view, reverse=not self.view.reverse)
@@ -328,21 +315,9 @@ class FleetScreen(Screen[None]):
         self._write(self.view.result.row(tunnel))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="fleet-open")
-    def _write(self, row: TunnelTriage) -> None:
-        try:
-            base = self.out_dir or Path(tempfile.mkdtemp(prefix="ipsec-tui-fleet-"))
-            folder = write_tunnel_capture(row, base / row.tunnel)
-        except Exception as exc:
-            self.post_message(FleetFailed(describe(exc)))
-        else:
-            self.post_message(TunnelWritten(folder))
-
-    def on_tunnel_written(self, message: TunnelWritten) -> None:
-        from ipsec_tui.ui.app import CockpitApp
-        from ipsec_tui.ui.session import capture_source
-
-        if isinstance(self.app, CockpitApp):
-            self.app.open_source(capture_source(message.folder))
+    def _write(self, row: TunnelTriage) -> Path:
+        base = self.out_dir or Path(tempfile.mkdtemp(prefix="ipsec-tui-fleet-"))
+        return write_tunnel_capture(row, base / row.tunnel)
 
     def tunnels(self) -> Iterator[str]:
         """The tunnels shown, in order (for tests and the palette)."""

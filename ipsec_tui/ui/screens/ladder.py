@@ -12,11 +12,35 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
 
 from ipsec_tui.ladder import Ladder, LadderRow, build_ladder
 from ipsec_tui.ui.session import Session
 
 ARROW_WIDTH = (30, 64)  # the arrow column's width: the screen's width less the rest, within
+
+
+# --- what the ladder, probe and watch screens share ------------------------------------------
+
+
+def back_key(screen: str) -> Binding:
+    """Escape: back to the cockpit (the screen's ``action_back``)."""
+    return Binding("escape", "back", "Back", tooltip="Back to the cockpit", id=f"{screen}.back")
+
+
+def lines_key(screen: str, action: str, tooltip: str) -> Binding:
+    """Enter: the log lines behind the highlighted row, in a detail screen."""
+    return Binding("enter", action, "Lines", tooltip=tooltip, id=f"{screen}.open")
+
+
+def table_and_pane(screen: str, pane: str, title: str, text: str = "") -> ComposeResult:
+    """A title, a table of rows (SCREEN-table), the pane that explains the highlighted row
+    (SCREEN-PANE, scrolled, wrapped: its words are never cut at the edge), the footer."""
+    yield Static(title, id=f"{screen}-title")
+    yield DataTable(id=f"{screen}-table", cursor_type="row", zebra_stripes=False)
+    with VerticalScroll(id=f"{screen}-{pane}-scroll"):
+        yield Static(text, id=f"{screen}-{pane}")
+    yield Footer()
 
 
 def _end_cell(ladder: Ladder, row: LadderRow, side: str) -> Text:
@@ -69,70 +93,84 @@ def evidence_text(ladder: Ladder, row: LadderRow) -> Text:
     return text
 
 
+def ladder_of(session: Session) -> Ladder:
+    """The session's ladder, from its merged time line (what the screen shows)."""
+    return build_ladder(session.timeline, session.peer_names())
+
+
 class LadderScreen(Screen[None]):
-    """The session's IKE exchange ladder (`ipsec_tui.ladder`), from its merged time line."""
+    """The session's IKE exchange ladder (`ipsec_tui.ladder`), from its merged time line.
+    The rows are built off the UI thread (a long log pairs many messages): the screen says
+    "building…" until they come."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", tooltip="Back to the cockpit", id="ladder.back"),
-        Binding(
-            "enter",
-            "open_row",
-            "Lines",
-            tooltip="Both peers' log lines of the highlighted message",
-            id="ladder.open",
-        ),
+        back_key("ladder"),
+        lines_key("ladder", "open_row", "Both peers' log lines of the highlighted message"),
     ]
 
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
-        self.ladder = build_ladder(session.timeline, session.peer_names())
+        self.ladder: Ladder | None = None  # None until built
 
     def compose(self) -> ComposeResult:
-        a, b = self.ladder.name("a"), self.ladder.name("b")
-        rows = len(self.ladder.rows)
-        yield Static(f"[b]IKE exchange ladder[/b]  {a} ⇄ {b}: {rows} message(s)", id="ladder-title")
-        yield DataTable(id="ladder-table", cursor_type="row", zebra_stripes=False)
-        with VerticalScroll(id="ladder-evidence-scroll"):
-            yield Static("", id="ladder-evidence")
-        yield Footer()
+        yield from table_and_pane(
+            "ladder",
+            "evidence",
+            "[b]IKE exchange ladder[/b]  building…",
+            "Building the ladder from both logs…",
+        )
 
     def on_mount(self) -> None:
+        self.run_worker(self._build, thread=True, exclusive=True, group="ladder")
+
+    def _build(self) -> None:
+        ladder = ladder_of(self.session)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, ladder)
+
+    def _show(self, ladder: Ladder) -> None:
+        if not self.is_attached:  # left before the rows came
+            return
+        self.ladder = ladder
+        a, b = ladder.name("a"), ladder.name("b")
+        title = f"[b]IKE exchange ladder[/b]  {a} ⇄ {b}: {len(ladder.rows)} message(s)"
+        self.query_one("#ladder-title", Static).update(title)
         table = self.query_one("#ladder-table", DataTable)
         table.add_column("time", key="time")
-        table.add_column(self.ladder.name("a"), key="a")
+        table.add_column(a, key="a")
         table.add_column("message", key="message")
-        table.add_column(self.ladder.name("b"), key="b")
+        table.add_column(b, key="b")
         low, high = ARROW_WIDTH
         width = max(low, min(high, self.app.size.width - 32))
-        for index, row in enumerate(self.ladder.rows):
+        for index, row in enumerate(ladder.rows):
             table.add_row(
                 Text(row.time.strftime("%H:%M:%S") if row.time else "?", style="dim"),
-                _end_cell(self.ladder, row, "a"),
-                _message_cell(self.ladder, row, width),
-                _end_cell(self.ladder, row, "b"),
+                _end_cell(ladder, row, "a"),
+                _message_cell(ladder, row, width),
+                _end_cell(ladder, row, "b"),
                 key=str(index),
                 height=None,
             )
-        if not self.ladder.rows:
-            self.query_one("#ladder-evidence", Static).update(
-                "Neither log shows an IKE message being sent or received."
-            )
-        if self.ladder.telling is not None:
-            table.move_cursor(row=self.ladder.telling)
+        evidence = self.query_one("#ladder-evidence", Static)
+        evidence.update(
+            "" if ladder.rows else "Neither log shows an IKE message being sent or received."
+        )
+        if ladder.telling is not None:
+            table.move_cursor(row=ladder.telling)
         table.focus()
 
     @property
     def highlighted(self) -> LadderRow | None:
         table = self.query_one("#ladder-table", DataTable)
-        if not self.ladder.rows or table.cursor_row < 0:
+        if self.ladder is None or not self.ladder.rows or table.cursor_row < 0:
             return None
         return self.ladder.rows[min(table.cursor_row, len(self.ladder.rows) - 1)]
 
     @on(DataTable.RowHighlighted, "#ladder-table")
     def _row_highlighted(self) -> None:
         row = self.highlighted
-        if row is not None:
+        if row is not None and self.ladder is not None:
             self.query_one("#ladder-evidence", Static).update(evidence_text(self.ladder, row))
 
     @on(DataTable.RowSelected, "#ladder-table")
@@ -143,7 +181,7 @@ class LadderScreen(Screen[None]):
         from ipsec_tui.ui.screens.explain import DetailScreen
 
         row = self.highlighted
-        if row is not None:
+        if row is not None and self.ladder is not None:
             self.app.push_screen(DetailScreen("IKE message", evidence_text(self.ladder, row)))
 
     def action_back(self) -> None:

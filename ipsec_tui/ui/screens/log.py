@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from ipsec_tui.timeline import TimelineEvent, filter_timeline
 from ipsec_tui.ui.session import Session
+from ipsec_tui.ui.widgets.footer import CockpitFooter
 
 
 class LogScreen(Screen[None]):
@@ -46,7 +47,7 @@ class LogScreen(Screen[None]):
         yield DataTable(id="log-table", cursor_type="row", zebra_stripes=False)
         yield Static("", id="log-line")  # the highlighted line whole, wrapped
         yield Static("", id="log-status")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#log-table", DataTable)

@@ -193,7 +193,11 @@ class MainScreen(Screen[None]):
         Binding("escape", "back", "Back", show=False, id="main.back"),
     ]
 
-    state: reactive[CockpitState] = reactive(_NOTHING, always_update=True, init=False)
+    # no repaint of the whole screen when the state changes: watch_state redraws only the
+    # widgets whose part changed (over a slow link a progress tick is a few lines, not a screen)
+    state: reactive[CockpitState] = reactive(
+        _NOTHING, always_update=True, init=False, repaint=False
+    )
 
     def __init__(
         self,
@@ -386,7 +390,8 @@ class MainScreen(Screen[None]):
         if old is None or new.progress is not old.progress:
             panel = self.query_one("#collection", CollectionPanel)
             for side, snapshot in enumerate(new.progress):
-                if snapshot is not None:
+                # only the side that moved is redrawn
+                if snapshot is not None and (old is None or snapshot is not old.progress[side]):
                     panel.show(side, snapshot)
         session = new.session
         if session is not None and (old is None or session is not old.session):

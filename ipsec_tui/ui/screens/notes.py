@@ -7,9 +7,10 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Static, TextArea
+from textual.containers import Vertical
+from textual.widgets import Static, TextArea
+
+from ipsec_tui.ui.screens.dialogs import FormDialog
 
 ABOUT = (
     "What was seen, tried and decided. Exported into the bundle (b) as notes.md, redacted "
@@ -17,11 +18,14 @@ ABOUT = (
 )
 
 
-class NotesScreen(ModalScreen[str | None]):
+class NotesScreen(FormDialog[str | None]):
     """Edits the notes; dismisses with the new text (ctrl+s), or None (Escape)."""
 
+    NAME = "notes"
+    TITLE = "Operator's notes"
+    FOCUS = "#notes-text"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", tooltip="Keep these notes", id="notes.save"),
+        Binding("ctrl+s", "submit", "Save", tooltip="Keep these notes", id="notes.save"),
         Binding("escape", "cancel", "Cancel", tooltip="Drop the changes", id="notes.cancel"),
     ]
 
@@ -40,27 +44,13 @@ class NotesScreen(ModalScreen[str | None]):
                 tab_behavior="focus",
                 placeholder="e.g. 14:05 partner confirms they changed the PSK yesterday",
             )
-            with Horizontal(classes="buttons"):
-                yield Button("Save  ctrl+s", id="notes-ok", variant="primary", compact=True)
-                yield Button("Cancel  esc", id="notes-cancel", compact=True)
+            yield from self.buttons("Save  ctrl+s", "Cancel  esc")
 
-    def on_mount(self) -> None:
-        dialog = self.query_one("#notes-dialog")
-        dialog.border_title = "Operator's notes"
+    def on_mount(self) -> None:  # FormDialog's own on_mount runs first (Textual walks the MRO)
         if self.origin:
-            dialog.border_subtitle = self.origin
+            self.query_one("#notes-dialog").border_subtitle = self.origin
         area = self.query_one("#notes-text", TextArea)
-        area.focus()
         area.move_cursor(area.document.end)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "notes-ok":
-            self.action_save()
-        else:
-            self.dismiss(None)
-
-    def action_save(self) -> None:
+    def action_submit(self) -> None:
         self.dismiss(self.query_one("#notes-text", TextArea).text)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

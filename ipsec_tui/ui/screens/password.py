@@ -8,11 +8,11 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.containers import Vertical
+from textual.widgets import Checkbox, Input, Label, Static
 
 from ipsec_tui.ui.live import Login
+from ipsec_tui.ui.screens.dialogs import FormDialog
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,12 @@ ALTERNATIVES = (
 )
 
 
-class PasswordScreen(ModalScreen[PasswordAnswer | None]):
+class PasswordScreen(FormDialog[PasswordAnswer | None]):
     """Asks for one login's password; dismisses with the answer, or None when cancelled."""
 
+    NAME = "password"
+    TITLE = "Password needed"
+    FOCUS = "#password-input"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Do not collect", id="password.cancel"),
     ]
@@ -74,30 +77,15 @@ class PasswordScreen(ModalScreen[PasswordAnswer | None]):
                     classes="note",
                 )
             yield Static("", id="password-error", classes="error-text")
-            with Horizontal(classes="buttons"):
-                yield Button("Connect", id="password-ok", variant="primary", compact=True)
-                yield Button("Cancel", id="password-cancel", compact=True)
+            yield from self.buttons("Connect")
 
-    def on_mount(self) -> None:
-        self.query_one("#password-dialog").border_title = "Password needed"
-        self.query_one("#password-input", Input).focus()
-
-    def _submit(self) -> None:
+    def action_submit(self) -> None:
         password = self.query_one("#password-input", Input).value
         if not password:
-            self.query_one("#password-error", Static).update("type the password, or Escape")
+            self.problem("type the password, or Escape")
             return
         save = self.query_one("#password-save", Checkbox).value and self.keyring_problem is None
         self.dismiss(PasswordAnswer(password, save))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "password-ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def on_input_submitted(self) -> None:
+        self.action_submit()

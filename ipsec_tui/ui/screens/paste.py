@@ -8,19 +8,21 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.containers import Grid, Vertical
+from textual.widgets import Input, Label, Select, Static, TextArea
 
+from ipsec_tui.ui.screens.dialogs import FormDialog
 from ipsec_tui.ui.session import Transcript
 
 _PEER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # as the inventory's peer names
 PLACEHOLDER = "root@siteB:~# swanctl --list-sas\n…its output…\nroot@siteB:~# ip xfrm state\n…"
 
 
-class PasteScreen(ModalScreen[Transcript | None]):
+class PasteScreen(FormDialog[Transcript | None]):
     """A platform, a peer name and the transcript; dismisses with a `Transcript` (ctrl+s)."""
 
+    NAME = "paste"
+    FOCUS = "#paste-text"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Import", tooltip="Import the pasted side", id="paste.ok"),
         Binding("escape", "cancel", "Cancel", tooltip="Back without importing", id="paste.cancel"),
@@ -76,19 +78,10 @@ class PasteScreen(ModalScreen[Transcript | None]):
                 placeholder=PLACEHOLDER,
             )
             yield Static(self.error, id="paste-error", classes="error-text")
-            with Horizontal(classes="buttons"):
-                yield Button("Import  ctrl+s", id="paste-ok", variant="primary", compact=True)
-                yield Button("Cancel  esc", id="paste-cancel", compact=True)
+            yield from self.buttons("Import  ctrl+s", "Cancel  esc")
 
-    def on_mount(self) -> None:
-        self.query_one("#paste-dialog").border_title = f"Paste the other side (peer {self.side})"
-        self.query_one("#paste-text", TextArea).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "paste-ok":
-            self.action_submit()
-        else:
-            self.dismiss(None)
+    def title_text(self) -> str:
+        return f"Paste the other side (peer {self.side})"
 
     def on_input_submitted(self) -> None:
         self.query_one("#paste-text").focus()
@@ -106,7 +99,4 @@ class PasteScreen(ModalScreen[Transcript | None]):
         else:
             self.dismiss(Transcript(text, platform, name))
             return
-        self.query_one("#paste-error", Static).update(problem)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.problem(problem)

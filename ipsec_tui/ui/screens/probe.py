@@ -12,16 +12,16 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.binding import BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ipsec_tui.collectors.inventory import Tunnel
 from ipsec_tui.domain.probe import Direction, ProbeResult
 from ipsec_tui.probe import packet_rows
 from ipsec_tui.probe_run import ProbeRun
+from ipsec_tui.ui.screens.ladder import back_key, table_and_pane
 
 COLUMNS = ("direction", "ping", "encrypted", "decrypted", "enc back", "dec back")
 LEGEND = (
@@ -98,9 +98,7 @@ def verdict_text(result: ProbeResult) -> Text:
 class ProbeScreen(Screen[None]):
     """The path test's result for the cockpit's tunnel (`P`)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", tooltip="Back to the cockpit", id="probe.back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [back_key("probe")]
 
     def __init__(self, request: ProbeRequest) -> None:
         super().__init__()
@@ -108,11 +106,7 @@ class ProbeScreen(Screen[None]):
         self.probe: ProbeRun | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("[b]Path test[/b]", id="probe-title")
-        yield DataTable(id="probe-table", cursor_type="row", zebra_stripes=False)
-        with VerticalScroll(id="probe-verdict-scroll"):
-            yield Static("", id="probe-verdict")
-        yield Footer()
+        yield from table_and_pane("probe", "verdict", "[b]Path test[/b]")
 
     def on_mount(self) -> None:
         table = self.query_one("#probe-table", DataTable)
@@ -122,7 +116,7 @@ class ProbeScreen(Screen[None]):
         if request.tunnel is not None:
             self._say(
                 f"probing {request.tunnel.name}: logging in to both gateways, reading the "
-                "counters, a few pings each way (about 12 s)…"
+                "counters, a few pings each way (about 10 s)…"
             )
             self._probe_live(request)
         elif request.folder is not None:

@@ -15,14 +15,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ipsec_tui.collectors.inventory import Inventory, Tunnel, load_inventory
 from ipsec_tui.demo import DemoScenario
 from ipsec_tui.platforms import available_platforms, load_platform
+from ipsec_tui.ui.messages import Failed
 from ipsec_tui.ui.palette import PaletteCommand
 from ipsec_tui.ui.session import Source, capture_source, live_source, scenario_source
+from ipsec_tui.ui.widgets.footer import CockpitFooter
 
 
 @dataclass
@@ -32,11 +34,8 @@ class InventoryLoaded(Message, bubble=False):
     inventory: Inventory
 
 
-@dataclass
-class InventoryFailed(Message, bubble=False):
-    """An inventory file could not be used; `error` says why."""
-
-    error: str
+class InventoryFailed(Failed, bubble=False):
+    """An inventory file could not be used."""
 
 
 class StartScreen(Screen[None]):
@@ -94,7 +93,7 @@ class StartScreen(Screen[None]):
         )
         yield OptionList(*self._options(), id="sources")
         yield Static("", id="source-about")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         sources = self.query_one("#sources", OptionList)

@@ -30,27 +30,32 @@ from ipsec_tui.collectors.inventory import Tunnel
 from ipsec_tui.domain.capture import PeerCapture
 from ipsec_tui.domain.watch import MAX_SAMPLES, WatchEvent, WatchResult, WatchSample
 from ipsec_tui.ui.messages import describe
+from ipsec_tui.ui.screens.ladder import back_key, lines_key
 from ipsec_tui.ui.session import Session
 from ipsec_tui.ui.widgets.stripchart import StripChart
 from ipsec_tui.watch import (
+    SAMPLE_DIR,
     Collect,
     Watch,
     WatchRun,
     collect_over,
     event_line,
     run_watch,
+    sample_folders,
 )
 
 # (in the worker's thread) log in or load, then: how to take sample N, and how to let go
 Opener = Callable[[threading.Event], tuple[Collect, Callable[[], None]]]
 
+STOP_TIP = "Stop the watch after the running sample; keep what was collected"
 LIVE_INTERVAL_S = 10.0
 LIVE_SAMPLES = 360  # an hour every 10 s; `ipsec-tui watch` takes other bounds
 
 
 @dataclass(frozen=True)
 class WatchPlan:
-    """What to watch and where the samples come from."""
+    """What to watch and where the samples come from: the tunnel and its peers, how often
+    and how many samples, how the worker opens the source, and a line that says where."""
 
     tunnel: str
     peers: tuple[str, ...]
@@ -146,11 +151,8 @@ def replay_plan(
 def sibling_samples(folder: Path) -> list[Path]:
     """A watch's sample folders next to ``folder`` (OUT/sample-0003 -> OUT/sample-*), or the
     folder alone when it is not one of them."""
-    if folder.name.startswith("sample-") and folder.parent.is_dir():
-        found = sorted(p for p in folder.parent.glob("sample-[0-9]*") if p.is_dir())
-        if found:
-            return found
-    return [folder]
+    found = sample_folders(folder.parent) if SAMPLE_DIR.match(folder.name) else []
+    return found or [folder]
 
 
 def cockpit_plan(session: Session, logins: dict[tuple[str, str], str]) -> WatchPlan:
@@ -181,16 +183,12 @@ def cockpit_plan(session: Session, logins: dict[tuple[str, str], str]) -> WatchP
 
 
 def _verdict_text(state: WatchState, plan: WatchPlan) -> Text:
-    text = Text()
-    result = state.result
     if state.error:
-        text.append("watch failed: ", style="bold red")
-        text.append(state.error)
-        return text
-    if result is None:
-        text.append("waiting for the first sample…", style="dim")
-        return text
-    verdict = result.verdict
+        return Text.assemble(("watch failed: ", "bold red"), state.error)
+    if state.result is None:
+        return Text("waiting for the first sample…", style="dim")
+    text = Text()
+    verdict = state.result.verdict
     style = "bold green" if verdict.cause == "healthy" else "bold red"
     if verdict.cause == "unknown":
         style = "bold yellow"
@@ -217,21 +215,9 @@ class WatchScreen(Screen[None]):
     """A tunnel over time: strip chart, event list and verdict, sample after sample."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "c",
-            "stop",
-            "Stop",
-            tooltip="Stop the watch after the running sample; keep what was collected",
-            id="watch.stop",
-        ),
-        Binding(
-            "enter",
-            "open_event",
-            "Lines",
-            tooltip="The log lines and readings behind the highlighted event",
-            id="watch.open",
-        ),
-        Binding("escape", "back", "Back", tooltip="Back to the cockpit", id="watch.back"),
+        Binding("c", "stop", "Stop", tooltip=STOP_TIP, id="watch.stop"),
+        lines_key("watch", "open_event", "The log lines and readings behind the highlighted event"),
+        back_key("watch"),
     ]
 
     state: reactive[WatchState] = reactive(WatchState(), always_update=True, init=False)

@@ -4,11 +4,12 @@ key fits on the line, so 80 columns keep the essential ones (help and quit) in s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey  # not re-exported; Textual is pinned
 
@@ -27,8 +28,31 @@ class CockpitFooter(Footer):
     def __init__(self, optional: Iterable[str] = (), *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.optional = frozenset(optional)
+        self._composed: Hashable = None
+
+    def _keys_shown(self) -> Hashable:
+        """What `compose` puts on the line, as a value: the shown bindings and their state."""
+        return tuple(
+            (binding.key, binding.description, binding.action, binding.group, enabled, tooltip)
+            for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
+            if binding.show or binding.key == self.app.COMMAND_PALETTE_BINDING
+        )
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        """Recompose only when the keys on the line change: moving the focus between widgets
+        that bring no keys of their own leaves the line as it is (no rebuild, no repaint)."""
+        if (
+            self._bindings_ready
+            and self.is_attached
+            and screen is self.screen
+            and self._keys_shown() == self._composed
+        ):
+            return
+        super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
+        if self._bindings_ready:
+            self._composed = self._keys_shown()
         for widget in super().compose():
             if isinstance(widget, FooterKey) and widget.action in self.optional:
                 widget.add_class("-optional")

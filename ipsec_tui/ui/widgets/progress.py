@@ -23,25 +23,37 @@ _STATE = {
 }
 
 
+TICK_SECONDS = 1.0  # how often a running peer's elapsed time is redrawn
+
+
 class PeerProgressView(Static):
-    """Renders one `PeerProgress` snapshot; ticks its elapsed time while it runs."""
+    """Renders one `PeerProgress` snapshot. Only this widget is redrawn when it changes, and
+    the screen is laid out again only when its number of lines changes (a new snapshot
+    rarely adds a line; the elapsed time never does)."""
 
     progress: reactive[PeerProgress | None] = reactive(None, always_update=True)
 
-    def on_mount(self) -> None:
-        self._ticker = self.set_interval(0.5, self._tick, pause=True)
-
-    def _tick(self) -> None:
-        self.update(self._text(self.progress))
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._height = 0
 
     def watch_progress(self, progress: PeerProgress | None) -> None:
         for state in _STATE:
             self.set_class(progress is not None and progress.state == state, f"-{state}")
-        if progress is not None and progress.active and progress.started is not None:
-            self._ticker.resume()
-        else:
-            self._ticker.pause()
-        self.update(self._text(progress))
+        self.redraw()
+
+    @property
+    def ticking(self) -> bool:
+        progress = self.progress
+        return progress is not None and progress.active and progress.started is not None
+
+    def redraw(self) -> None:
+        text = self._text(self.progress)
+        width = self.content_size.width
+        # lines as shown, long ones folded to the width (unknown before the first layout)
+        height = len(text.wrap(self.app.console, width)) if width else -1
+        self.update(text, layout=height != self._height or height < 0)
+        self._height = height
 
     @staticmethod
     def _text(progress: PeerProgress | None) -> Text:
@@ -64,12 +76,28 @@ class PeerProgressView(Static):
 
 
 class CollectionPanel(Horizontal):
-    """Both peers' progress side by side (peer A left, peer B right)."""
+    """Both peers' progress side by side (peer A left, peer B right), with one clock for both
+    elapsed times: one small redraw a tick, not one per peer."""
 
     def compose(self) -> ComposeResult:
         yield PeerProgressView(id="progress-a", classes="peer-progress")
         yield PeerProgressView(id="progress-b", classes="peer-progress")
 
+    def on_mount(self) -> None:
+        self._ticker = self.set_interval(TICK_SECONDS, self._tick, pause=True)
+
+    def _views(self) -> list[PeerProgressView]:
+        return list(self.query(PeerProgressView))
+
+    def _tick(self) -> None:
+        for view in self._views():
+            if view.ticking:
+                view.redraw()
+
     def show(self, side: int, progress: PeerProgress) -> None:
         view = self.query_one("#progress-a" if side == 0 else "#progress-b", PeerProgressView)
         view.progress = progress
+        if any(view.ticking for view in self._views()):
+            self._ticker.resume()
+        else:
+            self._ticker.pause()

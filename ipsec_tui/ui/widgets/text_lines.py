@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -14,6 +15,20 @@ from textual.strip import Strip
 from ipsec_tui.ui.evidence import EvidenceDoc
 
 _CONTROL = {c: None for c in range(32) if c != 9}  # keep tabs (expanded), drop \r and the like
+
+
+def _clean(line: str) -> str:
+    """A line as drawn: tabs expanded, control characters dropped."""
+    return line.expandtabs(8).translate(_CONTROL)
+
+
+@lru_cache(maxsize=16)
+def _widest(lines: tuple[str, ...]) -> int:
+    """The widest line of a file once drawn (only lines with a tab or a control character
+    are cleaned to measure them)."""
+    width = max(map(len, lines), default=0)
+    odd = [line for line in lines if not line.isprintable()]
+    return max([width, *(len(_clean(line)) for line in odd)])
 
 
 class TextLines(ScrollView, can_focus=True):
@@ -40,18 +55,18 @@ class TextLines(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._lines: tuple[str, ...] = ()
         self._gutter = 0
 
     def watch_doc(self, doc: EvidenceDoc | None) -> None:
-        lines = doc.lines if doc else ()
-        if doc and doc.note:
-            lines = (doc.note, *lines)
-        self._lines = tuple(line.expandtabs(8).translate(_CONTROL) for line in lines)
+        # nothing here walks the whole file: a line is cleaned when it is drawn, and the
+        # widest line of a file is measured once (the files behind evidence are cached)
         self._gutter = len(str(len(doc.lines))) + 2 if doc and doc.lines else 2
-        width = max((len(line) for line in self._lines), default=0) + self._gutter + 1
-        self.virtual_size = Size(width, len(self._lines))
-        target = (doc.focus + (1 if doc.note else 0)) if doc else 0
+        note = 1 if doc and doc.note else 0
+        width = _widest(doc.lines) if doc else 0
+        if doc and doc.note:
+            width = max(width, len(_clean(doc.note)))
+        self.virtual_size = Size(width + self._gutter + 1, len(doc.lines) + note if doc else 0)
+        target = doc.focus + note if doc else 0
         # a little context above the first marked line
         self.scroll_to(x=0, y=max(0, target - 2), animate=False, immediate=True)
         self.refresh()
@@ -66,17 +81,17 @@ class TextLines(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         index = y + scroll_y
         width = self.size.width
-        if index >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
         doc = self.doc
         base = self.rich_style
         has_note = bool(doc and doc.note)
-        if has_note and index == 0:
-            note = self.get_component_rich_style("text-lines--note")
-            segments = [Segment(self._lines[0], base + note)]
-            return Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
         number = index - (1 if has_note else 0)
-        marked = doc is not None and number in doc.marked
+        if doc is None or number >= len(doc.lines):
+            return Strip.blank(width, base)
+        if number < 0:
+            note = self.get_component_rich_style("text-lines--note")
+            segments = [Segment(_clean(doc.note), base + note)]
+            return Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
+        marked = number in doc.marked
         gutter_style = base + self.get_component_rich_style("text-lines--gutter")
         line_style = base + self.get_component_rich_style("text-lines--marked") if marked else base
         marker = (
@@ -88,7 +103,7 @@ class TextLines(ScrollView, can_focus=True):
             Segment(f"{number + 1:>{self._gutter - 2}}", gutter_style),
             marker,
             Segment(" ", base),
-            Segment(self._lines[index], line_style),
+            Segment(_clean(doc.lines[number]), line_style),
         ]
         strip = Strip(segments)
         if marked:  # the highlight runs to the edge, so a marked blank line still shows

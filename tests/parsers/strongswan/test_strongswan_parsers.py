@@ -143,7 +143,7 @@ def test_list_sas_connecting_has_no_responder_spi_yet() -> None:
 def test_list_conns_variants() -> None:
     text = (
         "rw: IKEv1/2, reauthentication every 10800s, no rekeying, dpd delay 30s\n"
-        "  local:  192.0.2.1\n"
+        "  local:  198.51.100.1\n"
         "  local:  2001:db8::1\n"
         "  remote: %any\n"
         "  local public key authentication:\n"
@@ -162,7 +162,7 @@ def test_list_conns_variants() -> None:
     assert status == ParseStatus.OK
     (conn,) = fragment.connections
     assert (conn.name, conn.version, conn.rekey_time_s) == ("rw", 0, 0)
-    assert conn.local_addrs == ("192.0.2.1", "2001:db8::1")
+    assert conn.local_addrs == ("198.51.100.1", "2001:db8::1")
     assert conn.remote_addrs == ("%any",)
     assert (conn.local_auth, conn.local_id) == ("pubkey", "moon.strongswan.org")
     assert (conn.remote_auth, conn.remote_id) == ("eap-mschapv2", None)
@@ -209,7 +209,7 @@ def log_events(text: str) -> list[LogEvent]:
 
 def test_log_line_formats() -> None:
     events = log_events(
-        "Nov  6 20:31:24 moon charon: 11[IKE] <lab|1> initiating IKE_SA lab[1] to 192.0.2.2\n"
+        "Nov  6 20:31:24 moon charon: 11[IKE] <lab|1> initiating IKE_SA lab[1] to 198.51.100.2\n"
         "Nov 26 20:31:25 12[CFG] <lab|1> selected proposal: IKE:AES_CBC_128/HMAC_SHA2_256_128\n"
         "Nov 26 20:31:26 moon charon-systemd[812]: 13[NET] <7> received packet\n"
         "2026-11-26T20:31:27.123456+01:00 moon charon[1]: 14[ENC] parsed IKE_AUTH request 1 [ ]\n"
@@ -224,7 +224,7 @@ def test_log_line_formats() -> None:
         (5, "2026-11-26T20:31:28", "IKE", "2", "rw-eap"),  # filelog log_level = yes
         (6, None, "KNL", None, None),
     ]
-    assert events[0].message == "initiating IKE_SA lab[1] to 192.0.2.2"
+    assert events[0].message == "initiating IKE_SA lab[1] to 198.51.100.2"
     assert events[2].message == "received packet"
 
 
@@ -287,7 +287,7 @@ def causes_of(lines: list[str]) -> list[tuple[tuple[str, ...], str | None]]:
         # local conclusions
         ("tried 2 shared keys for 'moon' - 'sun', but MAC mismatched", ("psk_mismatch",), None),
         ("no matching peer config found", ("peer_id_mismatch",), None),
-        ("IDir '192.0.2.10' does not match to '203.0.113.245'", ("peer_id_mismatch",), None),
+        ("IDir '198.51.100.10' does not match to '203.0.113.245'", ("peer_id_mismatch",), None),
         ("no trusted RSA public key found for 'sun.strongswan.org'", ("cert_invalid",), None),
         ("no matching CHILD_SA config found", ("ts_mismatch",), None),
         ("traffic selectors 10.2.0.0/24 === 10.1.0.0/24 inacceptable", ("ts_mismatch",), None),
@@ -304,7 +304,7 @@ def causes_of(lines: list[str]) -> list[tuple[tuple[str, ...], str | None]]:
         ("CHILD_SA rekeying failed, trying again in 14 seconds", ("rekey_failed",), None),
         ("failed to establish CHILD_SA, keeping IKE_SA", ("child_failed",), None),
         (
-            "IKE_SA lab[3] established between 192.0.2.1[moon]...192.0.2.2[sun]",
+            "IKE_SA lab[3] established between 198.51.100.1[moon]...198.51.100.2[sun]",
             ("ike_established",),
             None,
         ),
@@ -362,8 +362,8 @@ CONF = """\
 connections {
   gw {  # the gateway
     version = 0
-    local_addrs = 192.0.2.1, 2001:db8::1
-    remote_addrs = 192.0.2.2
+    local_addrs = 198.51.100.1, 2001:db8::1
+    remote_addrs = 198.51.100.2
     proposals = aes256gcm16-prfsha384-ecp384, default
     rekey_time = 4h
     local-1 {
@@ -415,7 +415,7 @@ def test_swanctl_conf_tree() -> None:
     assert status == ParseStatus.OK
     gw, other = fragment.connections
     assert (gw.name, gw.version, gw.rekey_time_s) == ("gw", 0, 14400)
-    assert gw.local_addrs == ("192.0.2.1", "2001:db8::1")
+    assert gw.local_addrs == ("198.51.100.1", "2001:db8::1")
     assert gw.proposals == (Proposal(("aes256gcm16",), (), ("prfsha384",), ("ecp384",)),)
     assert (gw.local_id, gw.local_auth) == ("moon.strongswan.org", "pubkey")  # first round
     assert (gw.remote_id, gw.remote_auth) == ("sun.strongswan.org", "pubkey")

@@ -1,0 +1,85 @@
+"""Big analyses in a child process: the same answer as in this process, a child started early
+is the one that works, errors and cancel come back, an unused child ends on its own."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from benchmarks.scale import BASELINE, scaled_capture
+from ipsec_tui.collectors.bundles import load_captures
+from ipsec_tui.ui import offload
+from ipsec_tui.ui.session import analyse_pair, capture_source, warm_up
+
+
+def _discard_waiting() -> None:
+    if offload._warm is not None:
+        offload._warm.close()
+        offload._warm = None
+
+
+def test_a_child_analyses_a_capture_as_this_process_does() -> None:
+    a, b = load_captures([BASELINE])
+    here, here_timeline = analyse_pair(a, b)
+    there, there_timeline = offload.run(analyse_pair, a, b, offload=True)
+    assert there.diagnosis.cause == here.diagnosis.cause
+    assert [(s.id, s.status) for s in there.steps] == [(s.id, s.status) for s in here.steps]
+    assert len(there_timeline) == len(here_timeline) > 0
+
+
+def test_the_child_started_early_is_the_one_that_works() -> None:
+    offload.prestart()
+    waiting = offload._warm
+    assert waiting is not None and waiting.process.poll() is None
+    worker = offload.run(os.getpid, offload=True)
+    assert worker == waiting.process.pid != os.getpid()
+    assert offload._warm is None  # taken: the next run starts its own
+    assert offload.run(os.getpid, offload=True) not in (worker, os.getpid())
+
+
+def test_an_error_in_the_child_is_raised_here() -> None:
+    with pytest.raises(ValueError, match="invalid literal"):
+        offload.run(int, "not a number", offload=True)
+
+
+def test_cancel_ends_the_child_at_once() -> None:
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(offload.Cancelled):
+        offload.run(time.sleep, 60, offload=True, cancel=cancel)
+    assert time.monotonic() - started < 30
+
+
+def test_an_unused_child_ends_when_its_pipe_closes() -> None:
+    offload.prestart()
+    waiting = offload._warm
+    assert waiting is not None and waiting.process.stdin is not None
+    offload._warm = None
+    waiting.process.stdin.close()  # what happens when the cockpit ends
+    assert waiting.process.wait(timeout=30) == 0
+    waiting.close()
+
+
+def test_only_a_big_capture_starts_a_child_early(tmp_path: Path) -> None:
+    assert not offload.looks_big(BASELINE)
+    big = scaled_capture(tmp_path / "big", 2000)
+    assert offload.looks_big(big)
+    bundle = tmp_path / "big.zip"
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in big.rglob("*.txt"):
+            archive.write(file, file.relative_to(big))
+    assert bundle.stat().st_size < offload.OFFLOAD_BYTES  # compressed small, unpacked big
+    assert offload.looks_big(bundle)
+    _discard_waiting()
+    warm_up(capture_source(BASELINE))
+    assert offload._warm is None
+    warm_up(capture_source(big))
+    waiting = offload._warm
+    assert waiting is not None
+    assert offload.run(os.getpid, offload=True) == waiting.process.pid
