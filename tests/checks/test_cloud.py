@@ -337,7 +337,10 @@ def test_the_azure_gateways_ike_log_names_the_phase_2_proposal(tmp_path: Path) -
     # the customer side's ESP proposal (DES/MD5 offered)
     ike_log = AZURE / "az-monitor-log-analytics-query/network-watcher-ikelogs.txt"
     azure = _cloud(
-        tmp_path, "azure_vpngw", AZURE / "az-network-vpn-connection-show/default-policy.txt", ike_log
+        tmp_path,
+        "azure_vpngw",
+        AZURE / "az-network-vpn-connection-show/default-policy.txt",
+        ike_log,
     )
     assert [e.causes for e in azure.log if e.subsystem == "ike" and e.causes] == [
         ("received_proposals",),
@@ -349,8 +352,10 @@ def test_the_azure_gateways_ike_log_names_the_phase_2_proposal(tmp_path: Path) -
     assert "On siteA: offer the ESP (phase 2)" in finding.next_action
     # the evidence is the cleanup line of the gateway's log
     [line] = [e.line_start for e in finding.evidence if e.peer == "cloud"]
-    assert ike_log.read_text(encoding="utf-8").splitlines()[line - 1].startswith(
-        "IkeCleanupQMNegotiation called with error 13868"
+    assert (
+        ike_log.read_text(encoding="utf-8")
+        .splitlines()[line - 1]
+        .startswith("IkeCleanupQMNegotiation called with error 13868")
     )
 
 
