@@ -31,6 +31,7 @@ CHILDREN = 2000
 RUNS = 3
 # what an engineer does once the screen is up, each key named by what it does: through the
 # steps, into the table, open a row's evidence, switch sides, page evidence, the log and back
+# (twice: the second time it is the same analysis's log view again)
 WALK = [
     ("step move", "down"),
     ("step move", "down"),
@@ -46,6 +47,8 @@ WALK = [
     ("next evidence", "right_square_bracket"),
     ("back to table", "escape"),
     ("log l", "l"),
+    ("log back", "escape"),
+    ("log again", "l"),
     ("log back", "escape"),
     ("diagnosis d", "d"),
     ("dialog back", "escape"),

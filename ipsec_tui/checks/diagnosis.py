@@ -30,8 +30,11 @@ def diagnose(pair: Pair, steps: list[StepResult]) -> Diagnosis:
             backing[vote.cause].append((vote.weight, finding))
             if vote.cause not in best or vote.weight > best[vote.cause][0]:
                 best[vote.cause] = (vote.weight, finding)
-    if not score:  # the SAs of the tunnel's own connection, as the checks read them
-        return _no_votes(tunnel_pair(pair), findings)
+    if not score:
+        # the SAs of the tunnel's own connection, as the checks read them (a peer without
+        # one: its SAs towards the other peer, which ike_sa picks)
+        named = any(peer.connection for peer, _ in pair.sides())
+        return _no_votes(tunnel_pair(pair) if named else pair, findings)
     ranked = sorted(score, key=lambda c: (-score[c], _ORDER[c]))
     causes = tuple(
         RankedCause(c, _side(sides[c]), round(score[c], 2), best[c][1].title) for c in ranked

@@ -116,8 +116,9 @@ def ike(pair: Pair) -> Finding:
     ok = intersect(pa, pb, "ike")
     rejecting = _rejecting(pair, "ike_proposal_mismatch")
     if rejecting is None and ok is False:
-        # the responder refuses what the initiator offers; its log need not say so (IKEv1)
-        rejecting = responder_of(pair)
+        # the responder refuses what the initiator offers; its log need not say so (IKEv1),
+        # or says it found no peer config (strongSwan, with other connections to that peer)
+        rejecting = responder_of(pair) or _rejecting(pair, "peer_id_mismatch")
     evidence = []
     for peer, _ in pair.sides():
         evidence += evidence_of(

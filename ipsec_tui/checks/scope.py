@@ -15,6 +15,18 @@ Only a device that shows more than one remote peer (its connections and SAs) is 
 a device with one peer every line is the tunnel's, and its log is read whole. The other
 peer's addresses are the ones its own outputs show and the host it is reached at; the
 device's own, the ones its outputs show and its host.
+
+Several tunnels between the same two devices share the remote peer, so that cannot tell
+them apart: there the inventory names, per peer, the device's own connection for the tunnel
+(``PeerModel.connection``, recorded in the capture's peer.yml; the name the platform's
+parser gives ``Connection.name``). Such a peer is read as that connection alone
+(:func:`connection_view`): its configuration and the entries a box keeps once for all
+tunnels (``Connection.shared``); the IKE SAs and their children that are its, by name
+(the SA's, a child's), identity or selectors, an SA that nothing attributes kept; the
+kernel's SAs of the SPIs left out, and the policies of other connections' selectors,
+dropped; and its log as above, by names (connections, children, identities: charon's
+``[lab7.siteB.lab]``) and keys, not by the remote peer's address, which every connection
+has. A name two connections share (one identity for all) names neither.
 """
 
 from __future__ import annotations

@@ -286,7 +286,9 @@ def _check_peer_keys(data: Mapping[str, Any], where: str, *, allow_host: bool) -
 def connection_name(value: object, where: str) -> str:
     """A peer's ``connection``: the name of one of the device's connections (text, at most
     128 characters, no control characters; spaces allowed, as in a crypto map entry)."""
-    text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    text = str(value).strip() if isinstance(value, str | int) else ""
+    if isinstance(value, bool):
+        text = ""
     if not text or len(text) > _NAME_MAX or not text.isprintable():
         raise UserError(
             f"{where}: field 'connection' must name one of the device's connections (text of "

@@ -396,16 +396,17 @@ def _write_inventory(state: LabState) -> Path:
     }
     for tunnel in range(2, state.tunnels + 1):  # `--tunnels N`: the other connections
         a, b = topo.SITE_A, topo.SITE_B
-        inventory["tunnels"][topo.tunnel_name(tunnel)] = {
+        name = topo.tunnel_name(tunnel)
+        # written out in full, not as a YAML alias; one remote peer for all the tunnels, so
+        # each names its own connection on both gateways (so do `lab` and `lab-password`)
+        own = {site: peer | {"connection": name} for site, peer in copy.deepcopy(peers).items()}
+        inventory["tunnels"][name] = {
             "description": f"{description}, tunnel {tunnel} of {state.tunnels}: "
             f"{topo.child_net(a.lan_net, 1, tunnel)} <-> {topo.child_net(b.lan_net, 1, tunnel)}",
-            "peers": copy.deepcopy(peers),  # written out in full, not as a YAML alias
+            "peers": own,
         }
-    if state.tunnels > 1:  # one remote peer for all: each tunnel names its own connection
-        for name, entry in inventory["tunnels"].items():
-            conn = topo.TUNNEL_NAME if name == PASSWORD_TUNNEL else name
-            for peer in entry["peers"].values():
-                peer["connection"] = conn
+        for peer in (*peers.values(), *password_peers.values()):
+            peer["connection"] = topo.TUNNEL_NAME
     path = lab / "inventory.yml"
     path.write_text(
         "# written by `ipsec-tui lab up`; paths are relative to this file\n"

@@ -13,9 +13,11 @@ child ends when this process does (its pipe closes). Standard library only.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import pickle
+import select
 import subprocess
 import sys
 import tempfile
@@ -29,8 +31,9 @@ from typing import IO, Any, TypeVar
 from ipsec_tui.domain.capture import PeerCapture
 
 OFFLOAD_BYTES = 256 * 1024  # captures larger than this are analysed in a child process
-# what a child imports before it reads its work: the analysis and every parser
-WARM_MODULES = ("ipsec_tui.ui.session", "ipsec_tui.parsers.base")
+# what a child imports before it reads its work: the analysis and every parser (not the
+# cockpit's session module: bundles, inventories and demos are the parent's business)
+WARM_MODULES = ("ipsec_tui.ui.analysing", "ipsec_tui.parsers.base")
 T = TypeVar("T")
 
 
@@ -132,13 +135,7 @@ def run(
             process.stdin.close()
         except BrokenPipeError:
             pass
-        while True:
-            try:
-                process.wait(timeout=0.1)
-                break
-            except subprocess.TimeoutExpired:
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled() from None
+        _wait(process, cancel)
         child.out.seek(0)
         answer = child.out.read()
         child.err.seek(0)
@@ -149,10 +146,37 @@ def run(
         raise ChildFailed(
             f"analysis process exited {process.returncode}: {(problem or ['no output'])[0]}"
         )
-    ok, result = pickle.loads(answer)
+    # the collector off meanwhile: it would walk the growing result again and again
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        ok, result = pickle.loads(answer)
+    finally:
+        if collecting:
+            gc.enable()
     if not ok:
         raise result
     return result  # type: ignore[no-any-return]
+
+
+def _wait(process: subprocess.Popen[bytes], cancel: threading.Event | None) -> None:
+    """Until the child exits, looking at `cancel` every 0.1 s. Its exit is seen at once
+    where the system can signal it (a pidfd), not at the next poll."""
+    pidfd = None
+    with contextlib.suppress(AttributeError, OSError):  # Linux 5.3+; else poll
+        pidfd = os.pidfd_open(process.pid)
+    try:
+        while process.poll() is None:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            if pidfd is not None:
+                select.select([pidfd], [], [], 0.1)
+            else:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=0.1)
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
 
 
 def _child() -> int:

@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ipsec_tui.analysis import Analysis, analyse_models
+from ipsec_tui.analysis import Analysis
 from ipsec_tui.collectors.bundles import load_captures
 from ipsec_tui.collectors.inventory import Tunnel
 from ipsec_tui.demo import DemoScenario, demo_scenarios
 from ipsec_tui.domain.capture import PeerCapture
 from ipsec_tui.domain.model import PeerModel
 from ipsec_tui.errors import UserError
-from ipsec_tui.timeline import TimelineEvent, merge_logs
+from ipsec_tui.timeline import TimelineEvent
 from ipsec_tui.ui import offload
+from ipsec_tui.ui.analysing import analyse_pair
 
 if TYPE_CHECKING:
     from ipsec_tui.collectors.run import CollectionResult
@@ -103,19 +104,6 @@ class Session:
         if printed == [False, True]:
             return 0
         return None
-
-
-def analyse_pair(
-    a: PeerCapture | None, b: PeerCapture | None
-) -> tuple[Analysis, tuple[TimelineEvent, ...]]:
-    """Parse both peers (either may be missing), run the checks, merge the logs.
-
-    Module level and picklable both ways: big captures run it in a child process.
-    """
-    from ipsec_tui.parsers.base import parse_peer
-
-    analysis = analyse_models(parse_peer(a) if a else None, parse_peer(b) if b else None)
-    return analysis, merge_logs((analysis.pair.a, analysis.pair.b), (a, b))
 
 
 def analyse(

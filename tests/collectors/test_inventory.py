@@ -258,3 +258,91 @@ def test_a_peer_or_tunnel_name_that_is_no_safe_folder_name_is_refused(
     data["tunnels"][name] = data["tunnels"].pop("lab")
     with pytest.raises(UserError, match="tunnel name"):
         load_inventory(write(tmp_path, yaml.safe_dump(data)))
+
+
+def test_a_peer_may_name_its_own_connection_for_the_tunnel(tmp_path: Path) -> None:
+    """Several tunnels between the same two devices: each peer names its connection (a
+    tunnel's defaults may name it for both, when both devices call it alike)."""
+    data = lab_data()
+    peer_a(data)["connection"] = "lab7"
+    data["tunnels"]["lab"]["defaults"] = {"connection": "lab"}
+    data["tunnels"]["cisco"] = {
+        "peers": {
+            "hub": {"host": "198.51.100.1", "platform": "cisco_ios", "connection": "CMAP 10"},
+            "spoke": {"host": "198.51.100.2", "platform": "strongswan"},
+        }
+    }
+    inventory = load_inventory(write(tmp_path, yaml.safe_dump(data)))
+    a, b = inventory.tunnel("lab").peers
+    assert (a.connection, b.connection) == ("lab7", "lab")
+    hub, spoke = inventory.tunnel("cisco").peers
+    assert (hub.connection, spoke.connection) == ("CMAP 10", None)  # None: as before
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (f"{A}.connection", "", r"peer 'siteA': field 'connection' must name one of the"),
+        (f"{A}.connection", ["lab"], r"field 'connection' must name"),
+        (f"{A}.connection", "lab\n7", r"field 'connection' must name"),
+        (f"{A}.connection", "x" * 129, r"field 'connection' must name"),
+        ("defaults.connection", "lab", r"defaults: field 'connection' names one tunnel's"),
+    ],
+)
+def test_a_connection_that_cannot_name_one_is_refused(
+    tmp_path: Path, path: str, value: Any, message: str
+) -> None:
+    inventory_path = write(tmp_path, yaml.safe_dump(change(lab_data(), path, value)))
+    with pytest.raises(UserError, match=message) as error:
+        load_inventory(inventory_path)
+    assert str(inventory_path) in str(error.value)
+
+
+NORNIR_TWO_TUNNELS = """\
+gw-a:
+  hostname: 198.51.100.11
+  data:
+    ipsec:
+      tunnels: {lab: {side: a, connection: lab}, lab2: {side: a, connection: lab2}}
+gw-b:
+  hostname: 198.51.100.12
+  data:
+    ipsec:
+      tunnels: {lab: b, lab2: {side: b, connection: lab2}}
+"""
+NORNIR_DEFAULTS_ROOT = "username: root\ndata:\n  ipsec:\n    platform: strongswan\n"
+
+
+def test_a_nornir_host_names_its_connection_per_tunnel(tmp_path: Path) -> None:
+    (tmp_path / "hosts.yaml").write_text(NORNIR_TWO_TUNNELS)
+    (tmp_path / "defaults.yaml").write_text(NORNIR_DEFAULTS_ROOT)
+    inventory = load_inventory(tmp_path)
+    assert [p.connection for p in inventory.tunnel("lab").peers] == ["lab", None]
+    assert [p.connection for p in inventory.tunnel("lab2").peers] == ["lab2", "lab2"]
+
+
+@pytest.mark.parametrize(
+    ("hosts", "message"),
+    [
+        (
+            NORNIR_TWO_TUNNELS.replace("connection: lab}", "connection: lab, colour: red}"),
+            r"host 'gw-a': tunnel 'lab': unknown field\(s\) colour",
+        ),
+        (
+            NORNIR_TWO_TUNNELS.replace("connection: lab}", "connection: ''}"),
+            r"tunnel 'lab': field 'connection' must name",
+        ),
+        (
+            NORNIR_TWO_TUNNELS.replace(
+                "    ipsec:\n      tunnels: {lab: b",
+                "    ipsec:\n      connection: lab\n      tunnels: {lab: b",
+            ),
+            r"host 'gw-b': data.ipsec.connection names one tunnel's connection",
+        ),
+    ],
+)
+def test_a_nornir_connection_is_checked(tmp_path: Path, hosts: str, message: str) -> None:
+    (tmp_path / "hosts.yaml").write_text(hosts)
+    (tmp_path / "defaults.yaml").write_text(NORNIR_DEFAULTS_ROOT)
+    with pytest.raises(UserError, match=message):
+        load_inventory(tmp_path)

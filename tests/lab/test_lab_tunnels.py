@@ -2,7 +2,8 @@
 its own selectors and LAN prefix pair, all in the lab's inventory. Three different faults on
 three tunnels (`lab fault NAME --tunnel T`); the real `ipsec-tui fleet --json` must name each
 broken tunnel's cause and side, call the other nine healthy, and agree with `ipsec-tui check`
-on the broken tunnels' bundles. One bring-up for the module."""
+on the broken tunnels' bundles. The inventory names each tunnel's connection on both gateways,
+which is what tells the checks one tunnel from another here. One bring-up for the module."""
 
 from __future__ import annotations
 
@@ -52,6 +53,10 @@ def test_twelve_tunnels_in_the_inventory(lab: core.Lab) -> None:
     assert names[:3] == ["lab", "lab2", "lab3"]
     inventory = load_inventory(topology.lab_dir() / "inventory.yml")
     assert set(names) <= set(inventory.tunnels)
+    # one remote peer for all: each tunnel names its own connection on both gateways
+    for name in names:
+        assert [p.connection for p in inventory.tunnel(name).peers] == [name, name]
+    assert [p.connection for p in inventory.tunnel(core.PASSWORD_TUNNEL).peers] == ["lab"] * 2
     conf = (core.gateway_dirs(topology.SITE_A).etc / "swanctl" / "swanctl.conf").read_text()
     for t in range(2, TUNNELS + 1):
         assert f"local_ts = 10.1.{100 + t}.0/24\n        remote_ts = 10.2.{100 + t}.0/24" in conf
@@ -91,9 +96,12 @@ def fleet(lab: core.Lab, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     return bundles, rows
 
 
-def test_fleet_agrees_with_check_on_the_broken_tunnels(
-    fleet: tuple[Path, dict[str, Any]],
+def test_fleet_agrees_with_check_on_each_tunnel(
+    fleet: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
+    """The broken tunnels' bundles record the connection each peer was scoped to: `check`
+    reads them the same way. A healthy tunnel collected on its own (`collect`, which records
+    it too) is checked healthy, as the fleet said."""
     bundles, rows = fleet
     for tunnel in BROKEN:
         name = topology.tunnel_name(tunnel)
@@ -102,14 +110,14 @@ def test_fleet_agrees_with_check_on_the_broken_tunnels(
         assert checked.returncode == 1, checked.stderr
         diagnosis = json.loads(checked.stdout)["diagnosis"]
         assert (diagnosis["cause"], diagnosis["side"]) == (rows[name]["cause"], rows[name]["side"])
+    inventory = str(topology.lab_dir() / "inventory.yml")
+    done = _cli("collect", "-i", inventory, "-t", "lab5", "--out", str(tmp_path / "lab5"))
+    assert done.returncode == 0, done.stderr
+    assert "connection: lab5" in (tmp_path / "lab5" / "siteB" / "peer.yml").read_text()
+    checked = _cli("check", "--json", str(tmp_path / "lab5"))
+    assert json.loads(checked.stdout)["diagnosis"]["cause"] == rows["lab5"]["cause"] == "healthy"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the checks do not yet scope a device to the inventory tunnel's own connection: "
-    "twelve tunnels between the same two gateways share one remote peer address, so every "
-    "tunnel is read with all twelve connections, SAs and log lines",
-)
 def test_fleet_names_each_broken_tunnel(fleet: tuple[Path, dict[str, Any]]) -> None:
     _, rows = fleet
     for tunnel, (_, cause, side) in BROKEN.items():

@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+from pytest import MonkeyPatch
 from textual.widgets import DataTable, Input, OptionList
+from textual.widgets._footer import FooterKey
 
 from ipsec_tui.demo import demo_scenarios
 from ipsec_tui.domain.model import Status
 from ipsec_tui.ui.app import CockpitApp
-from ipsec_tui.ui.screens.help import HelpScreen
+from ipsec_tui.ui.screens.help import HelpScreen, KeysTable
 from ipsec_tui.ui.screens.log import LogScreen
 from ipsec_tui.ui.screens.main import MainScreen
 from ipsec_tui.ui.screens.start import StartScreen
 from ipsec_tui.ui.session import StartRequest
 from ipsec_tui.ui.widgets.banner import DiagnosisBanner
-from ipsec_tui.ui.widgets.findings import FindingsTable
+from ipsec_tui.ui.widgets.findings import FindingsTable, FindingsView
+from ipsec_tui.ui.widgets.footer import CockpitFooter
 from ipsec_tui.ui.widgets.steps import StepList
 from ipsec_tui.ui.widgets.text_lines import TextLines
 from tests.conftest import EXPERT_STEPS
 
-from .driving import detail_opened, from_palette, psk_cockpit, session_shown, wait_for
+from .driving import (
+    detail_opened,
+    from_palette,
+    on_top,
+    psk_cockpit,
+    session_shown,
+    wait_for,
+)
 
 STEP_IDS = EXPERT_STEPS
 
@@ -90,6 +101,51 @@ async def test_moving_through_the_steps_shows_each_steps_findings() -> None:
             assert current is not None and current.status != Status.PASS
             visited.add(current.check_id)
         assert "identity.psk" in visited
+
+
+async def test_a_step_is_shown_once_with_its_row_and_evidence(monkeypatch: MonkeyPatch) -> None:
+    """Opening a session and moving to a step fill the table once, and the row's evidence
+    is there in the same pass (not after a later message, as another frame)."""
+    shown: list[str] = []
+    watch_view = FindingsTable.watch_view
+
+    def counted(table: FindingsTable, view: FindingsView | None) -> None:
+        shown.append(view.step.id if view is not None and view.step is not None else "")
+        watch_view(table, view)
+
+    monkeypatch.setattr(FindingsTable, "watch_view", counted)
+    async with psk_cockpit() as (_app, pilot, screen):
+        assert [step for step in shown if step] == ["negotiation"]  # "": still loading
+        screen.query_one(StepList).focus()
+        await pilot.press("down")
+        assert [step for step in shown if step] == ["negotiation", "sas"]
+        table = screen.query_one(FindingsTable)
+        assert screen.state.selection.finding is table.current()[0] is not None
+        evidence = screen.query_one("#evidence-text-a", TextLines).doc
+        assert evidence is not None and screen.state.selection.finding is not None
+
+
+async def test_a_screen_rebuilds_its_footer_once_when_it_opens(monkeypatch: MonkeyPatch) -> None:
+    """A screen coming up reports its keys several times; the footer line is built once (a
+    rebuild is a layout pass and a frame), and again only when the keys change."""
+    rebuilt: list[str] = []
+    recompose = CockpitFooter.recompose
+
+    async def counted(footer: CockpitFooter) -> None:
+        rebuilt.append(type(footer.screen).__name__)
+        await recompose(footer)
+
+    monkeypatch.setattr(CockpitFooter, "recompose", counted)
+    async with psk_cockpit() as (app, pilot, _screen):
+        rebuilt.clear()
+        await pilot.press("l")
+        log = await on_top(pilot, LogScreen)
+        await pilot.pause()
+        assert rebuilt.count("LogScreen") <= 1
+        footer = log.query_one(CockpitFooter)
+        assert "Causes only" in " ".join(str(key.description) for key in footer.query(FooterKey))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, LogScreen))
 
 
 async def test_the_evidence_of_a_row_shows_both_peers_scrolled_to_its_lines() -> None:
@@ -173,6 +229,32 @@ async def test_the_log_view_merges_both_peers_and_filters() -> None:
         assert showing(app) is screen
 
 
+async def test_the_log_view_opens_again_as_it_was_left() -> None:
+    """The same session's log view is built once: it opens again with its filter and lines;
+    a new session (the capture read again) gets a new one, and the old one goes."""
+    async with psk_cockpit() as (app, pilot, screen):
+        await pilot.press("l")
+        log = await on_top(pilot, LogScreen)
+        await pilot.press("slash", *"auth", "enter")
+        await wait_for(pilot, lambda: log.query_text == "auth")
+        shown = log.shown
+        await pilot.press("escape")  # from the table: back, the filter stays
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("l")
+        again = await on_top(pilot, LogScreen)
+        assert again is log and again.shown == shown
+        assert again.query_one("#log-filter", Input).value == "auth"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        session = screen.session
+        assert session is not None
+        screen.state = screen.state.showing(replace(session))
+        await pilot.press("l")
+        fresh = await on_top(pilot, LogScreen)
+        assert fresh is not log and fresh.query_text == ""
+        await wait_for(pilot, lambda: not log.is_attached)
+
+
 async def test_help_and_the_command_palette_reach_the_actions() -> None:
     async with psk_cockpit() as (app, pilot, screen):
         await pilot.press("question_mark")
@@ -180,6 +262,11 @@ async def test_help_and_the_command_palette_reach_the_actions() -> None:
         keys = " ".join(f"{k} {about}" for k, about in app.screen.rows)
         for action in ("IKE logs", "Explain the selected row", "Collect both peers again"):
             assert action in keys
+        # the table as drawn: each key beside what it does
+        table = app.screen.query_one("#help-keys", KeysTable)
+        drawn = [table.render_line(y).text for y in range(table.size.height)]
+        assert any(line.split()[:2] == ["l", "Both"] for line in drawn)
+        assert any("Explain the selected row" in line for line in drawn)
         await pilot.press("escape")
         assert showing(app) is screen
         await from_palette(pilot, "Log")

@@ -42,6 +42,16 @@ def test_the_child_started_early_is_the_one_that_works() -> None:
     assert offload.run(os.getpid, offload=True) not in (worker, os.getpid())
 
 
+def test_a_child_loads_the_analysis_not_the_cockpits_session() -> None:
+    """What a child imports before its work is what the analysis needs: not the session
+    module with its bundles, inventories and demos, which would keep it from starting."""
+    offload.prestart()
+    loaded = offload.run(eval, "sorted(__import__('sys').modules)", offload=True)
+    assert analyse_pair.__module__ in loaded and "ipsec_tui.parsers.base" in loaded
+    assert "ipsec_tui.ui.session" not in loaded
+    assert "ipsec_tui.collectors.bundles" not in loaded
+
+
 def test_an_error_in_the_child_is_raised_here() -> None:
     with pytest.raises(ValueError, match="invalid literal"):
         offload.run(int, "not a number", offload=True)

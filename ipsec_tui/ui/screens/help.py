@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 GUIDE = "\n".join(
@@ -58,6 +62,36 @@ def _keys_table(rows: list[tuple[str, str]]) -> Table:
     return table
 
 
+class KeysTable(Widget):
+    """The keys table, laid out once per width: a Static would measure and render the whole
+    Rich table again at every layout pass while the dialog comes up."""
+
+    def __init__(self, table: Table, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.table = table
+        self._laid_out: tuple[int, list[list[Segment]]] = (-1, [])
+
+    def _lines(self, width: int) -> list[list[Segment]]:
+        if self._laid_out[0] != width:
+            console = self.app.console
+            lines = console.render_lines(self.table, console.options.update_width(width))
+            self._laid_out = (width, lines)
+        return self._laid_out[1]
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return container.width
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines(width))
+
+    def render_line(self, y: int) -> Strip:
+        width, base = self.size.width, self.rich_style
+        lines = self._lines(width)
+        if y >= len(lines):
+            return Strip.blank(width, base)
+        return Strip(Segment.apply_style(lines[y], base)).adjust_cell_length(width, base)
+
+
 class HelpScreen(ModalScreen[None]):
     """Keys and marks; Escape (or ?) closes."""
 
@@ -72,7 +106,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog", classes="dialog"), VerticalScroll(id="help-body"):
             yield Static(Text(GUIDE), id="help-guide")
-            yield Static(_keys_table(self.rows), id="help-keys")
+            yield KeysTable(_keys_table(self.rows), id="help-keys")
 
     def on_mount(self) -> None:
         self.query_one("#help-dialog").border_title = "Help"

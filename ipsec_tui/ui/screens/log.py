@@ -21,7 +21,13 @@ class LogScreen(Screen[None]):
     """The merged log of a session; the filter keeps lines holding every word typed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", tooltip="Back to the cockpit", id="log.back"),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            tooltip="Back to the cockpit (l opens this view again as it is: filter kept)",
+            id="log.back",
+        ),
         Binding("slash", "focus_filter", "Filter", tooltip="Type words to keep", id="log.filter"),
         Binding(
             "c",
@@ -31,6 +37,10 @@ class LogScreen(Screen[None]):
             id="log.causes",
         ),
     ]
+
+    # the table has the focus from the start (not the filter first: while the filter has
+    # it, printable keys are its own, so the footer's line would change and be rebuilt)
+    AUTO_FOCUS = "#log-table"
 
     causes_only: reactive[bool] = reactive(False, init=False)
     query_text: reactive[str] = reactive("", init=False)
@@ -56,7 +66,6 @@ class LogScreen(Screen[None]):
         table.add_column("", key="mark")
         table.add_column("message", key="message")
         self._fill()
-        table.focus()
 
     def watch_causes_only(self) -> None:
         self._fill()
@@ -104,7 +113,7 @@ class LogScreen(Screen[None]):
             status += "; showing only those"
         if not total:
             status = "no log lines were collected or parsed for either peer"
-        self.query_one("#log-status", Static).update(status)
+        self.query_one("#log-status", Static).update(status, layout=False)  # one line
 
     @on(DataTable.RowHighlighted, "#log-table")
     def _line_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -119,7 +128,7 @@ class LogScreen(Screen[None]):
         if item.has_causes:
             text.append(f"[{', '.join(item.event.causes)}] ", style="bold yellow")
         text.append(item.event.message)
-        self.query_one("#log-line", Static).update(text)
+        self.query_one("#log-line", Static).update(text, layout=False)  # 3 lines, fixed
 
     @on(DataTable.RowSelected, "#log-table")
     def _line_selected(self, event: DataTable.RowSelected) -> None:

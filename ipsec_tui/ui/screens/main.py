@@ -9,14 +9,16 @@ operator's notes live in the state, across re-analyses."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, ScreenStackError
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
@@ -25,7 +27,7 @@ from textual.widgets import OptionList, Static
 from textual.worker import get_current_worker
 
 from ipsec_tui.domain.capture import PeerCapture
-from ipsec_tui.domain.model import Status
+from ipsec_tui.domain.model import Finding, Row, Status
 from ipsec_tui.platforms import PlatformSpec
 from ipsec_tui.ui.collecting import LiveCollection
 from ipsec_tui.ui.evidence import evidence_doc, explain_row
@@ -56,6 +58,9 @@ from ipsec_tui.ui.widgets.findings import FindingsTable, FindingsView
 from ipsec_tui.ui.widgets.footer import CockpitFooter
 from ipsec_tui.ui.widgets.progress import CollectionPanel
 from ipsec_tui.ui.widgets.steps import StepList
+
+if TYPE_CHECKING:
+    from ipsec_tui.ui.screens.log import LogScreen
 
 # the reactive's placeholder until __init__ puts the screen's own state in (never shown)
 _NOTHING = CockpitState(Source("capture", ""))
@@ -207,6 +212,7 @@ class MainScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.set_reactive(MainScreen.state, CockpitState(source))
+        self._log_screen: LogScreen | None = None  # the log view of the session shown
         tunnel = source.tunnel
         # a live tunnel's collections (and the passwords typed for them, in memory only)
         self.live = (
@@ -382,8 +388,8 @@ class MainScreen(Screen[None]):
     def _show_state(self, old: CockpitState | None, new: CockpitState) -> None:
         """Update the widgets whose part of the state changed (all of them when `old` is None)."""
         title = self._title(new)
-        if old is None or title != self._title(old):
-            self.query_one("#title-bar", Static).update(title)
+        if old is None or title != self._title(old):  # one line: no layout pass
+            self.query_one("#title-bar", Static).update(title, layout=False)
         banner = self._banner(new)
         if old is None or banner != self._banner(old):
             self.query_one("#banner", DiagnosisBanner).state = banner
@@ -397,6 +403,9 @@ class MainScreen(Screen[None]):
         if session is not None and (old is None or session is not old.session):
             self.query_one("#steps", StepList).show_steps(session.analysis.steps)
             self._show_step()
+            # a session lives long and is big (thousands of SAs): out of the collector's
+            # full passes, which otherwise walk it all again while a key waits for its frame
+            gc.freeze()
         if old is None or session is not old.session or new.collecting != old.collecting:
             self.refresh_bindings()
         if old is not None and not new.selection.same_row(old.selection):
@@ -445,9 +454,15 @@ class MainScreen(Screen[None]):
             step = next((s for s in session.analysis.steps if s.id == option.id), None)
         names = session.peer_names() if session else ("peer A", "peer B")
         table = self.query_one("#findings", FindingsTable)
+        shown = table.view
+        if shown is not None and shown.step is step and shown.names == names:
+            return  # already shown (a new session shows its step, then the list says so)
         table.view = FindingsView(step, names)
         if step is not None:
             table.border_title = f"{step.title}"
+        # the row and evidence follow now, in the same frame as the table (the table's own
+        # RowHighlighted comes later and finds them in place)
+        self._select(*table.current())
 
     @on(OptionList.OptionHighlighted, "#steps")
     def _step_highlighted(self) -> None:
@@ -459,8 +474,13 @@ class MainScreen(Screen[None]):
 
     @on(FindingsTable.RowHighlighted)
     def _row_highlighted(self, message: FindingsTable.RowHighlighted) -> None:
-        selection = self.state.selection.moved_to(message.finding, message.row)
-        self.state = replace(self.state, selection=selection)
+        self._select(message.finding, message.row)
+
+    def _select(self, finding: Finding | None, row: Row | None) -> None:
+        selection = self.state.selection
+        if selection.highlighted and finding is selection.finding and row is selection.row:
+            return
+        self.state = replace(self.state, selection=selection.moved_to(finding, row))
 
     @on(FindingsTable.RowSelected)
     def _row_selected(self, message: FindingsTable.RowSelected) -> None:
@@ -481,7 +501,7 @@ class MainScreen(Screen[None]):
                 text.append("\n→ ", style="bold")
                 text.append(finding.next_action)
             text.append("   (x explains)", style="dim")
-        self.query_one("#row-explain", Static).update(text)
+        self.query_one("#row-explain", Static).update(text, layout=False)  # 2 lines, fixed
 
     def _show_evidence(self) -> None:
         session = self.session
@@ -532,10 +552,31 @@ class MainScreen(Screen[None]):
         self.notify("cancelling: the running command ends first", timeout=3)
 
     def action_log(self) -> None:
+        """The merged log; the same view again while the session is the same (built once,
+        it keeps its filter and line between opens), a new one for a new session."""
         from ipsec_tui.ui.screens.log import LogScreen
 
-        if self.session is not None:
-            self.app.push_screen(LogScreen(self.session))
+        session = self.session
+        if session is None:
+            return
+        log = self._log_screen
+        if log is None or log.session is not session:
+            self._drop_log_screen()
+            log = LogScreen(session)
+            self.app.install_screen(log, f"log-{id(self)}")  # kept when it is closed
+            self._log_screen = log
+        self.app.push_screen(log)
+
+    def _drop_log_screen(self) -> None:
+        log, self._log_screen = self._log_screen, None
+        if log is not None:
+            self.app.uninstall_screen(log)
+            if log.is_attached:
+                log.remove()
+
+    def on_unmount(self) -> None:
+        with contextlib.suppress(ScreenStackError):  # the app is ending: it uninstalls all
+            self._drop_log_screen()
 
     def action_ladder(self) -> None:
         from ipsec_tui.ui.screens.ladder import LadderScreen

@@ -22,7 +22,8 @@ class EvidenceColumn(Vertical):
         yield TextLines(id=f"evidence-text-{self.side}", classes="evidence-text")
 
     def show(self, doc: EvidenceDoc) -> None:
-        self.query_one(".evidence-title", Static).update(f"{doc.peer}: {doc.title}")
+        title = self.query_one(".evidence-title", Static)
+        title.update(f"{doc.peer}: {doc.title}", layout=False)  # one line, fixed height
         self.query_one(TextLines).doc = doc
 
     @property

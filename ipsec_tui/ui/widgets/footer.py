@@ -29,6 +29,7 @@ class CockpitFooter(Footer):
         super().__init__(id=id)
         self.optional = frozenset(optional)
         self._composed: Hashable = None
+        self._pending = False  # a rebuild is scheduled
 
     def _keys_shown(self) -> Hashable:
         """What `compose` puts on the line, as a value: the shown bindings and their state."""
@@ -40,17 +41,21 @@ class CockpitFooter(Footer):
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         """Recompose only when the keys on the line change: moving the focus between widgets
-        that bring no keys of their own leaves the line as it is (no rebuild, no repaint)."""
-        if (
-            self._bindings_ready
-            and self.is_attached
-            and screen is self.screen
-            and self._keys_shown() == self._composed
-        ):
+        that bring no keys of their own leaves the line as it is (no rebuild, no repaint).
+        A screen coming up reports its bindings several times before the line is rebuilt:
+        while a rebuild is pending, it will show the newest keys, so none is added."""
+        ours = self.is_attached and screen is self.screen
+        shown = self._pending or (ours and self._keys_shown() == self._composed)
+        if ours and self._bindings_ready and shown:
             return
         super().bindings_changed(screen)
+        self._pending = ours and screen.app.app_focus
 
     def compose(self) -> ComposeResult:
+        self._pending = False
+        # the screen's keys are known once the footer is in it: put them on the line now
+        # rather than after the first frame (Footer waits for the screen to report them)
+        self._bindings_ready = self._bindings_ready or self.is_attached
         if self._bindings_ready:
             self._composed = self._keys_shown()
         for widget in super().compose():

@@ -17,7 +17,10 @@ CAPTURE_DIRS = sorted(path for path in CAPTURES.glob("*/*") if path.is_dir())
 
 
 def expected_cause(capture_dir: Path) -> str | None:
-    """The cause the recorded scenario was made to show (its scenario.yml)."""
+    """The cause the recorded scenario was made to show (its scenario.yml; None for a
+    capture of many tunnels, whose cause is each tunnel's)."""
+    if not (capture_dir / "scenario.yml").is_file():
+        return None
     scenario = yaml.safe_load((capture_dir / "scenario.yml").read_text())
     return scenario.get("expected_cause") if isinstance(scenario, dict) else None
 
