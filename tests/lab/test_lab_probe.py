@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from ipsec_tui.collectors.capture_io import read_capture
-from ipsec_tui.domain.capture import parse_utc
 from ipsec_tui.lab import core, faults, topology
 from ipsec_tui.probe import CAPTURE_ENDED
 from tests.lab.conftest import bring_up
@@ -29,19 +28,6 @@ def lab() -> Iterator[core.Lab]:
     yield from bring_up("strongswan")
 
 
-def _span_s(out: Path) -> float:
-    """From the first command the probe sent (the snapshot's) to the end of the last one (the
-    packet capture's), by the times recorded with them."""
-    records = [
-        r for folder in (out, out / "probe") for p in read_capture(folder) for r in p.commands
-    ]
-    starts = [parse_utc(r.started_at) for r in records if r.started_at]
-    ends = [parse_utc(r.finished_at) for r in records if r.finished_at]
-    first = min(t for t in starts if t is not None)
-    last = max(t for t in ends if t is not None)
-    return (last - first).total_seconds()
-
-
 def _probe(out: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     done = subprocess.run(
         [
@@ -51,9 +37,6 @@ def _probe(out: Path, *extra: str) -> tuple[int, dict[str, Any]]:
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert "Traceback" not in done.stderr, done.stderr
-    # the probe (snapshot, counters, pings and the capture around them, which ends shortly
-    # after the last ping) stays short, logins and the interpreter's start not counted
-    assert _span_s(out) < 15, "the probe took too long"
     return done.returncode, json.loads(done.stdout)
 
 
@@ -83,6 +66,8 @@ def test_healthy_tunnel_carries_the_test_both_ways(lab: core.Lab, tmp_path: Path
     a, b = packets["siteA"], packets["siteB"]
     assert (a["interface"], b["interface"]) == ("wanA", "wanB")
     assert a["error"] is None and b["error"] is None
+    # the capture around the pings was ended by the probe once they were done, not at its cap
+    assert a["ended"] == b["ended"] == "after the pings", (a, b)
     assert a["esp_out"] and a["esp_out"] == b["esp_in"] and b["esp_out"] == a["esp_in"]
     assert sum(a["esp_out"].values()) >= 6  # 3 tests and 3 answers from siteA
     captured = [r for p in probe for r in p.commands if r.command.startswith("timeout 8 tcpdump")]

@@ -403,9 +403,7 @@ class MainScreen(Screen[None]):
         if session is not None and (old is None or session is not old.session):
             self.query_one("#steps", StepList).show_steps(session.analysis.steps)
             self._show_step()
-            # a session lives long and is big (thousands of SAs): out of the collector's
-            # full passes, which otherwise walk it all again while a key waits for its frame
-            gc.freeze()
+            self._freeze_session(replaced=old is not None and old.session is not None)
         if old is None or session is not old.session or new.collecting != old.collecting:
             self.refresh_bindings()
         if old is not None and not new.selection.same_row(old.selection):
@@ -444,6 +442,22 @@ class MainScreen(Screen[None]):
         session = state.session
         diagnosis = session.analysis.diagnosis if session is not None else None
         return BannerState(diagnosis, state.banner_waiting(), state.error)
+
+    def _freeze_session(self, replaced: bool) -> None:
+        """A session lives long and is big (thousands of SAs): out of the collector's full
+        passes, which otherwise walk it all again while a key waits for its frame. A session
+        that replaces another first lets the old one go: back to the collector, one pass once
+        this update has returned (nothing holds the old one then), frozen again after it."""
+        if not replaced:
+            gc.freeze()
+            return
+        gc.unfreeze()
+
+        def collect_and_freeze() -> None:
+            gc.collect()
+            gc.freeze()
+
+        self.call_after_refresh(collect_and_freeze)
 
     def _show_step(self) -> None:
         session = self.session
