@@ -4,10 +4,10 @@ Parsing holds the GIL for long stretches (regular expressions over megabytes of 
 not let other threads in), so a thread worker alone would freeze the screen on a capture
 with thousands of SAs. Small captures (every demo) are analysed in the calling thread:
 faster than starting a process. The child is a fresh `python -m ipsec_tui.ui.offload`
-(never a fork of this threaded process); the work goes in through a pipe, the result comes
-back through a temporary file (pickles both), and cancelling kills it. `prestart` starts
-the child before there is work, so its imports overlap the cockpit's own start; an unused
-child ends when this process does (its pipe closes). Standard library only.
+(never a fork of this threaded process); the work goes in and the result comes back
+through pipes (pickles both; the peers' outputs never reach a file), and cancelling kills
+it. `prestart` starts the child before there is work, so its imports overlap the cockpit's
+own start; an unused child ends when this process does (its pipe closes). Standard library only.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import pickle
 import select
 import subprocess
 import sys
-import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Sequence
@@ -64,14 +63,12 @@ def looks_big(path: Path) -> bool:
 @dataclass
 class _Child:
     process: subprocess.Popen[bytes]
-    out: IO[bytes]
-    err: IO[bytes]
 
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        for stream in (self.process.stdin, self.out, self.err):
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             if stream is not None:
                 with contextlib.suppress(OSError):  # a pipe the child no longer reads
                     stream.close()
@@ -83,18 +80,31 @@ _warm: _Child | None = None
 
 def _spawn() -> _Child:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    # the result in a file, not a pipe: no buffer to deadlock on, however big it is; the
-    # files live as long as the child (`_Child.close`)
-    out = tempfile.TemporaryFile()  # noqa: SIM115
-    err = tempfile.TemporaryFile()  # noqa: SIM115
+    # pipes only: the work and its result hold the peers' outputs, which never go to a file
+    # here (`run` reads both pipes while the child works: no buffer to deadlock on)
     process = subprocess.Popen(
         [sys.executable, "-m", "ipsec_tui.ui.offload", *WARM_MODULES],
         stdin=subprocess.PIPE,
-        stdout=out,
-        stderr=err,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env=env,
     )
-    return _Child(process, out, err)
+    return _Child(process)
+
+
+def _drain(stream: IO[bytes] | None) -> Callable[[], bytes]:
+    """Read `stream` to its end in a thread; the returned call waits for what it read."""
+    chunks: list[bytes] = []
+    reader = threading.Thread(
+        target=lambda: chunks.append(stream.read() if stream is not None else b""), daemon=True
+    )
+    reader.start()
+
+    def read() -> bytes:
+        reader.join()
+        return b"".join(chunks)
+
+    return read
 
 
 def prestart() -> None:
@@ -130,16 +140,15 @@ def run(
     process = child.process
     try:
         assert process.stdin is not None
+        out, err = _drain(process.stdout), _drain(process.stderr)
         try:  # a child that died while it waited answers below, with its exit status
             pickle.dump((function, args), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             process.stdin.close()
         except BrokenPipeError:
             pass
         _wait(process, cancel)
-        child.out.seek(0)
-        answer = child.out.read()
-        child.err.seek(0)
-        problem = child.err.read().decode(errors="replace").strip().splitlines()[-1:]
+        answer = out()
+        problem = err().decode(errors="replace").strip().splitlines()[-1:]
     finally:  # cancelled, or this thread is being torn down: the child goes too
         child.close()
     if process.returncode != 0 or not answer:

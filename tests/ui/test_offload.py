@@ -32,6 +32,12 @@ def test_a_child_analyses_a_capture_as_this_process_does() -> None:
     assert len(there_timeline) == len(here_timeline) > 0
 
 
+def test_work_and_results_bigger_than_a_pipe_buffer_pass_both_ways() -> None:
+    # both go through pipes (never a file), read while the child works: no deadlock
+    big = "x" * 3_000_000
+    assert offload.run(str.upper, big, offload=True) == big.upper()
+
+
 def test_the_child_started_early_is_the_one_that_works() -> None:
     offload.prestart()
     waiting = offload._warm
