@@ -138,7 +138,9 @@ async def test_progress_redraws_only_the_progress_lines(
         await wait_for(pilot, lambda: moments)
         ended = moments[0]
         panel = screen.query_one("#collection").region
-        frames = [frame for frame in paints.since(started) if frame[0] < ended]
+        # the ticks while both peers work; the first peer's end (its panel line changes, the
+        # screen may lay out again for it) is not a tick: frames from just before it are left out
+        frames = [frame for frame in paints.since(started) if frame[0] < ended - 0.3]
         whole = size[0] * size[1]
         assert panel.height > 0
         assert len(frames) >= 3  # ticks of the elapsed time and the commands' progress
