@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
+from ipsec_tui.checks.scope import connection_view
 from ipsec_tui.collectors.capture_io import output_file_name
 from ipsec_tui.domain.capture import CommandRecord, PeerCapture, parse_utc
 from ipsec_tui.domain.model import ChildSa, PeerModel
@@ -166,6 +167,16 @@ def _child_selectors(model: PeerModel) -> list[tuple[tuple[str, ...], tuple[str,
     return found
 
 
+def _mirrored_first(
+    choices: list[tuple[tuple[str, ...], tuple[str, ...]]],
+    others: list[tuple[tuple[str, ...], tuple[str, ...]]],
+) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The choices whose selectors mirror one of the other peer's first: on a hub, the child
+    to the other peer before the children to the hub's other spokes (order kept otherwise)."""
+    mirrored = {(remote, local) for local, remote in others}
+    return sorted(choices, key=lambda choice: choice not in mirrored)
+
+
 def _ike_addresses(
     model: PeerModel, local_ts: Sequence[str], remote_ts: Sequence[str]
 ) -> tuple[str | None, str | None]:
@@ -221,15 +232,18 @@ def plan_probe(
     the snapshot's ``captures``, each side also gets where to capture its packets (the
     interface of its IKE address) and its clock offset."""
     sources, targets, source_ifs = sources or {}, targets or {}, source_ifs or {}
+    # each peer as the tunnel's part of the device: the connection the inventory names
+    # (several tunnels between the same two devices), as the checks read it
+    a, b = (connection_view(m) if m.connection else m for m in (a, b))
     sides = []
-    for model in (a, b):
+    for model, other in ((a, b), (b, a)):
         spec = load_platform(model.platform)
         if spec.probe is None:
             raise UserError(
                 f"{model.name}: platform {model.platform} has no read-only way to send a "
                 "test packet; probe from the other side or by hand"
             )
-        choices = _child_selectors(model)
+        choices = _mirrored_first(_child_selectors(model), _child_selectors(other))
         given_source, given_target = sources.get(model.name), targets.get(model.name)
         chosen: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         for local_ts, remote_ts in choices:

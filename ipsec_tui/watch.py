@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ipsec_tui.checks.scope import connection_view, tunnel_view
 from ipsec_tui.domain.capture import PeerCapture, parse_utc
 from ipsec_tui.domain.model import ChildSa, IkeSa, LogEvent, PeerModel
 from ipsec_tui.domain.watch import (
@@ -176,13 +177,24 @@ def _read_at(capture: PeerCapture) -> str | None:
 def sample_of(
     index: int, captures: Sequence[PeerCapture], taken_at: str, folder: str | None = None
 ) -> WatchSample:
-    """One sample from both peers' captures (parsed here); a peer that failed keeps its error."""
-    peers = []
-    for capture in captures:
-        usable = any(record.ok for record in capture.commands)
-        model = parse_peer(capture) if usable else None
-        read = _read_at(capture)
-        peers.append(PeerSample(capture.name, model, read, capture.error, _log_lines(capture)))
+    """One sample from both peers' captures (parsed here); a peer that failed keeps its error.
+
+    Each peer is read as the tunnel's part of the device, as the checks read it
+    (checks/scope.py): on a hub, or on one of several tunnels between the same two devices
+    (the inventory's ``connection``), another tunnel's SAs, rekeys and log lines would
+    otherwise make this tunnel's events and verdict."""
+    models = [
+        parse_peer(capture) if any(record.ok for record in capture.commands) else None
+        for capture in captures
+    ]
+    if len(models) == 2:
+        models = [tunnel_view(models[0], models[1]), tunnel_view(models[1], models[0])]
+    else:
+        models = [connection_view(m) if m is not None and m.connection else m for m in models]
+    peers = [
+        PeerSample(capture.name, model, _read_at(capture), capture.error, _log_lines(capture))
+        for capture, model in zip(captures, models, strict=True)
+    ]
     return WatchSample(index, taken_at, tuple(peers), folder)
 
 
