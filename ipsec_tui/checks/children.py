@@ -11,7 +11,7 @@ from ipsec_tui.checks.pair import (
     events,
     evidence_of,
     installed_children,
-    installed_for,
+    installed_towards,
     local_networks,
     row,
     same_ts,
@@ -116,12 +116,14 @@ def _why(
 @check("sa.children", "Every child SA of the tunnel up")
 def children(pair: Pair) -> Finding:
     pairs = child_pairs(pair)
+    installed_a = installed_towards(pair.a, pair.b)
+    installed_b = installed_towards(pair.b, pair.a)
     rows: list[Row] = []
     up: list[str] = []
     down: list[tuple[ChildConfig | None, ChildConfig | None]] = []
     for x, y in pairs:
-        sa_a = installed_for(pair.a, pair.b, x)
-        sa_b = installed_for(pair.b, pair.a, y)
+        sa_a = installed_a.of(x)
+        sa_b = installed_b.of(y)
         label = _label(x, y)
         both = sa_a is not None and sa_b is not None
         rows.append(
@@ -179,11 +181,13 @@ def children(pair: Pair) -> Finding:
     )
 
 
-def _config_of(peer: PeerModel, other: PeerModel | None, sa: ChildSa) -> ChildConfig | None:
-    configs = children_towards(peer, other)
-    for config in configs:
-        if config.name == sa.name:
-            return config
+def _config_of(
+    configs: list[ChildConfig], named: dict[str, ChildConfig], sa: ChildSa
+) -> ChildConfig | None:
+    """The configured child of an installed one: by name (`named`, the first config of each
+    name), else the first of `configs` whose selectors hold the SA's."""
+    if sa.name is not None and sa.name in named:
+        return named[sa.name]
     for config in configs:
         if ts_covers(config.local_ts, sa.local_ts) and ts_covers(config.remote_ts, sa.remote_ts):
             return config
@@ -207,8 +211,13 @@ def narrowing(pair: Pair) -> Finding:
     evidence: list[Evidence] = []
     for peer, other in pair.sides():
         narrower = other.name if other else "the peer"
+        # the peer's configs gathered and named once, not once per SA (thousands at a hub)
+        configs = children_towards(peer, other)
+        named: dict[str, ChildConfig] = {}
+        for each in configs:
+            named.setdefault(each.name, each)
         for sa in installed_children(peer, other):
-            config = _config_of(peer, other, sa)
+            config = _config_of(configs, named, sa)
             if config is None:
                 continue
             for label, configured, negotiated in (

@@ -251,15 +251,30 @@ def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
 
 def covers(outer: Iterable[str], inner: Iterable[str]) -> bool:
     """Every network of `inner` lies inside some network of `outer`."""
-    outs = networks(outer)
-    ins = networks(inner)
-    return bool(ins) and all(
-        any(
-            n.version == o.version and n.subnet_of(o)  # type: ignore[arg-type]
-            for o in outs
-        )
-        for n in ins
-    )
+    outs = [span for span in map(_span, outer) if span is not None]
+    ins = [span for span in map(_span, inner) if span is not None]
+    return bool(ins) and all(_inside(n, outs) for n in ins)
+
+
+# (IP version, first address, last address) as integers: containment is two comparisons
+_Span = tuple[int, int, int]
+
+
+@functools.lru_cache(maxsize=65536)
+def _span(selector: str) -> _Span | None:
+    """A selector's network as a span, read once per distinct text: a hub's checks hold
+    thousands of child SAs' selectors against their configuration's, and building
+    ipaddress objects (and their `subnet_of`) each time cost more than the rest together."""
+    net = _network(selector.split("[", 1)[0].strip())
+    if net is None:
+        return None
+    return net.version, int(net.network_address), int(net.broadcast_address)
+
+
+def _inside(span: _Span, outs: Iterable[_Span]) -> bool:
+    """`span` lies inside one of `outs` (as ipaddress's `subnet_of`, same version only)."""
+    version, first, last = span
+    return any(v == version and f <= first and last <= t for v, f, t in outs)
 
 
 def local_networks(peer: PeerModel | None) -> list[str]:
@@ -288,16 +303,27 @@ def _ts_parts(selector: str) -> tuple[str, str]:
     return selector.split("[", 1)[0].strip(), (found.group(1).strip() if found else "")
 
 
+@functools.lru_cache(maxsize=65536)
+def _selector(selector: str) -> tuple[_Span | None, str]:
+    """A selector's network span and its protocol/port part, read once per distinct text."""
+    net, ports = _ts_parts(selector)
+    return _span(net), ports
+
+
 def ts_covers(outer: Iterable[str], inner: Iterable[str]) -> bool:
     """Every selector of `inner` lies inside one of `outer`, protocol and port included (a
     selector without brackets allows every protocol and port)."""
-    outs = [_ts_parts(s) for s in outer]
-    ins = [_ts_parts(s) for s in inner]
+    outs = [_selector(s) for s in outer]
+    ins = [_selector(s) for s in inner]
     if not ins or not outs:
         return False
     for net, ports in ins:
+        if net is None:  # no network (`dynamic`): inside nothing
+            return False
         if not any(
-            covers([o_net], [net]) and (not o_ports or o_ports in ("0/0", ports))
+            o_net is not None
+            and _inside(net, (o_net,))
+            and (not o_ports or o_ports in ("0/0", ports))
             for o_net, o_ports in outs
         ):
             return False
@@ -354,26 +380,56 @@ def child_pairs(
     return pairs
 
 
+@dataclass(frozen=True)
+class Installed:
+    """A peer's installed child SAs towards the other, and the first of each name: the
+    children check looks one up per configured child (thousands at a hub), and gathering
+    and scanning them all for each was quadratic."""
+
+    children: tuple[ChildSa, ...]
+    by_name: dict[str | None, ChildSa]
+
+    def of(self, config: ChildConfig | None) -> ChildSa | None:
+        """The installed child SA of a configured child: by name, else by selectors inside
+        it."""
+        if config is None:
+            return None
+        named = self.by_name.get(config.name)
+        if named is not None:
+            return named
+        for child in self.children:
+            if (
+                child.local_ts
+                and child.remote_ts
+                and ts_covers(config.local_ts, child.local_ts)
+                and ts_covers(config.remote_ts, child.remote_ts)
+            ):
+                return child
+        return None
+
+
+def installed_towards(peer: PeerModel | None, other: PeerModel | None) -> Installed:
+    """The installed child SAs of the peer's IKE SAs towards the other, to look up by config."""
+    children = tuple(
+        c
+        for sa in _ike_sas_to(peer, other)
+        for c in sa.child_sas
+        if c.state in ("INSTALLED", "ESTABLISHED")
+    )
+    by_name: dict[str | None, ChildSa] = {}
+    for child in children:
+        by_name.setdefault(child.name, child)
+    return Installed(children, by_name)
+
+
 def installed_for(
     peer: PeerModel | None, other: PeerModel | None, config: ChildConfig | None
 ) -> ChildSa | None:
-    """The installed child SA of a configured child: by name, else by selectors inside it."""
+    """The installed child SA of a configured child: by name, else by selectors inside it
+    (for many configs, build `installed_towards` once and ask it each)."""
     if config is None:
         return None
-    children = [c for p in _ike_sas_to(peer, other) for c in p.child_sas]
-    installed = [c for c in children if c.state in ("INSTALLED", "ESTABLISHED")]
-    named = [c for c in installed if c.name == config.name]
-    if named:
-        return named[0]
-    for child in installed:
-        if (
-            child.local_ts
-            and child.remote_ts
-            and ts_covers(config.local_ts, child.local_ts)
-            and ts_covers(config.remote_ts, child.remote_ts)
-        ):
-            return child
-    return None
+    return installed_towards(peer, other).of(config)
 
 
 def _ike_sas_to(peer: PeerModel | None, other: PeerModel | None) -> list[IkeSa]:

@@ -249,6 +249,7 @@ def classify(token: str) -> tuple[str, str] | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a hub's configuration repeats a few proposals
 def proposal_from_keywords(text: str, kind: str = "ike") -> Proposal:
     """strongSwan keyword proposal 'aes256-sha256-modp2048' (or Libreswan's 'aes256-sha2_256;
     modp2048') -> Proposal. For IKE without an explicit PRF, the PRFs follow the integrity

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ipsec_tui.domain.capture import PeerCapture, slug
 from ipsec_tui.domain.model import (
@@ -37,7 +37,9 @@ from ipsec_tui.domain.model import (
     XfrmPolicy,
     XfrmState,
 )
-from ipsec_tui.domain.probe import Packet, PingResult
+
+if TYPE_CHECKING:  # only the ping and tcpdump parsers make these: most analyses never load them
+    from ipsec_tui.domain.probe import Packet, PingResult
 
 
 class ParseError(Exception):
@@ -282,8 +284,9 @@ def _collector_paused() -> Iterator[None]:
     """The cyclic garbage collector paused, then put back as it was, even on an error. TTP
     builds its results as trees of small dicts and lists without cycles: on a large output
     the collector has nothing to free in them but walks them again each time they grow (a
-    quarter to two fifths of the parse time of a 2,000-peer Cisco listing). Taken only under
-    _TTP_LOCK, so two parses never pause and resume it across each other."""
+    quarter to two fifths of the parse time of a 2,000-peer Cisco listing). Pauses may nest
+    and overlap across threads: only a pause that found the collector running restarts it,
+    so it always ends running (at worst one parse loses the rest of its pause)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -522,7 +525,15 @@ def _is_log(platform: str, command: str) -> bool:
 
 
 def parse_peer(capture: PeerCapture) -> PeerModel:
-    """Every collected output of one peer through its parser, merged into one model."""
+    """Every collected output of one peer through its parser, merged into one model. The
+    collector is paused meanwhile: a hub's parse builds hundreds of thousands of small dicts,
+    tuples and records, none in a cycle, and the collector walked them all again and again
+    as they grew (a third of the parse of 10,000 child SAs)."""
+    with _collector_paused():
+        return _parse_peer(capture)
+
+
+def _parse_peer(capture: PeerCapture) -> PeerModel:
     results: list[ParseResult] = []
     merged = Fragment()
     log_file = None

@@ -1179,12 +1179,25 @@ def _value(raw: str) -> str:
     return text
 
 
+def _conf_lines(text: str) -> list[dict[str, Any]]:
+    """The template's items, one per line it reads, in order, each with its `line` as an int
+    (what `numbered_items` gives). The template is plain line patterns, every line an item
+    of its own: `line_items` reads it in one pass, where TTP's results machinery cost most
+    of the parse of a hub's file (thousands of children, tens of thousands of lines)."""
+    items = line_items("strongswan", "cat-swanctl-conf", numbered(text)).items
+    for item in items:
+        del item["_first"], item["_last"]
+        item["line"] = to_int(item.get("line")) or 0
+    items.sort(key=lambda item: int(item["line"]))
+    return items
+
+
 def _conf_tree(text: str, notes: list[str], file: str) -> _Section:
     """Rebuild the section tree from the template's ordered lines (see its doc block)."""
     root = _Section("", 1)
     stack = [root]
     last_line = 0
-    for item in numbered_items("strongswan", "cat-swanctl-conf", text):
+    for item in _conf_lines(text):
         line = to_int(item.get("line")) or 0
         last_line = max(last_line, line)
         if item.get("opener"):
