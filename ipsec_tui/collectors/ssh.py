@@ -30,12 +30,15 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import inspect
 import io
 import logging
 import re
+import select
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -380,11 +383,16 @@ class _JumpTunnel:
         self.client.close()
 
 
-def driver_class(spec: PlatformSpec) -> type[Any]:
+def driver_class(spec: PlatformSpec, *, netmiko_waits: bool = False) -> type[Any]:
     """Netmiko's driver class for the platform, with the methods the platform marks as not
     read-only (``driver_skips``) replaced by no-ops that send nothing, and the prompt the
     driver found at login kept as ``found_prompt`` (every command then waits for it instead
-    of Netmiko asking the device for its prompt again before each one)."""
+    of Netmiko asking the device for its prompt again before each one).
+
+    Its waits are event-driven (:func:`_event_driven`): the same bytes go out at login and
+    for every command, but each wait ends when what it waits for arrives instead of after a
+    fixed sleep. ``netmiko_waits`` keeps Netmiko's own sleeps and polls (the benchmarks
+    measure against them)."""
     base: type[Any] = CLASS_MAPPER[spec.device_type]
     for method in spec.driver_skips:
         if not callable(getattr(base, method, None)):
@@ -400,10 +408,210 @@ def driver_class(spec: PlatformSpec) -> type[Any]:
         self.found_prompt = prompt
         return prompt
 
-    methods: dict[str, Any] = {method: skipped for method in spec.driver_skips}
+    methods: dict[str, Any] = {} if netmiko_waits else _event_driven(base)
+    methods.update({method: skipped for method in spec.driver_skips})
     methods["find_prompt"] = find_prompt
     name = f"ReadOnly{base.__name__}" if spec.driver_skips else f"Prompted{base.__name__}"
     return type(name, (base,), methods)
+
+
+# --- waits: for what is awaited, never a fixed sleep ------------------------------------------
+
+# Longest one read waits for data that has not come: Netmiko's shortest poll
+# (read_until_pattern's loop delay), so no caller that loops on reads waits longer than with
+# Netmiko's own polls; data that arrives ends the wait at once.
+_READ_WAIT = 0.01
+# Netmiko's send_command searches the whole output up to this size, then only its last reads.
+_WHOLE_SEARCH_CHARS = 2_000_000
+_RECENT_READS = 20
+
+
+def _wait_readable(channel: Any, timeout: float) -> bool:
+    """Wait until the paramiko channel has data to read, at most ``timeout`` seconds; True if
+    it has. A closed channel (or one at its end) is never readable: the wait then lasts the
+    whole ``timeout``, as Netmiko's polls would, instead of spinning."""
+    if timeout <= 0:
+        return False
+    if channel is None or channel.closed or channel.eof_received:
+        time.sleep(timeout)
+        return False
+    try:
+        readable, _, _ = select.select([channel], [], [], timeout)
+    except (OSError, ValueError):  # closed under us: as above
+        time.sleep(timeout)
+        return False
+    return bool(readable)
+
+
+def _read_until(connection: Any, pattern: str, seconds: float) -> str:
+    """What the device prints within ``seconds``, returned as soon as ``pattern`` shows."""
+    output = ""
+    deadline = time.monotonic() + seconds
+    while not re.search(pattern, output) and time.monotonic() < deadline:
+        output += str(connection.read_channel())  # waits for data, at most _READ_WAIT
+    return output
+
+
+def _event_driven(base: type[Any]) -> dict[str, Any]:
+    """Methods of Netmiko's driver whose fixed sleeps are replaced by waits for what they
+    wait for (the device's answer, its prompt); what they send is Netmiko's, byte for byte
+    (tests/vendors/test_emulated_e2e.py compares both drivers' logins on every platform).
+
+    The channel's reader (:class:`_BoundedReader`, put in from the login on) waits for data
+    instead of returning empty at once, so Netmiko's own pattern loops (read_until_pattern,
+    its 10 ms sleeps) see the answer when it comes; what is left are the sleeps no read can
+    cut short, replaced here:
+
+    - ``_try_session_preparation`` sleeps 0.1 s after its first Enter "so there is data"
+      (FortiOS's driver writes none, and keeps that default here): it now waits for the
+      device's first output (at most those 0.1 s). Every platform's
+      session_preparation then waits for a pattern anyway (the prompt on Linux, Junos,
+      PAN-OS and FortiOS; the echo of the first command it writes on IOS and the ASA).
+    - ``clear_buffer`` (around find_prompt's Enter) sleeps before each read and doubles the
+      sleep while data comes: it drains what is there and returns once the channel stayed
+      quiet for one read's wait, the same "nothing more in flight" it sleeps for.
+    - ``send_command`` sleeps 25 ms before every read of the output, after the echo too:
+      the same loop (echo read, first-line repaint, pattern search, Netmiko's output
+      cleaning) reads as the data comes.
+    - ``check_config_mode`` without a pattern (PAN-OS's, from its logout) writes an Enter
+      and reads until the channel was quiet for 2 s, in case the prompt changed (a renamed
+      router): a read-only session never renames it, so it reads up to the prompt found at
+      login, which config mode's ``[edit]`` line comes before.
+    - the ASA's ``asa_login`` sleeps 0.5 x delay factor (50 ms) before each read of the
+      `login` dialogue: it now reads until Username:, Password: or the # prompt shows, within
+      the same step, and answers exactly as Netmiko does.
+    """
+
+    def establish_connection(self: Any, *args: Any, **kwargs: Any) -> None:
+        base.establish_connection(self, *args, **kwargs)
+        _bounded_reader(self)  # from the login on: reads wait for data
+
+    # the driver's own default: FortiOS's driver writes no first Enter
+    writes_first = inspect.signature(base._try_session_preparation).parameters["force_data"]
+
+    def _try_session_preparation(self: Any, force_data: bool = writes_first.default) -> None:
+        try:
+            if force_data:
+                self.write_channel(self.RETURN)
+                _wait_readable(self.remote_conn, 0.1)
+            self.session_preparation()
+        except Exception:
+            self.disconnect()
+            raise
+
+    def clear_buffer(
+        self: Any,
+        backoff: bool = True,
+        backoff_max: float = 3.0,
+        delay_factor: float | None = None,
+    ) -> str:
+        output = ""
+        for _ in range(10):  # Netmiko's bound on the reads
+            data = str(self.read_channel())
+            if not data:
+                break
+            output += str(self.strip_ansi_escape_codes(data))
+        return output
+
+    def send_command(
+        self: Any,
+        command_string: str,
+        expect_string: str | None = None,
+        read_timeout: float = 10.0,
+        auto_find_prompt: bool = True,
+        strip_prompt: bool = True,
+        strip_command: bool = True,
+        normalize: bool = True,
+        cmd_verify: bool = True,
+        **others: Any,
+    ) -> Any:
+        if any(value for value in others.values()):  # parsing, delay factors: Netmiko's own
+            return base.send_command(
+                self,
+                command_string,
+                expect_string=expect_string,
+                read_timeout=read_timeout,
+                auto_find_prompt=auto_find_prompt,
+                strip_prompt=strip_prompt,
+                strip_command=strip_command,
+                normalize=normalize,
+                cmd_verify=cmd_verify,
+                **others,
+            )
+        if self.read_timeout_override:
+            read_timeout = self.read_timeout_override
+        if self.global_cmd_verify is not None:  # Netmiko's select_cmd_verify
+            cmd_verify = self.global_cmd_verify
+        search = (
+            expect_string if expect_string is not None else self._prompt_handler(auto_find_prompt)
+        )
+        if normalize:
+            command_string = self.normalize_cmd(command_string)
+        deadline = time.monotonic() + read_timeout
+        self.write_channel(command_string)
+        cmd = command_string.strip()
+        new_data = self.command_echo_read(cmd=cmd, read_timeout=10) if cmd and cmd_verify else ""
+        output = ""
+        recent: deque[str] = deque(maxlen=_RECENT_READS)
+        first_line_done = False
+        while True:
+            if new_data:
+                output += new_data
+                recent.append(new_data)
+                if not first_line_done:
+                    output, first_line_done = self._first_line_handler(output, search)
+                    if re.search(search, output):
+                        break
+                elif re.search(
+                    search, output if len(output) <= _WHOLE_SEARCH_CHARS else "".join(recent)
+                ):
+                    break
+            if time.monotonic() > deadline:
+                raise ReadTimeout(f"Pattern not detected: {search!r} in output.")
+            new_data = str(self.read_channel())  # waits for data, at most _READ_WAIT
+        return self._sanitize_output(
+            output,
+            strip_command=strip_command,
+            command_string=command_string,
+            strip_prompt=strip_prompt,
+        )
+
+    def asa_login(self: Any) -> None:
+        step = 0.5 * self.select_delay_factor(0)
+        self.write_channel("login" + self.RETURN)
+        self.read_until_pattern(pattern=r"login")
+        for _ in range(10):
+            output = _read_until(self, r"sername|ssword|#", step)
+            if "sername" in output:
+                self.write_channel(self.username + self.RETURN)
+            elif "ssword" in output:
+                self.write_channel(self.password + self.RETURN)
+            elif "#" in output:
+                return
+            else:
+                self.write_channel("login" + self.RETURN)
+        raise NetmikoAuthenticationException("Unable to enter enable mode!")
+
+    # the driver's own default pattern: PAN-OS's is empty (a timing read)
+    config_check = inspect.signature(base.check_config_mode).parameters["pattern"].default
+
+    def check_config_mode(self: Any, *args: Any, **kwargs: Any) -> bool:
+        if args or kwargs.get("pattern", config_check) or not self.base_prompt:
+            return bool(base.check_config_mode(self, *args, **kwargs))
+        kwargs["pattern"] = re.escape(self.base_prompt)
+        return bool(base.check_config_mode(self, **kwargs))
+
+    methods: dict[str, Any] = {
+        "waits_for_data": True,  # its channel reader waits for data (_bounded_reader)
+        "check_config_mode": check_config_mode,
+        "establish_connection": establish_connection,
+        "_try_session_preparation": _try_session_preparation,
+        "clear_buffer": clear_buffer,
+        "send_command": send_command,
+    }
+    if callable(getattr(base, "asa_login", None)):
+        methods["asa_login"] = asa_login
+    return methods
 
 
 def _connect(
@@ -492,10 +700,19 @@ class _OutputLimit(Exception):
 class _BoundedReader:
     """Stands in for a connection's ``channel.read_channel``: at most ``_READ_CHUNK`` per
     call, and while a command runs, a real bound on the whole read (its deadline, its
-    character budget) plus a copy of what arrived, the partial output if it is cut."""
+    character budget) plus a copy of what arrived, the partial output if it is cut.
 
-    def __init__(self, channel: Any) -> None:
+    With ``wait`` (the event-driven driver), a call that finds nothing waits up to ``wait``
+    seconds for data to arrive instead of returning empty at once, unless Netmiko still holds
+    read data of its own (``pending``): a read loop then sees the answer when it comes."""
+
+    def __init__(
+        self, channel: Any, wait: float = 0.0, pending: Callable[[], bool] | None = None
+    ) -> None:
         self.read_buffer = channel.read_buffer
+        self.channel = channel.remote_conn  # the paramiko channel
+        self.wait = wait
+        self.pending = pending or (lambda: False)
         self.limit: int | None = None
         self.deadline = 0.0
         self.received: list[str] = []
@@ -522,7 +739,7 @@ class _BoundedReader:
             self.arrived.setdefault(int(found[1]), utc_now())
         self._tail = window[-128:]  # a marker cut between two reads
 
-    def __call__(self) -> str:
+    def _drain(self) -> str:
         pieces: list[str] = []
         taken = 0
         while taken < _READ_CHUNK:
@@ -531,7 +748,16 @@ class _BoundedReader:
                 break
             pieces.append(piece)
             taken += len(piece)
-        output = "".join(pieces)
+        return "".join(pieces)
+
+    def __call__(self) -> str:
+        output = self._drain()
+        if not output and self.wait > 0 and not self.pending():
+            wait = self.wait
+            if self.limit is not None:  # never past the command's deadline
+                wait = min(wait, max(self.deadline - time.monotonic(), 0.0))
+            if _wait_readable(self.channel, wait):
+                output = self._drain()
         if self.limit is None:
             return output
         if self.size + len(output) > self.limit:
@@ -565,7 +791,10 @@ def _bounded_reader(connection: Any) -> _BoundedReader:
     reader = getattr(channel, "read_channel", None)
     if isinstance(reader, _BoundedReader):
         return reader
-    bounded = _BoundedReader(channel)
+    waits = bool(getattr(connection, "waits_for_data", False))
+    bounded = _BoundedReader(
+        channel, _READ_WAIT if waits else 0.0, lambda: bool(connection._read_buffer)
+    )
     channel.read_channel = bounded
     return bounded
 

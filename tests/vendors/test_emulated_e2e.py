@@ -19,6 +19,7 @@ the embedded demo made from it is checked against what it claims.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import time
 from collections.abc import Iterator, Mapping
@@ -31,6 +32,7 @@ import pytest
 import yaml
 
 from ipsec_tui.analysis import analyse_captures
+from ipsec_tui.collectors import ssh
 from ipsec_tui.collectors.bundles import load_captures, verify_bundle
 from ipsec_tui.collectors.capture_io import read_capture, read_capture_index, read_peer
 from ipsec_tui.collectors.inventory import Tunnel
@@ -367,6 +369,34 @@ def test_the_asa_answers_show_commands_only_at_privilege_15(tmp_path: Path) -> N
             assert device.password not in transcript  # typed without echo
         finally:
             client.close()
+
+
+@pytest.mark.parametrize("platform", VENDOR_PLATFORMS)
+def test_the_event_driven_login_sends_what_netmikos_own_waits_send(
+    platform: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector's driver waits for the device's answers instead of Netmiko's fixed
+    sleeps: it must type exactly the lines Netmiko's own driver types (login and commands),
+    find the same prompt and read the same outputs."""
+    spec = load_platform(platform)
+    seen: dict[bool, tuple[list[str], str | None, list[str | None]]] = {}
+    with emulate(platform, tmp_path) as device:
+        commands = list(spec.commands(device.overrides))[:3]
+        for netmiko_waits in (True, False):
+            driver = functools.partial(ssh.driver_class, netmiko_waits=netmiko_waits)
+            monkeypatch.setattr(ssh, "driver_class", driver)
+            peer = device.peer()
+            with ssh.PeerSession(peer, spec, password=device.password) as session:
+                # its login returned once it read the prompt after its last login line
+                logged_in = len(device.sessions[-1].lines)
+                outputs = [session.send(command).text for command in commands]
+            seen[netmiko_waits] = (device.sessions[-1].lines[:logged_in], session.prompt, outputs)
+    typed = {"<username>": device.username, "<password>": device.password}
+    expected = [typed.get(command, command) for command in spec.login_commands]
+    assert seen[False][0] == seen[True][0] == expected
+    assert seen[False][1] == seen[True][1] is not None
+    assert seen[False][2] == seen[True][2]
+    assert seen[False][2] == [device.collected(command) for command in commands]
 
 
 def test_an_unknown_host_key_is_refused_before_any_login(tmp_path: Path) -> None:
