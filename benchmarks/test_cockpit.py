@@ -3,14 +3,20 @@ screen, and how long the common keys take to be answered, while the analysis run
 at 100x32 and at 80x24.
 
 A key's time runs from the press to the last frame it caused (tests/ui/driving.PaintLog), so
-Pilot's own wait for an idle app is not counted. Numbers go to benchmark.extra_info and are
-printed (each the median of RUNS runs); nothing here asserts a time (the machine decides
+Pilot's own wait for an idle app is not counted. A key pressed while the analysis runs is
+charged only the frames before the session arrived (the moment the screen took the analysis's
+message): when the session lands while the key waits for an idle app, the frames that follow
+paint the session's first full screen, which is the session's cost, not the key's (the key
+is then charged its wait up to that moment). The session's own cost is reported apart: from
+its arrival to the last frame of the first full screen. Numbers go to benchmark.extra_info and
+are printed (each the median of RUNS runs); nothing here asserts a time (the machine decides
 those).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import statistics
 import time
 from pathlib import Path
@@ -18,9 +24,12 @@ from typing import Any
 
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
+from textual.message import Message
+from textual.pilot import Pilot
 
 from benchmarks.scale import scaled_capture
 from ipsec_tui.ui.app import CockpitApp
+from ipsec_tui.ui.messages import SessionAnalysed
 from ipsec_tui.ui.screens.log import LogScreen
 from ipsec_tui.ui.screens.main import MainScreen
 from ipsec_tui.ui.session import StartRequest
@@ -57,6 +66,21 @@ WALK = [
 ]
 
 
+async def _key_while_loading(
+    paints: PaintLog, pilot: Pilot[None], key: str, arrived: list[float]
+) -> float:
+    """`key`'s time while the analysis runs: up to its last frame before the session arrived;
+    a key whose change went out only in the session's frames waited until the arrival."""
+    pressed = time.perf_counter()
+    await paints.press(pilot, key)
+    cut = arrived[0] if arrived else float("inf")
+    frames = [frame[0] for frame in paints.since(pressed)]
+    own = [when for when in frames if when < cut]
+    if own:
+        return own[-1] - pressed
+    return cut - pressed if frames else 0.0
+
+
 async def _measure(folder: Path, size: tuple[int, int]) -> dict[str, Any]:
     started = time.perf_counter()  # the app's own start is part of the wait
     app = CockpitApp(StartRequest(capture=folder))
@@ -64,9 +88,15 @@ async def _measure(folder: Path, size: tuple[int, int]) -> dict[str, Any]:
     # a scroll animation ends (what a person sees first)
     app.animation_level = "none"
     paints = PaintLog(app)
-    while_loading: list[float] = []
+    arrived: list[float] = []  # when the screen took the analysis's result
+
+    def arrival(message: Message) -> None:
+        if isinstance(message, SessionAnalysed) and not arrived:
+            arrived.append(time.perf_counter())
+
+    while_loading: dict[str, list[float]] = {}
     walked: dict[str, list[float]] = {}
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, message_hook=arrival) as pilot:
         while not isinstance(app.screen, MainScreen):
             await pilot.pause(0.01)
         screen = app.screen
@@ -74,11 +104,13 @@ async def _measure(folder: Path, size: tuple[int, int]) -> dict[str, Any]:
         for key in ["down", "question_mark", "escape"] * 200:
             if screen.session is not None:
                 break
-            while_loading.append(await paints.press(pilot, key))
+            spent = await _key_while_loading(paints, pilot, key, arrived)
+            while_loading.setdefault(key, []).append(spent)
         while screen.session is None:
             await pilot.pause(0.01)
         await pilot.pause()  # the first full screen is painted
         first_screen = paints.frames[-1][0] - started
+        session_shown = paints.frames[-1][0] - arrived[0]
         while app.screen is not screen:  # the help a key opened while loading
             await pilot.press("escape")
         screen.query_one(StepList).focus()
@@ -91,11 +123,14 @@ async def _measure(folder: Path, size: tuple[int, int]) -> dict[str, Any]:
         session = screen.session
         assert session is not None
         children = [len(sa.child_sas) for peer in session.peers if peer for sa in peer.ike_sas]
+    loading = [spent for times in while_loading.values() for spent in times]
     return {
         "child_sas_per_peer": children,
         "first_full_screen_s": first_screen,
-        "keys_while_loading": len(while_loading),
-        "slowest_key_while_loading_ms": max(while_loading, default=0.0) * 1000,
+        "session_shown_ms": session_shown * 1000,
+        "keys_while_loading": len(loading),
+        "slowest_key_while_loading_ms": max(loading, default=0.0) * 1000,
+        "while_loading_ms": {key: max(times) * 1000 for key, times in while_loading.items()},
         "key_ms": {name: max(times) * 1000 for name, times in walked.items()},
         "key_cpu_ms": sum(paints.cpu[cpu_from:]) * 1000 / len(WALK),
         "log_view_opened": log_opened,
@@ -115,10 +150,21 @@ def _median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "runs": len(runs),
         "child_sas_per_peer": runs[0]["child_sas_per_peer"],
         "first_full_screen_s": median([run["first_full_screen_s"] for run in runs]),
+        "session_shown_ms": median([run["session_shown_ms"] for run in runs]),
         "keys_while_loading": sum(run["keys_while_loading"] for run in runs),
         "slowest_key_while_loading_ms": median(
             [run["slowest_key_while_loading_ms"] for run in runs]
         ),
+        # each key's slowest while loading, the median over the runs that pressed it
+        "while_loading_ms": {
+            key: median(pressed)
+            for key in ("down", "question_mark", "escape")
+            if (
+                pressed := [
+                    run["while_loading_ms"][key] for run in runs if key in run["while_loading_ms"]
+                ]
+            )
+        },
         "key_ms": per_key,
         "mean_key_cpu_ms": median([run["key_cpu_ms"] for run in runs]),
         "slowest_key": slowest,
@@ -135,6 +181,9 @@ def test_cockpit_with_2000_child_sas_per_peer(
     runs: list[dict[str, Any]] = []
 
     def run() -> None:
+        # each run stands for a fresh cockpit: the previous run's app and session are
+        # collected first, outside the figures (a new process would not carry them)
+        gc.collect()
         runs.append(asyncio.run(_measure(folder, size)))
 
     benchmark.pedantic(run, rounds=RUNS, iterations=1)  # type: ignore[no-untyped-call]
@@ -143,11 +192,14 @@ def test_cockpit_with_2000_child_sas_per_peer(
     assert numbers["log_view_opened"]
     benchmark.extra_info.update(numbers)
     keys = ", ".join(f"{name} {ms:.0f}" for name, ms in numbers["key_ms"].items())
+    loading = ", ".join(f"{key} {ms:.0f}" for key, ms in numbers["while_loading_ms"].items())
     print(
         f"\ncockpit {numbers['size']}, {CHILDREN} child SAs per peer, median of {RUNS} runs: "
         f"first full screen "
-        f"{numbers['first_full_screen_s']:.2f}s; {numbers['keys_while_loading']} keys answered "
-        f"while loading (slowest {numbers['slowest_key_while_loading_ms']:.0f} ms); keys after "
+        f"{numbers['first_full_screen_s']:.2f}s (the session's arrival to its last frame "
+        f"{numbers['session_shown_ms']:.0f} ms); {numbers['keys_while_loading']} keys answered "
+        f"while loading (slowest {numbers['slowest_key_while_loading_ms']:.0f} ms: {loading}); "
+        f"keys after "
         f"(ms, slowest of each): {keys}; CPU of the screen's thread per key "
         f"{numbers['mean_key_cpu_ms']:.0f} ms"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import weakref
 from dataclasses import replace
@@ -303,6 +304,26 @@ async def test_a_capture_folder_opens_and_reloads(tmp_path: Path) -> None:
         await pilot.press("r")
         await wait_for(pilot, lambda: gone() is None)
         assert screen.session is not None and screen.session.analysis.healthy
+
+
+def test_a_cockpit_that_ended_leaves_nothing_frozen_behind() -> None:
+    # gc.freeze is process-wide: a cockpit that froze its session must thaw it when its
+    # screen goes, else every run in one process (tests, benchmarks) keeps its screen, its
+    # session and everything they reach for good (in reference cycles, never collected)
+    kept: list[weakref.ref[object]] = []
+    frozen_while_shown: list[int] = []
+
+    async def run_cockpit() -> None:
+        async with psk_cockpit() as (app, _pilot, screen):
+            frozen_while_shown.append(gc.get_freeze_count())
+            assert screen.session is not None
+            kept.extend(map(weakref.ref, (screen.session.analysis, screen, app)))
+
+    asyncio.run(run_cockpit())  # its loop ended too: nothing of the app's is running
+    gc.collect()
+    assert frozen_while_shown[0] > 0  # the session was out of the collector's passes
+    assert gc.get_freeze_count() == 0
+    assert [ref() for ref in kept] == [None, None, None]
 
 
 async def test_a_broken_capture_says_why_in_the_banner(tmp_path: Path) -> None:

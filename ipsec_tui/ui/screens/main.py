@@ -213,6 +213,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.set_reactive(MainScreen.state, CockpitState(source))
         self._log_screen: LogScreen | None = None  # the log view of the session shown
+        self._frozen = False  # a session shown was frozen (gc.freeze): thawed on unmount
         tunnel = source.tunnel
         # a live tunnel's collections (and the passwords typed for them, in memory only)
         self.live = (
@@ -448,6 +449,7 @@ class MainScreen(Screen[None]):
         passes, which otherwise walk it all again while a key waits for its frame. A session
         that replaces another first lets the old one go: back to the collector, one pass once
         this update has returned (nothing holds the old one then), frozen again after it."""
+        self._frozen = True
         if not replaced:
             gc.freeze()
             return
@@ -455,7 +457,8 @@ class MainScreen(Screen[None]):
 
         def collect_and_freeze() -> None:
             gc.collect()
-            gc.freeze()
+            if self._frozen:  # not when the screen went meanwhile
+                gc.freeze()
 
         self.call_after_refresh(collect_and_freeze)
 
@@ -591,6 +594,19 @@ class MainScreen(Screen[None]):
     def on_unmount(self) -> None:
         with contextlib.suppress(ScreenStackError):  # the app is ending: it uninstalls all
             self._drop_log_screen()
+        self._thaw()
+
+    def _thaw(self) -> None:
+        """The screen goes (o, or the app ends): what its session froze goes back to the
+        collector, else each cockpit run in a process (tests, a fleet opening tunnels) would
+        keep its screen and session forever. The freeze is process-wide, so another cockpit's
+        session thaws too: it is only walked by the collector again, still correct. The
+        screen's garbage is collected once it is gone (one pass now, on the way out), not by
+        the collector's next full pass, which could fall in the middle of a later key."""
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
+            self.app.call_later(gc.collect)  # after this screen's removal; no-op at exit
 
     def action_ladder(self) -> None:
         from ipsec_tui.ui.screens.ladder import LadderScreen

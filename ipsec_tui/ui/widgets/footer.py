@@ -59,8 +59,15 @@ class CockpitFooter(Footer):
         if self._bindings_ready:
             self._composed = self._keys_shown()
         for widget in super().compose():
-            if isinstance(widget, FooterKey) and widget.action in self.optional:
-                widget.add_class("-optional")
+            if isinstance(widget, FooterKey):
+                if not widget.has_class("-command-palette"):  # the one key not bound to it
+                    # born in the footer's style: the key's compact watcher at mount, then the
+                    # footer's value bound to it, would each restyle it (twice per key for
+                    # every rebuilt line, the footer's largest cost when a session arrives)
+                    widget.set_reactive(FooterKey.compact, self.compact)
+                    widget.set_class(self.compact, "-compact", update=False)
+                if widget.action in self.optional:
+                    widget.add_class("-optional")
             yield widget
 
     def on_resize(self, event: events.Resize) -> None:
