@@ -319,6 +319,22 @@ def _optional_text(value: object, path: Path, field_name: str) -> str | None:
     raise UserError(f"{path}: field {field_name!r} must be text, found {value!r}")
 
 
+_PLATFORM_LINE = re.compile(r"^platform:[ \t]*['\"]?([\w.-]+)['\"]?[ \t]*$", re.MULTILINE)
+
+
+def peer_platform(peer_dir: Path) -> str | None:
+    """The platform a peer folder's peer.yml names, from its top-level `platform:` line, or
+    None: a hint read before the capture is (for warming up its analysis), never checked
+    (read_peer checks it)."""
+    try:
+        with (peer_dir / PEER_FILE).open("rb") as file:
+            head = file.read(64 * 1024).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    found = _PLATFORM_LINE.search(head)
+    return found[1] if found else None
+
+
 def read_peer(peer_dir: str | Path, *, platforms: Collection[str] | None = None) -> PeerCapture:
     """Read one peer folder (its peer.yml and the outputs it lists)."""
     folder = Path(peer_dir)

@@ -296,6 +296,23 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def warm_platform(platform: str, stop: Callable[[], bool] = lambda: False) -> None:
+    """Load a platform's parsers and compile its templates ahead of its first parse (and
+    Linux's for a Linux platform), until ``stop()`` says to stop: what a first analysis
+    otherwise pays for on its way to the screen. Unknown platforms warm nothing."""
+    folder = resources.files("ipsec_tui.parsers") / "templates"
+    for name in (platform, "linux") if platform in LINUX_PLATFORMS else (platform,):
+        if not (folder / name).is_dir() or stop():
+            continue
+        _load_platform_parsers(name)
+        for entry in sorted(folder.joinpath(name).iterdir(), key=lambda e: e.name):
+            if stop():
+                return
+            if entry.name.endswith(".ttp"):
+                with _TTP_LOCK:
+                    _ttp_engine(name, entry.name.removesuffix(".ttp"))
+
+
 def run_ttp(platform: str, key: str, text: str) -> list[dict[str, Any]]:
     """Run a template on text: the list of result dicts of its first input (may be [])."""
     with _TTP_LOCK, _collector_paused():

@@ -7,7 +7,9 @@ faster than starting a process. The child is a fresh `python -m ipsec_tui.ui.off
 (never a fork of this threaded process); the work goes in and the result comes back
 through pipes (pickles both; the peers' outputs never reach a file), and cancelling kills
 it. `prestart` starts the child before there is work, so its imports overlap the cockpit's
-own start; an unused child ends when this process does (its pipe closes). Standard library only.
+own start, and while it waits it does what the first analysis of the capture's platforms
+would do before its own work (WARM_HOOK), stopping as soon as the work comes; an unused child
+ends when this process does (its pipe closes). Standard library only.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ OFFLOAD_BYTES = 256 * 1024  # captures larger than this are analysed in a child 
 # what a child imports before it reads its work: the analysis and every parser (not the
 # cockpit's session module: bundles, inventories and demos are the parent's business)
 WARM_MODULES = ("ipsec_tui.ui.analysing", "ipsec_tui.parsers.base")
+# then, until its work comes, what the first analysis of the capture's platforms would do
+# before its own work (the playbook read, the templates compiled): `module:function`, called
+# with the platforms and a call that says whether the work has come
+WARM_HOOK = "ipsec_tui.ui.analysing:warm"
 T = TypeVar("T")
 
 
@@ -78,12 +84,12 @@ _lock = threading.Lock()
 _warm: _Child | None = None
 
 
-def _spawn() -> _Child:
+def _spawn(platforms: Sequence[str] = ()) -> _Child:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     # pipes only: the work and its result hold the peers' outputs, which never go to a file
     # here (`run` reads both pipes while the child works: no buffer to deadlock on)
     process = subprocess.Popen(
-        [sys.executable, "-m", "ipsec_tui.ui.offload", *WARM_MODULES],
+        [sys.executable, "-m", "ipsec_tui.ui.offload", *WARM_MODULES, "--", *platforms],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -107,12 +113,13 @@ def _drain(stream: IO[bytes] | None) -> Callable[[], bytes]:
     return read
 
 
-def prestart() -> None:
-    """Start the next child now (if none is waiting), for work that will come soon."""
+def prestart(platforms: Sequence[str] = ()) -> None:
+    """Start the next child now (if none is waiting), for work that will come soon: the
+    analysis of these platforms' captures (the child warms up for them while it waits)."""
     global _warm
     with _lock:
         if _warm is None or _warm.process.poll() is not None:
-            _warm = _spawn()
+            _warm = _spawn(platforms)
 
 
 def _take() -> _Child:
@@ -189,10 +196,17 @@ def _wait(process: subprocess.Popen[bytes], cancel: threading.Event | None) -> N
 
 
 def _child() -> int:
-    """The child's side: the modules named on its command line imported, then one pickled
-    (function, args) in, one (ok, result) out. No work (the cockpit ended first): no answer."""
-    for name in sys.argv[1:]:
+    """The child's side: the modules named on its command line imported, warmed up for the
+    platforms after `--` until its work comes, then one pickled (function, args) in, one
+    (ok, result) out. No work (the cockpit ended first): no answer."""
+    arguments = sys.argv[1:]
+    split = arguments.index("--") if "--" in arguments else len(arguments)
+    for name in arguments[:split]:
         importlib.import_module(name)
+    module, _, hook = WARM_HOOK.partition(":")
+    with contextlib.suppress(Exception):  # a warm-up that fails leaves it to the work
+        warm = getattr(importlib.import_module(module), hook)
+        warm(arguments[split + 1 :], lambda: bool(select.select([sys.stdin], [], [], 0)[0]))
     try:
         function, args = pickle.load(sys.stdin.buffer)
     except EOFError:

@@ -178,7 +178,18 @@ def warm_up(start: StartRequest | Source) -> None:
     else:
         path = start.path if start.kind in ("capture", "bundle") else None
     if path is not None and offload.looks_big(path):
-        offload.prestart()
+        offload.prestart(_platforms_in(path))
+
+
+def _platforms_in(path: Path) -> list[str]:
+    """The platforms a capture folder's peers name (their peer.yml), for the analysis child
+    to warm up for; none for a bundle or what cannot be read (the child then warms less)."""
+    from ipsec_tui.collectors.capture_io import peer_platform
+
+    if not path.is_dir():
+        return []
+    found = (peer_platform(folder) for folder in sorted(path.iterdir()) if folder.is_dir())
+    return list(dict.fromkeys(platform for platform in found if platform))
 
 
 def _folder_info(source: Source) -> CaptureInfo:

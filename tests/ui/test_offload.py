@@ -99,3 +99,40 @@ def test_only_a_big_capture_starts_a_child_early(tmp_path: Path) -> None:
     waiting = offload._warm
     assert waiting is not None
     assert offload.run(os.getpid, offload=True) == waiting.process.pid
+
+
+def test_a_child_started_for_platforms_still_does_its_work() -> None:
+    _discard_waiting()
+    offload.prestart(["strongswan", "libreswan"])
+    waiting = offload._warm
+    assert waiting is not None
+    assert waiting.process.args[-3:] == ["--", "strongswan", "libreswan"]  # type: ignore[index]
+    a, b = load_captures([BASELINE])
+    there, _ = offload.run(analyse_pair, a, b, offload=True)
+    assert there.diagnosis.cause == analyse_pair(a, b)[0].diagnosis.cause
+
+
+def test_warming_up_compiles_the_platforms_templates_until_told_to_stop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ipsec_tui.parsers import base
+    from ipsec_tui.ui.analysing import warm
+
+    compiled: list[tuple[str, str]] = []
+    monkeypatch.setattr(base, "_ttp_engine", lambda *key: compiled.append(key))
+    warm(["strongswan"], lambda: False)
+    shipped = {p.stem for p in (Path(base.__file__).parent / "templates" / "strongswan").iterdir()}
+    assert {key for platform, key in compiled if platform == "strongswan"} == shipped
+    assert any(platform == "linux" for platform, _ in compiled)  # a Linux platform's too
+    compiled.clear()
+    warm(["strongswan", "fortinet"], lambda: True)  # the work has come: nothing more
+    assert compiled == []
+    warm(["no-such-platform"], lambda: False)
+    assert compiled == []
+
+
+def test_a_capture_folder_names_its_platforms_for_the_warm_up(tmp_path: Path) -> None:
+    from ipsec_tui.ui.session import _platforms_in
+
+    assert _platforms_in(scaled_capture(tmp_path / "big", 20)) == ["strongswan"]
+    assert _platforms_in(tmp_path / "nothing-here") == []
