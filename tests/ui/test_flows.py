@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pytest import MonkeyPatch
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import Input, OptionList
 from textual.widgets._footer import FooterKey
 
 from ipsec_tui.demo import demo_scenarios
@@ -23,6 +23,7 @@ from ipsec_tui.ui.session import StartRequest
 from ipsec_tui.ui.widgets.banner import DiagnosisBanner
 from ipsec_tui.ui.widgets.findings import FindingsTable, FindingsView
 from ipsec_tui.ui.widgets.footer import CockpitFooter
+from ipsec_tui.ui.widgets.log_lines import LogLines
 from ipsec_tui.ui.widgets.steps import StepList
 from ipsec_tui.ui.widgets.text_lines import TextLines
 from tests.conftest import EXPERT_STEPS
@@ -206,7 +207,7 @@ async def test_the_log_view_merges_both_peers_and_filters() -> None:
         await pilot.press("l")
         log = app.screen
         assert isinstance(log, LogScreen)
-        table = log.query_one("#log-table", DataTable)
+        table = log.query_one("#log-table", LogLines)
         assert table.row_count == len(session.timeline) > 0
         assert {e.peer for e in session.timeline} == {"siteA", "siteB"}
         await pilot.press("slash")

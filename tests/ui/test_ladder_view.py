@@ -15,6 +15,7 @@ from ipsec_tui.ui.app import CockpitApp
 from ipsec_tui.ui.screens.ladder import LadderScreen
 from ipsec_tui.ui.screens.main import MainScreen
 from ipsec_tui.ui.session import StartRequest
+from ipsec_tui.ui.widgets.log_lines import LogLines
 
 from .driving import from_palette, on_top, session_shown, wait_for
 
@@ -114,7 +115,7 @@ async def test_the_log_view_shows_the_highlighted_line_whole_at_80x24() -> None:
         screen = await on_top(pilot, LogScreen)
         await wait_for(pilot, lambda: screen.query_text == "auth_failed")
         await pilot.press("enter")  # back to the table
-        table = screen.query_one("#log-table", DataTable)
+        table = screen.query_one("#log-table", LogLines)
         await wait_for(pilot, lambda: table.row_count == 2)
         line = screen.query_one("#log-line", Static)
         # siteB's refusal comes first (it was sent before siteA read it), cause included

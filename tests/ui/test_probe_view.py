@@ -64,8 +64,14 @@ def test_probe_view_snapshot(snap_compare: SnapCompare) -> None:
         # the table sizes its columns and itself on the next refreshes: wait until it shows
         # the header and both rows at their full width, then let the screen settle
         await wait_for(pilot, lambda: table.size.height >= 3 and table.virtual_size.width > 40)
-        for _ in range(3):
-            await pilot.pause()
+        # then until its geometry stops changing (a busy machine spreads the refreshes out)
+        seen: list[object] = []
+
+        def settled() -> bool:
+            seen.append((table.size, table.virtual_size, table.region))
+            return len(seen) >= 4 and len(set(seen[-4:])) == 1
+
+        await wait_for(pilot, settled, what="the probe table's size to settle")
 
     app = CockpitApp(StartRequest(capture=PROBES / "nat-exempt"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

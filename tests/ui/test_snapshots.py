@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, TextArea
+from textual.widgets import Input, TextArea
 
 from ipsec_tui.ui.app import CockpitApp
 from ipsec_tui.ui.screens.log import LogScreen
@@ -19,6 +19,7 @@ from ipsec_tui.ui.screens.notes import NotesScreen
 from ipsec_tui.ui.screens.paste import PasteScreen
 from ipsec_tui.ui.session import StartRequest, Transcript
 from ipsec_tui.ui.widgets.findings import FindingsTable
+from ipsec_tui.ui.widgets.log_lines import LogLines
 from ipsec_tui.ui.widgets.steps import StepList
 
 from .driving import DialogApp, on_top, password_dialog, wait_for
@@ -85,7 +86,7 @@ def test_log_view_filtered(snap_compare: SnapCompare) -> None:
         await pilot.press("l", "slash", *"auth")
         log = pilot.app.screen
         assert isinstance(log, LogScreen)
-        table = log.query_one("#log-table", DataTable)
+        table = log.query_one("#log-table", LogLines)
         await wait_for(pilot, lambda: log.query_text == "auth")
         await wait_for(pilot, lambda: 0 < table.row_count == len(log.shown))
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from ipsec_tui.domain.causes import DIAGNOSIS_CAUSES
 from ipsec_tui.domain.model import Diagnosis, Finding, Row
 from ipsec_tui.ui.evidence import explain_row
+from ipsec_tui.ui.screens.steady import SteadyModal
 from ipsec_tui.ui.widgets.marks import STATUS_MARK, STATUS_STYLE, STATUS_WORD
 
 
@@ -99,8 +99,9 @@ def diagnosis_details(diagnosis: Diagnosis) -> Text:
     return text
 
 
-class DetailScreen(ModalScreen[None]):
-    """A titled text in a dialog; any closing key returns."""
+class DetailScreen(SteadyModal[None]):
+    """A titled text in a dialog; any closing key returns. Built once per app and shown again
+    with the next text (`show_detail`): building the dialog was most of opening it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,x,d,q", "close", "Close", tooltip="Back to the cockpit", id="detail.close"),
@@ -121,8 +122,35 @@ class DetailScreen(ModalScreen[None]):
         self.query_one("#detail-dialog").border_title = self._title
         self.query_one("#detail-close").focus()
 
+    def show(self, title: str, text: Text) -> None:
+        """Another title and text, from the top (before the dialog is pushed again)."""
+        self._title, self._text = title, text
+        if self.is_mounted:
+            self.query_one("#detail-dialog").border_title = title
+            self.query_one("#detail-text", Static).update(text)
+            self.query_one("#detail-body").scroll_home(animate=False, immediate=True)
+            self.query_one("#detail-close").focus()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None)
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+_DETAIL = "detail"  # the name the app's one detail dialog is installed under
+
+
+def show_detail(app: App[object], title: str, text: Text) -> None:
+    """`text` in the app's detail dialog, built the first time and kept installed. A second
+    one is built only while the first is open (a detail opened from a detail)."""
+    if app.is_screen_installed(_DETAIL):
+        dialog = app.get_screen(_DETAIL, DetailScreen)
+        if dialog in app.screen_stack:
+            app.push_screen(DetailScreen(title, text))
+            return
+        dialog.show(title, text)
+    else:
+        dialog = DetailScreen(title, text)
+        app.install_screen(dialog, _DETAIL)
+    app.push_screen(dialog)

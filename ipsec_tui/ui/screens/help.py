@@ -12,10 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Size
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
+
+from ipsec_tui.ui.screens.steady import SteadyModal
 
 GUIDE = "\n".join(
     (
@@ -92,7 +94,7 @@ class KeysTable(Widget):
         return Strip(Segment.apply_style(lines[y], base)).adjust_cell_length(width, base)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(SteadyModal[None]):
     """Keys and marks; Escape (or ?) closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -9,15 +9,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
-from textual.screen import Screen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from ipsec_tui.timeline import TimelineEvent, filter_timeline
+from ipsec_tui.ui.screens.steady import SteadyScreen
 from ipsec_tui.ui.session import Session
 from ipsec_tui.ui.widgets.footer import CockpitFooter
+from ipsec_tui.ui.widgets.log_lines import LogLines, LogView
 
 
-class LogScreen(Screen[None]):
+class LogScreen(SteadyScreen[None]):
     """The merged log of a session; the filter keeps lines holding every word typed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -54,17 +55,12 @@ class LogScreen(Screen[None]):
         a, b = self.session.peer_names()
         yield Static(f"[b]IKE log[/b]  {a} and {b} on one time line", id="log-title")
         yield Input(placeholder="filter: words to keep (peer, cause, text)…", id="log-filter")
-        yield DataTable(id="log-table", cursor_type="row", zebra_stripes=False)
+        yield LogLines(id="log-table")
         yield Static("", id="log-line")  # the highlighted line whole, wrapped
         yield Static("", id="log-status")
         yield CockpitFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#log-table", DataTable)
-        table.add_column("time", key="time")
-        table.add_column("peer", key="peer")
-        table.add_column("", key="mark")
-        table.add_column("message", key="message")
         self._fill()
 
     def watch_causes_only(self) -> None:
@@ -82,27 +78,12 @@ class LogScreen(Screen[None]):
         self.query_one("#log-table").focus()
 
     def _fill(self) -> None:
-        table = self.query_one("#log-table", DataTable)
         events = self.session.timeline
         shown = filter_timeline(events, self.query_text, causes_only=self.causes_only)
         self._shown = shown
-        table.clear()
         a_name = self.session.peer_names()[0]
-        for index, item in enumerate(shown):
-            event = item.event
-            style = "bold" if item.has_causes else ""
-            peer_style = "cyan" if item.peer == a_name else "magenta"
-            message = Text(event.message, style=style)
-            if item.has_causes:
-                message.stylize("bold red")
-                message.append(f"  [{', '.join(event.causes)}]", style="bold yellow")
-            table.add_row(
-                Text(event.time or "", style="dim"),
-                Text(item.peer, style=peer_style),
-                Text("!" if item.has_causes else " ", style="bold red"),
-                message,
-                key=str(index),
-            )
+        self.query_one("#log-table", LogLines).show(LogView(tuple(shown), a_name))
+        self._show_line(0)
         total = len(events)
         with_causes = sum(1 for e in events if e.has_causes)
         status = f"{len(shown)} of {total} lines"
@@ -115,27 +96,27 @@ class LogScreen(Screen[None]):
             status = "no log lines were collected or parsed for either peer"
         self.query_one("#log-status", Static).update(status, layout=False)  # one line
 
-    @on(DataTable.RowHighlighted, "#log-table")
-    def _line_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(LogLines.LineHighlighted, "#log-table")
+    def _line_highlighted(self, event: LogLines.LineHighlighted) -> None:
+        self._show_line(event.index)
+
+    def _show_line(self, index: int) -> None:
         """The highlighted line in full under the table: a long line's end (where charon and
         pluto put the reason) is never cut at the pane's edge."""
-        index = int(str(event.row_key.value))
-        if index >= len(self._shown):
-            return
-        item = self._shown[index]
         text = Text()
-        text.append(f"{item.peer} {item.file or 'log'}:{item.event.line} ", style="bold")
-        if item.has_causes:
-            text.append(f"[{', '.join(item.event.causes)}] ", style="bold yellow")
-        text.append(item.event.message)
+        if index < len(self._shown):
+            item = self._shown[index]
+            text.append(f"{item.peer} {item.file or 'log'}:{item.event.line} ", style="bold")
+            if item.has_causes:
+                text.append(f"[{', '.join(item.event.causes)}] ", style="bold yellow")
+            text.append(item.event.message)
         self.query_one("#log-line", Static).update(text, layout=False)  # 3 lines, fixed
 
-    @on(DataTable.RowSelected, "#log-table")
-    def _line_selected(self, event: DataTable.RowSelected) -> None:
-        from ipsec_tui.ui.screens.explain import DetailScreen
+    @on(LogLines.LineSelected, "#log-table")
+    def _line_selected(self, event: LogLines.LineSelected) -> None:
+        from ipsec_tui.ui.screens.explain import show_detail
 
-        index = int(str(event.row_key.value))
-        item = self._shown[index]
+        item = self._shown[event.index]
         line = item.event
         text = Text()
         text.append(f"{item.peer}", style="bold")
@@ -153,7 +134,7 @@ class LogScreen(Screen[None]):
                 text.append(f"{value}\n")
         text.append("\n")
         text.append(line.message)
-        self.app.push_screen(DetailScreen("Log line", text))
+        show_detail(self.app, "Log line", text)
 
     @property
     def shown(self) -> list[TimelineEvent]:

@@ -22,7 +22,6 @@ from textual.app import ComposeResult, ScreenStackError
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.worker import get_current_worker
 
@@ -50,6 +49,7 @@ from ipsec_tui.ui.messages import (
 from ipsec_tui.ui.offload import Cancelled
 from ipsec_tui.ui.palette import PaletteCommand
 from ipsec_tui.ui.pasting import ask_transcript, blank_transcript, start_paste
+from ipsec_tui.ui.screens.steady import SteadyScreen
 from ipsec_tui.ui.session import PasteRequest, Session, Source, Transcript, analyse, load
 from ipsec_tui.ui.state import CockpitState
 from ipsec_tui.ui.widgets.banner import BannerState, DiagnosisBanner
@@ -66,7 +66,7 @@ if TYPE_CHECKING:
 _NOTHING = CockpitState(Source("capture", ""))
 
 
-class MainScreen(Screen[None]):
+class MainScreen(SteadyScreen[None]):
     """One tunnel's diagnosis, from a demo scenario, a capture folder or a live collection."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -640,21 +640,21 @@ class MainScreen(Screen[None]):
             self.app.push_screen(WatchScreen(cockpit_plan(self.session, logins)))
 
     def action_explain(self) -> None:
-        from ipsec_tui.ui.screens.explain import DetailScreen, explanation
+        from ipsec_tui.ui.screens.explain import explanation, show_detail
 
         selection = self.state.selection
         if self.session is None or selection.finding is None:
             self.notify("select a finding or a row first", severity="warning")
             return
         text = explanation(selection.finding, selection.row, self.session.peer_names())
-        self.app.push_screen(DetailScreen("Explain", text))
+        show_detail(self.app, "Explain", text)
 
     def action_diagnosis(self) -> None:
-        from ipsec_tui.ui.screens.explain import DetailScreen, diagnosis_details
+        from ipsec_tui.ui.screens.explain import diagnosis_details, show_detail
 
         if self.session is not None:
             details = diagnosis_details(self.session.analysis.diagnosis)
-            self.app.push_screen(DetailScreen("Diagnosis", details))
+            show_detail(self.app, "Diagnosis", details)
 
     def action_zoom(self) -> None:
         """Give the focused pane the whole screen, or give it back."""

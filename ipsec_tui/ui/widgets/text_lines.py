@@ -17,7 +17,7 @@ from ipsec_tui.ui.evidence import EvidenceDoc
 _CONTROL = {c: None for c in range(32) if c != 9}  # keep tabs (expanded), drop \r and the like
 
 
-def _clean(line: str) -> str:
+def clean_line(line: str) -> str:
     """A line as drawn: tabs expanded, control characters dropped."""
     return line.expandtabs(8).translate(_CONTROL)
 
@@ -28,7 +28,7 @@ def _widest(lines: tuple[str, ...]) -> int:
     are cleaned to measure them)."""
     width = max(map(len, lines), default=0)
     odd = [line for line in lines if not line.isprintable()]
-    return max([width, *(len(_clean(line)) for line in odd)])
+    return max([width, *(len(clean_line(line)) for line in odd)])
 
 
 class TextLines(ScrollView, can_focus=True):
@@ -64,7 +64,7 @@ class TextLines(ScrollView, can_focus=True):
         note = 1 if doc and doc.note else 0
         width = _widest(doc.lines) if doc else 0
         if doc and doc.note:
-            width = max(width, len(_clean(doc.note)))
+            width = max(width, len(clean_line(doc.note)))
         self.virtual_size = Size(width + self._gutter + 1, len(doc.lines) + note if doc else 0)
         target = doc.focus + note if doc else 0
         # a little context above the first marked line
@@ -89,7 +89,7 @@ class TextLines(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         if number < 0:
             note = self.get_component_rich_style("text-lines--note")
-            segments = [Segment(_clean(doc.note), base + note)]
+            segments = [Segment(clean_line(doc.note), base + note)]
             return Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
         marked = number in doc.marked
         gutter_style = base + self.get_component_rich_style("text-lines--gutter")
@@ -103,7 +103,7 @@ class TextLines(ScrollView, can_focus=True):
             Segment(f"{number + 1:>{self._gutter - 2}}", gutter_style),
             marker,
             Segment(" ", base),
-            Segment(_clean(doc.lines[number]), line_style),
+            Segment(clean_line(doc.lines[number]), line_style),
         ]
         strip = Strip(segments)
         if marked:  # the highlight runs to the edge, so a marked blank line still shows
