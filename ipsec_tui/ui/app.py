@@ -114,7 +114,6 @@ class CockpitApp(App[None]):
             self.switch_screen(self._start_screen())
 
     def action_help(self) -> None:
-        from ipsec_tui.ui.screens.help import HelpScreen
+        from ipsec_tui.ui.screens.help import show_help
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+        show_help(self)

@@ -285,6 +285,36 @@ async def test_help_and_the_command_palette_reach_the_actions() -> None:
         )
 
 
+async def test_help_is_one_dialog_that_lists_the_keys_of_the_screen_under_it() -> None:
+    """Opened again, the help is the same dialog (built once), showing the keys of whichever
+    screen it opened over, drawn as well as listed."""
+
+    def drawn(help_screen: HelpScreen) -> str:
+        table = help_screen.query_one("#help-keys", KeysTable)
+        return "\n".join(table.render_line(y).text for y in range(table.size.height))
+
+    async with psk_cockpit() as (app, pilot, screen):
+        await pilot.press("question_mark")
+        first = await on_top(pilot, HelpScreen)
+        assert "Explain the selected row" in drawn(first)
+        assert "Type words to keep" not in drawn(first)
+        await pilot.press("escape")
+        await pilot.press("l")
+        await on_top(pilot, LogScreen)
+        await pilot.press("question_mark")
+        over_log = await on_top(pilot, HelpScreen)
+        assert over_log is first
+        assert "Type words to keep" in drawn(over_log)
+        assert "Explain the selected row" not in drawn(over_log)
+        await pilot.press("escape", "escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("question_mark")
+        again = await on_top(pilot, HelpScreen)
+        assert again is first
+        assert "Explain the selected row" in drawn(again)
+        assert "Type words to keep" not in drawn(again)
+
+
 async def test_a_capture_folder_opens_and_reloads(tmp_path: Path) -> None:
     import shutil
 

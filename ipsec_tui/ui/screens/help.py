@@ -3,12 +3,12 @@ the marks mean."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Size
@@ -73,6 +73,12 @@ class KeysTable(Widget):
         self.table = table
         self._laid_out: tuple[int, list[list[Segment]]] = (-1, [])
 
+    def show(self, table: Table) -> None:
+        """Another screen's keys: laid out afresh, at its own height."""
+        self.table = table
+        self._laid_out = (-1, [])
+        self.refresh(layout=True)
+
     def _lines(self, width: int) -> list[list[Segment]]:
         if self._laid_out[0] != width:
             console = self.app.console
@@ -95,7 +101,8 @@ class KeysTable(Widget):
 
 
 class HelpScreen(SteadyModal[None]):
-    """Keys and marks; Escape (or ?) closes."""
+    """Keys and marks; Escape (or ?) closes. Built once per app and shown again over the next
+    screen (`show_help`): building the dialog was most of opening it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,f1,q", "close", "Close", id="help.close"),
@@ -115,5 +122,38 @@ class HelpScreen(SteadyModal[None]):
         self.query_one("#help-dialog").border_subtitle = "Escape closes"
         self.query_one("#help-body").focus()
 
+    def show(self, under: Screen[object]) -> None:
+        """The keys of `under` (before the dialog is pushed again), from the top; the table is
+        laid out again only when they differ from the ones shown."""
+        rows = key_rows(under)
+        if rows != self.rows:
+            self.rows = rows
+            if self.is_mounted:
+                self.query_one("#help-keys", KeysTable).show(_keys_table(rows))
+        if self.is_mounted:
+            self.query_one("#help-body").scroll_home(animate=False, immediate=True)
+            self.query_one("#help-body").focus()
+
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+_HELP = "help"  # the name the app's one help dialog is installed under
+
+
+def show_help(app: App[Any]) -> None:
+    """Help on the screen on top, in the app's help dialog: built the first time and kept
+    installed. Nothing when the help is on top already."""
+    under = app.screen
+    if isinstance(under, HelpScreen):
+        return
+    if app.is_screen_installed(_HELP):
+        dialog = app.get_screen(_HELP, HelpScreen)
+        if dialog in app.screen_stack:  # under a dialog opened from the help: one more
+            app.push_screen(HelpScreen(under))
+            return
+        dialog.show(under)
+    else:
+        dialog = HelpScreen(under)
+        app.install_screen(dialog, _HELP)
+    app.push_screen(dialog)

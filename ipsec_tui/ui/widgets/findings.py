@@ -139,7 +139,7 @@ class FindingsTable(ScrollView, can_focus=True):
             lines.append(_Line(f_index, None))
             lines.extend(_Line(f_index, r_index) for r_index in range(len(finding.rows)))
         self._lines = lines
-        self.virtual_size = Size(self.scrollable_content_region.width, len(lines) + 1)
+        self.virtual_size = self._virtual_size()
         self.scroll_to(y=0, animate=False, immediate=True)
         first = self._first_problem()
         self.set_reactive(FindingsTable.cursor, first)
@@ -180,8 +180,13 @@ class FindingsTable(ScrollView, can_focus=True):
             top = min(self.cursor, end - visible + 1)
         self.scroll_to(y=top, animate=False, immediate=True)
 
+    def _virtual_size(self) -> Size:
+        """The lines and the header; no width, as the table never scrolls sideways (lines are
+        cut to the region). A width taken from the region while a new step's scrollbar came or
+        went was stale a moment later: one more layout pass, and frame, per step move."""
+        return Size(0, len(self._lines) + 1)
+
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._lines) + 1)
         self._scroll_cursor_visible()
 
     # --- actions -------------------------------------------------------------------------
