@@ -77,6 +77,8 @@ class CockpitFooter(Footer):
         self._fit()
 
     def _fit(self) -> None:
+        if not self.size.width:  # not laid out yet: its resize fits it (one restyle, not two)
+            return
         keys = [key for key in self.query(FooterKey) if not key.has_class("-command-palette")]
         # each key renders as " KEY DESCRIPTION " plus one cell of margin
         needed = sum(cell_len(k.key_display) + cell_len(k.description) + 3 for k in keys)
