@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ipsec_tui.analysis import Analysis
 from ipsec_tui.collectors.bundles import load_captures
@@ -171,14 +171,76 @@ def load(source: Source, cancel: threading.Event | None = None) -> Session:
 
 
 def warm_up(start: StartRequest | Source) -> None:
-    """When what opens first is a big capture folder or bundle, start the process that will
-    analyse it now: it loads the parsers while the screen comes up."""
+    """When what opens first is a big capture folder or bundle, start loading and analysing it
+    now, while the screen comes up (the cockpit's import and start): the process that will
+    analyse it starts and loads the parsers, and a thread reads the captures and hands them
+    over; the cockpit takes the result (:func:`take_prefetched`) instead of loading again."""
     if isinstance(start, StartRequest):
         path = start.capture
+        source = capture_source(path) if path is not None else None
     else:
         path = start.path if start.kind in ("capture", "bundle") else None
-    if path is not None and offload.looks_big(path):
+        source = start
+    if path is None or source is None or _Prefetch.waiting(source):  # (the CLI, then the app)
+        return
+    if offload.looks_big(path):
         offload.prestart(_platforms_in(path))
+        _Prefetch.start(source)
+
+
+class _Prefetch:
+    """A session being loaded ahead, in a thread of its own (the screen's worker takes it)."""
+
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _waiting: ClassVar[dict[tuple[str, Path | None], _Prefetch]] = {}
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.cancel = threading.Event()
+        self.done = threading.Event()
+        self.session: Session | None = None
+        self.error: BaseException | None = None
+        threading.Thread(target=self._run, name="prefetch", daemon=True).start()
+
+    @classmethod
+    def start(cls, source: Source) -> None:
+        with cls._lock:
+            if (source.kind, source.path) not in cls._waiting:
+                cls._waiting[(source.kind, source.path)] = cls(source)
+
+    @classmethod
+    def waiting(cls, source: Source) -> bool:
+        with cls._lock:
+            return (source.kind, source.path) in cls._waiting
+
+    @classmethod
+    def take(cls, source: Source) -> _Prefetch | None:
+        with cls._lock:
+            return cls._waiting.pop((source.kind, source.path), None)
+
+    def _run(self) -> None:
+        try:
+            self.session = load(self.source, self.cancel)
+        except BaseException as exc:  # raised again in the worker that takes it
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+def take_prefetched(source: Source, cancel: threading.Event) -> Session | None:
+    """The session :func:`warm_up` started loading for this source, once loaded (None if it
+    did not start one; taken once). Raises what loading raised, and offload.Cancelled when
+    ``cancel`` is set meanwhile (the load is then cancelled too)."""
+    job = _Prefetch.take(source)
+    if job is None:
+        return None
+    while not job.done.wait(0.05):
+        if cancel.is_set():
+            job.cancel.set()
+            raise offload.Cancelled()
+    if job.error is not None:
+        raise job.error
+    return job.session
 
 
 def _platforms_in(path: Path) -> list[str]:

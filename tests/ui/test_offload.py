@@ -13,8 +13,16 @@ import pytest
 
 from benchmarks.scale import BASELINE, scaled_capture
 from ipsec_tui.collectors.bundles import load_captures
+from ipsec_tui.errors import UserError
 from ipsec_tui.ui import offload
-from ipsec_tui.ui.session import analyse_pair, capture_source, warm_up
+from ipsec_tui.ui.session import (
+    _Prefetch,
+    analyse_pair,
+    capture_source,
+    load,
+    take_prefetched,
+    warm_up,
+)
 
 
 def _discard_waiting() -> None:
@@ -95,10 +103,44 @@ def test_only_a_big_capture_starts_a_child_early(tmp_path: Path) -> None:
     _discard_waiting()
     warm_up(capture_source(BASELINE))
     assert offload._warm is None
+    assert take_prefetched(capture_source(BASELINE), threading.Event()) is None
     warm_up(capture_source(big))
-    waiting = offload._warm
-    assert waiting is not None
-    assert offload.run(os.getpid, offload=True) == waiting.process.pid
+    session = take_prefetched(capture_source(big), threading.Event())
+    assert session is not None  # loaded and analysed ahead, by the child started for it
+    assert [len(sa.child_sas) for peer in session.peers if peer for sa in peer.ike_sas] == [
+        2000,
+        2000,
+    ]
+    assert take_prefetched(capture_source(big), threading.Event()) is None  # taken once
+
+
+def test_what_the_load_ahead_raised_is_raised_where_it_is_taken(tmp_path: Path) -> None:
+    """A big zip that is no evidence bundle (no manifest): refused, as opening it would."""
+    big = scaled_capture(tmp_path / "big", 2000)
+    bundle = tmp_path / "big.zip"
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in big.rglob("*"):
+            archive.write(file, file.relative_to(big))
+    source = capture_source(bundle)
+    warm_up(source)
+    with pytest.raises(UserError) as raised:
+        take_prefetched(source, threading.Event())
+    with pytest.raises(UserError) as direct:
+        load(source)
+    assert str(raised.value) == str(direct.value)
+
+
+def test_cancel_while_waiting_for_the_load_ahead_cancels_it(tmp_path: Path) -> None:
+    big = scaled_capture(tmp_path / "big", 2000)
+    source = capture_source(big)
+    warm_up(source)
+    job = _Prefetch._waiting[(source.kind, source.path)]
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(offload.Cancelled):
+        take_prefetched(source, cancel)
+    assert job.cancel.is_set()
+    assert job.done.wait(30)  # the load ended (its child killed), not left running
 
 
 def test_a_child_started_for_platforms_still_does_its_work() -> None:
@@ -136,3 +178,20 @@ def test_a_capture_folder_names_its_platforms_for_the_warm_up(tmp_path: Path) ->
 
     assert _platforms_in(scaled_capture(tmp_path / "big", 20)) == ["strongswan"]
     assert _platforms_in(tmp_path / "nothing-here") == []
+
+
+def test_the_start_asked_twice_loads_ahead_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line warms up before the cockpit's import, the cockpit again as it
+    starts: one load ahead, one child."""
+    big = scaled_capture(tmp_path / "big", 2000)
+    started: list[object] = []
+    prestart = offload.prestart
+    monkeypatch.setattr(offload, "prestart", lambda *a: started.append(a) or prestart(*a))
+    warm_up(capture_source(big))
+    job = _Prefetch._waiting[("capture", big)]
+    warm_up(capture_source(big))
+    assert _Prefetch._waiting[("capture", big)] is job
+    assert len(started) == 1
+    assert take_prefetched(capture_source(big), threading.Event()) is not None

@@ -50,7 +50,15 @@ from ipsec_tui.ui.offload import Cancelled
 from ipsec_tui.ui.palette import PaletteCommand
 from ipsec_tui.ui.pasting import ask_transcript, blank_transcript, start_paste
 from ipsec_tui.ui.screens.steady import SteadyScreen
-from ipsec_tui.ui.session import PasteRequest, Session, Source, Transcript, analyse, load
+from ipsec_tui.ui.session import (
+    PasteRequest,
+    Session,
+    Source,
+    Transcript,
+    analyse,
+    load,
+    take_prefetched,
+)
 from ipsec_tui.ui.state import CockpitState
 from ipsec_tui.ui.widgets.banner import BannerState, DiagnosisBanner
 from ipsec_tui.ui.widgets.evidence_pane import EvidencePane
@@ -277,8 +285,11 @@ class MainScreen(SteadyScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def _load(self, source: Source, analysis_id: int) -> None:
+        cancel = get_current_worker().cancelled_event
         try:
-            session = load(source, get_current_worker().cancelled_event)
+            session = take_prefetched(source, cancel)  # what the start began loading
+            if session is None:
+                session = load(source, cancel)
         except Cancelled:
             return
         except Exception as exc:  # shown in the banner, never a traceback
