@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -209,10 +212,6 @@ def test_cockpit_with_2000_child_sas_per_peer(
 
 
 def _started_process(folder: Path, mode: str) -> float:
-    import json
-    import subprocess
-    import sys
-
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.cockpit_start", str(folder), mode],

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ipsec_tui.checks.scope import connection_view, tunnel_view
+from ipsec_tui.checks.scope import tunnel_view
 from ipsec_tui.domain.capture import PeerCapture, parse_utc
 from ipsec_tui.domain.model import ChildSa, IkeSa, LogEvent, PeerModel
 from ipsec_tui.domain.watch import (
@@ -187,10 +187,8 @@ def sample_of(
         parse_peer(capture) if any(record.ok for record in capture.commands) else None
         for capture in captures
     ]
-    if len(models) == 2:
-        models = [tunnel_view(models[0], models[1]), tunnel_view(models[1], models[0])]
-    else:
-        models = [connection_view(m) if m is not None and m.connection else m for m in models]
+    others = models[::-1] if len(models) == 2 else [None] * len(models)
+    models = [tunnel_view(model, other) for model, other in zip(models, others, strict=True)]
     peers = [
         PeerSample(capture.name, model, _read_at(capture), capture.error, _log_lines(capture))
         for capture, model in zip(captures, models, strict=True)

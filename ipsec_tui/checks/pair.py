@@ -422,16 +422,6 @@ def installed_towards(peer: PeerModel | None, other: PeerModel | None) -> Instal
     return Installed(children, by_name)
 
 
-def installed_for(
-    peer: PeerModel | None, other: PeerModel | None, config: ChildConfig | None
-) -> ChildSa | None:
-    """The installed child SA of a configured child: by name, else by selectors inside it
-    (for many configs, build `installed_towards` once and ask it each)."""
-    if config is None:
-        return None
-    return installed_towards(peer, other).of(config)
-
-
 def _ike_sas_to(peer: PeerModel | None, other: PeerModel | None) -> list[IkeSa]:
     if peer is None:
         return []

@@ -15,7 +15,7 @@ from textual.widgets import Button, Static
 from ipsec_tui.domain.causes import DIAGNOSIS_CAUSES
 from ipsec_tui.domain.model import Diagnosis, Finding, Row
 from ipsec_tui.ui.evidence import explain_row
-from ipsec_tui.ui.screens.steady import SteadyModal
+from ipsec_tui.ui.screens.steady import SteadyModal, show_reused
 from ipsec_tui.ui.widgets.marks import STATUS_MARK, STATUS_STYLE, STATUS_WORD
 
 
@@ -142,15 +142,7 @@ _DETAIL = "detail"  # the name the app's one detail dialog is installed under
 
 
 def show_detail(app: App[object], title: str, text: Text) -> None:
-    """`text` in the app's detail dialog, built the first time and kept installed. A second
-    one is built only while the first is open (a detail opened from a detail)."""
-    if app.is_screen_installed(_DETAIL):
-        dialog = app.get_screen(_DETAIL, DetailScreen)
-        if dialog in app.screen_stack:
-            app.push_screen(DetailScreen(title, text))
-            return
-        dialog.show(title, text)
-    else:
-        dialog = DetailScreen(title, text)
-        app.install_screen(dialog, _DETAIL)
-    app.push_screen(dialog)
+    """`text` in the app's detail dialog (one per app, see `show_reused`)."""
+    show_reused(
+        app, _DETAIL, DetailScreen, lambda: DetailScreen(title, text), lambda d: d.show(title, text)
+    )

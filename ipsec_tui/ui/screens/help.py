@@ -17,7 +17,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ipsec_tui.ui.screens.steady import SteadyModal
+from ipsec_tui.ui.screens.steady import SteadyModal, show_reused
 
 GUIDE = "\n".join(
     (
@@ -142,18 +142,8 @@ _HELP = "help"  # the name the app's one help dialog is installed under
 
 
 def show_help(app: App[Any]) -> None:
-    """Help on the screen on top, in the app's help dialog: built the first time and kept
-    installed. Nothing when the help is on top already."""
+    """Help on the screen on top, in the app's help dialog (one per app, see
+    `show_reused`). Nothing when the help is on top already."""
     under = app.screen
-    if isinstance(under, HelpScreen):
-        return
-    if app.is_screen_installed(_HELP):
-        dialog = app.get_screen(_HELP, HelpScreen)
-        if dialog in app.screen_stack:  # under a dialog opened from the help: one more
-            app.push_screen(HelpScreen(under))
-            return
-        dialog.show(under)
-    else:
-        dialog = HelpScreen(under)
-        app.install_screen(dialog, _HELP)
-    app.push_screen(dialog)
+    if not isinstance(under, HelpScreen):
+        show_reused(app, _HELP, HelpScreen, lambda: HelpScreen(under), lambda d: d.show(under))

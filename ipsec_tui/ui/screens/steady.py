@@ -10,10 +10,14 @@ for a screen under it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from textual.app import App
 from textual.geometry import Size
 from textual.screen import ModalScreen, Screen, ScreenResultType
+
+D = TypeVar("D", bound=Screen[Any])
 
 
 def _laid_out_at(screen: Screen[Any], size: Size) -> bool:
@@ -34,3 +38,21 @@ class SteadyModal(ModalScreen[ScreenResultType]):
     def _screen_resized(self, size: Size) -> None:
         if not _laid_out_at(self, size):
             super()._screen_resized(size)
+
+
+def show_reused(
+    app: App[Any], name: str, kind: type[D], make: Callable[[], D], refresh: Callable[[D], None]
+) -> None:
+    """Show the app's one dialog installed as `name`: built (`make`) the first time and kept
+    installed, then refreshed (`refresh`) and shown again, since building it was most of
+    opening it. A new one is built only while it is open (opened again from itself)."""
+    if app.is_screen_installed(name):
+        dialog = app.get_screen(name, kind)
+        if dialog in app.screen_stack:
+            app.push_screen(make())
+            return
+        refresh(dialog)
+    else:
+        dialog = make()
+        app.install_screen(dialog, name)
+    app.push_screen(dialog)
