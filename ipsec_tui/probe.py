@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from typing import Protocol
 
 from ipsec_tui.checks.scope import connection_view
 from ipsec_tui.collectors.capture_io import output_file_name
@@ -51,15 +52,19 @@ CAPTURE_COMMAND = (
     f"timeout {CAPTURE_SECONDS} tcpdump -nn -tt -l -c 400 -i {{interface}} "
     "udp port 500 or udp port 4500 or esp"
 )
-# How long the capture gets to start listening before the first counter reading (tcpdump
-# prints nothing the session could wait for until it ends).
-CAPTURE_SETTLE_S = 1.0
+# The longest wait for every capture to say it listens (tcpdump's "listening on IF" line)
+# before the first counter reading; a capture that fails or ends is not waited for.
+CAPTURE_SETTLE_S = 5.0
+CAPTURE_LISTENING = re.compile(r"listening on \S+")
 # The capture ends this long after the last ping returned (a late answer, a retransmit),
 # never later than CAPTURE_SECONDS after it started; its record's error then says so.
 CAPTURE_GRACE_S = 1.0
 CAPTURE_ENDED = f"ended {CAPTURE_GRACE_S:g} s after the probe's last ping"
 _INTERFACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,14}$")
-# packets count for a direction from just before its ping was sent to just after it ended
+# packets count for a direction from just before its ping was sent to just after it ended,
+# never past the middle of the gap between two directions' pings (the counter readings): a
+# clock offset measured a little off, or a fast machine, must not hand one direction's
+# packets to the other
 _WINDOW_MARGIN_S = 0.1
 
 
@@ -75,6 +80,15 @@ class Ran:
 
 # (peer name, command) -> what it printed. The runner checks the allowlist again itself.
 Runner = Callable[[str, str], Ran]
+
+
+class CaptureRunner(Protocol):
+    """Runs a packet capture for a peer and sets ``listening`` once the capture says it
+    listens (CAPTURE_LISTENING in its output while it runs), then returns what it printed."""
+
+    def __call__(self, peer: str, command: str, listening: threading.Event) -> Ran: ...
+
+
 # peer name -> end its packet capture CAPTURE_GRACE_S from now (its output so far kept)
 Ender = Callable[[str], None]
 
@@ -438,8 +452,11 @@ class _Captures:
     """The packet captures of both sides, each in a thread of its own over its own runner
     (a second session per peer: the first is busy with counters and pings)."""
 
-    def __init__(self, plan: ProbePlan, run: Runner | None, end: Ender | None = None) -> None:
+    def __init__(
+        self, plan: ProbePlan, run: CaptureRunner | None, end: Ender | None = None
+    ) -> None:
         self.commands: dict[str, str] = {}
+        self.listening: dict[str, threading.Event] = {}
         self.notes: list[str] = []
         self.missing: dict[str, str] = {}  # side -> why it has no capture
         self.ran: dict[str, Ran] = {}
@@ -455,23 +472,29 @@ class _Captures:
                 self.missing[side.name] = (why or "").removeprefix(f"{side.name}: ")
                 continue
             self.commands[side.name] = command
+            self.listening[side.name] = threading.Event()
             thread = threading.Thread(
                 target=self._take, args=(run, side.name, command), daemon=True
             )
             thread.name = f"capture-{side.name}"
             self._threads.append(thread)
 
-    def _take(self, run: Runner, peer: str, command: str) -> None:
+    def _take(self, run: CaptureRunner, peer: str, command: str) -> None:
         try:
-            self.ran[peer] = run(peer, command)
+            self.ran[peer] = run(peer, command, self.listening[peer])
         except Exception as exc:  # a broken session must not stop the probe
             self.ran[peer] = Ran(None, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.listening[peer].set()  # ended: nothing left to wait for
 
     def start(self, settle: float) -> None:
+        """Start every capture and wait, at most ``settle`` seconds in all, until each one
+        listens (or has ended)."""
         for thread in self._threads:
             thread.start()
-        if self._threads and settle > 0:
-            time.sleep(settle)
+        deadline = time.monotonic() + settle
+        for event in self.listening.values():
+            event.wait(max(0.0, deadline - time.monotonic()))
 
     def end_soon(self) -> None:
         """The pings are done: each capture ends CAPTURE_GRACE_S from now (not at its cap)."""
@@ -531,7 +554,7 @@ def summarise(
     own, far = side.wan_addr or "", side.far_addr or ""
     for packet in packets:
         moment = packet.time - side.clock_offset_s
-        if window is not None and not window[0] <= moment <= window[1]:
+        if window is not None and not window[0] <= moment < window[1]:  # half-open
             continue
         if packet.kind == "keepalive":
             continue
@@ -568,15 +591,15 @@ def run_probe(
     plan: ProbePlan,
     run: Runner,
     hints: Iterable[tuple[str, str | None]] = (),
-    capture: Runner | None = None,
-    settle: float = 0.0,
+    capture: CaptureRunner | None = None,
+    settle: float = CAPTURE_SETTLE_S,
     end: Ender | None = None,
 ) -> tuple[ProbeResult, list[PeerCapture]]:
     """Counters, ping from A, counters, ping from B, counters; judged (with the snapshot's
     ``hints``, see :func:`judge`); with what was run. With a ``capture`` runner, each Linux
-    side's WAN is captured meanwhile (started ``settle`` seconds before the first reading,
-    ended through ``end`` CAPTURE_GRACE_S after the last ping, else at its cap; read when it
-    ends) and the packets become evidence."""
+    side's WAN is captured meanwhile (the first reading waits until each capture listens, at
+    most ``settle`` seconds; each ends through ``end`` CAPTURE_GRACE_S after the last ping,
+    else at its cap, and is read when it ends) and the packets become evidence."""
     logs = {side.name: _Log(side.name, side.platform) for side in plan.sides()}
     captures = _Captures(plan, capture, end)
     captures.start(settle)
@@ -629,8 +652,8 @@ def run_probe(
             summary = summarise(by_name[name], found, error=error)
             summaries[name] = replace(summary, seconds=seconds, ended=ended)
         directions = [
-            _with_packets(d, by_name, packets, window)
-            for d, window in zip(directions, windows, strict=True)
+            _with_packets(d, by_name, packets, span)
+            for d, span in zip(directions, direction_spans(windows), strict=True)
         ]
     note = None if captures.commands else "; ".join(dict.fromkeys(captures.notes))
     result = ProbeResult(
@@ -643,18 +666,37 @@ def run_probe(
     return result, [logs[side.name].capture() for side in plan.sides()]
 
 
+def direction_spans(
+    windows: Sequence[tuple[float | None, float | None]], margin: float = _WINDOW_MARGIN_S
+) -> list[tuple[float, float] | None]:
+    """Each direction's span for its packets, from its ping's (start, end) in order: widened
+    by ``margin`` on both sides but cut at the middle of the gap to the ping before and after
+    it, so that no packet counts for two directions. None where a ping's times are unknown
+    (its packets are then the whole capture's)."""
+    spans: list[tuple[float, float] | None] = []
+    for index, (start, end) in enumerate(windows):
+        if start is None or end is None:
+            spans.append(None)
+            continue
+        low, high = start - margin, end + margin
+        before = windows[index - 1][1] if index > 0 else None
+        after = windows[index + 1][0] if index + 1 < len(windows) else None
+        if before is not None:
+            low = max(low, (before + start) / 2)
+        if after is not None:
+            high = min(high, (end + after) / 2)
+        spans.append((low, high))
+    return spans
+
+
 def _with_packets(
     d: Direction,
     sides: Mapping[str, ProbeSide],
     packets: Mapping[str, tuple[list[Packet], str | None]],
-    window: tuple[float | None, float | None],
+    span: tuple[float, float] | None,
 ) -> Direction:
     """The direction with both sides' packets during its ping (the whole capture when the
     ping's times are not known)."""
-    start, end = window
-    span = None
-    if start is not None and end is not None:
-        span = (start - _WINDOW_MARGIN_S, end + _WINDOW_MARGIN_S)
     sender, receiver = (
         summarise(sides[name], packets[name][0], span, packets[name][1])
         for name in (d.sender, d.receiver)
@@ -962,16 +1004,27 @@ def _plain(summary: PacketSummary) -> dict[str, object]:
     return data
 
 
-def replay(captures: Sequence[PeerCapture]) -> Runner:
+class Replayed(Protocol):
+    """A runner for both the commands and the captures of a recorded probe."""
+
+    def __call__(
+        self, peer: str, command: str, listening: threading.Event | None = None
+    ) -> Ran: ...
+
+
+def replay(captures: Sequence[PeerCapture]) -> Replayed:
     """A runner that answers from a recorded probe (OUT/probe/): each peer's commands in the
-    order they ran, so the same plan judged offline gives what it gave live."""
+    order they ran, so the same plan judged offline gives what it gave live. A recorded
+    capture listened from the start."""
     queues = {
         capture.name: [(record, capture.output_of(record)) for record in capture.commands]
         for capture in captures
     }
     lock = threading.Lock()  # the packet capture asks from a thread of its own
 
-    def run(peer: str, command: str) -> Ran:
+    def run(peer: str, command: str, listening: threading.Event | None = None) -> Ran:
+        if listening is not None:
+            listening.set()
         with lock:
             queue = queues.get(peer) or []
             for index, (record, text) in enumerate(queue):

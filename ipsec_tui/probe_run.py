@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from ipsec_tui.platforms import load_platform
 from ipsec_tui.probe import (
     CAPTURE_ENDED,
     CAPTURE_GRACE_S,
-    CAPTURE_SETTLE_S,
+    CAPTURE_LISTENING,
     Ran,
     can_capture,
     plan_probe,
@@ -138,15 +138,16 @@ def probe_tunnel(
             login.join()
         capture_sessions, capture_errors = second.get("sessions", ({}, {}))
 
-        def runner(opened: Mapping[str, PeerSession]) -> Callable[[str, str], Ran]:
-            def run(peer: str, command: str) -> Ran:
-                if peer not in opened:
-                    error = capture_errors.get(peer, "no session")
-                    return Ran(None, f"{peer}: no session for the capture: {error}")
-                sent = opened[peer].send(command)
-                return Ran(sent.text, sent.error, sent.started_at, sent.finished_at)
+        def run(peer: str, command: str) -> Ran:
+            sent = sessions[peer].send(command)
+            return Ran(sent.text, sent.error, sent.started_at, sent.finished_at)
 
-            return run
+        def capture(peer: str, command: str, listening: threading.Event) -> Ran:
+            if peer not in capture_sessions:
+                error = capture_errors.get(peer, "no session")
+                return Ran(None, f"{peer}: no session for the capture: {error}")
+            sent = capture_sessions[peer].send(command, heard=(CAPTURE_LISTENING, listening))
+            return Ran(sent.text, sent.error, sent.started_at, sent.finished_at)
 
         hints = [(ranked.cause, ranked.side) for ranked in analysis.diagnosis.causes]
 
@@ -156,11 +157,10 @@ def probe_tunnel(
 
         result, probe_captures = run_probe(
             plan,
-            runner(sessions),
+            run,
             hints,
             # a platform without the capture is said once in the result
-            capture=runner(capture_sessions) if options.capture else None,
-            settle=CAPTURE_SETTLE_S,
+            capture=capture if options.capture else None,
             end=end,
         )
     finally:

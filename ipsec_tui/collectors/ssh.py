@@ -72,6 +72,8 @@ MAX_OUTPUT_CHARS = 64 * 1024 * 1024
 _READ_CHUNK = 1024 * 1024
 # Longest wait for the prompt after interrupting a command that was cut.
 _RESYNC_SECONDS = 10.0
+# A pattern a running command prints when it is ready, and the event set when it does.
+Heard = tuple[re.Pattern[str], threading.Event]
 
 # Paramiko logs failed handshakes (a port that accepts and never speaks) with a traceback
 # through `logging`; with no handler configured, Python prints it on stderr. The reason
@@ -721,16 +723,37 @@ class _BoundedReader:
         self.marker: re.Pattern[str] | None = None
         self.arrived: dict[int, str] = {}
         self._tail = ""
+        # what the running command is expected to say when it is ready (see PeerSession.send)
+        self.heard: Heard | None = None
+        self._heard_tail = ""
 
-    def start(self, limit: int, timeout: float, marker: re.Pattern[str] | None = None) -> None:
+    def start(
+        self,
+        limit: int,
+        timeout: float,
+        marker: re.Pattern[str] | None = None,
+        heard: Heard | None = None,
+    ) -> None:
         self.limit, self.deadline = limit, time.monotonic() + timeout
         self.received, self.size = [], 0
         self.marker, self.arrived, self._tail = marker, {}, ""
+        self.heard, self._heard_tail = heard, ""
 
     def stop(self) -> None:
         self.limit = None
         self.received, self.size = [], 0
         self.marker, self._tail = None, ""
+        self.heard, self._heard_tail = None, ""
+
+    def _note_heard(self, output: str) -> None:
+        assert self.heard is not None
+        pattern, event = self.heard
+        window = self._heard_tail + output
+        if pattern.search(window):
+            event.set()
+            self.heard = None
+        else:
+            self._heard_tail = window[-256:]  # a line cut between two reads
 
     def _note_markers(self, output: str) -> None:
         assert self.marker is not None
@@ -768,6 +791,8 @@ class _BoundedReader:
         self.size += len(output)
         if self.marker is not None and output:
             self._note_markers(output)
+        if self.heard is not None and output:
+            self._note_heard(output)
         # Netmiko reads the command's echo with a fixed 10 s timeout of its own: the deadline
         # here bounds every read the command makes
         if time.monotonic() > self.deadline:
@@ -944,8 +969,11 @@ class PeerSession:
         """Netmiko's session log so far (memory only; Netmiko masks the login password)."""
         return self.session_log.getvalue().decode("utf-8", errors="replace")
 
-    def send(self, command: str) -> Sent:
-        """Send one allowlisted command and read its output (CommandRefused if not allowed)."""
+    def send(self, command: str, *, heard: Heard | None = None) -> Sent:
+        """Send one allowlisted command and read its output (CommandRefused if not allowed).
+        With ``heard`` (a pattern and an event), the event is set as soon as the pattern
+        appears in what the command prints, while it still runs: a packet capture says
+        it is listening long before it ends."""
         peer, spec, connection = self.peer, self.spec, self._connection
         spec.check_allowed(command, peer.overrides)  # again, right before sending
         with self._lock:
@@ -955,7 +983,7 @@ class PeerSession:
             error: str | None = None
             text: str | None = None
             self._ended = None
-            self._reader.start(self.max_output_chars, peer.command_timeout)
+            self._reader.start(self.max_output_chars, peer.command_timeout, heard=heard)
             try:
                 text = send_read_only(connection, command, spec, peer.command_timeout, self.prompt)
             except (ReadTimeout, _OutputLimit) as exc:

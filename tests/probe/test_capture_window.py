@@ -6,6 +6,7 @@ the counters and pings are the recorded baseline probe (tests/data/probes/baseli
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -18,6 +19,7 @@ from ipsec_tui.platforms import load_platform
 from ipsec_tui.probe import (
     CAPTURE_ENDED,
     CAPTURE_GRACE_S,
+    CAPTURE_LISTENING,
     CAPTURE_SECONDS,
     Ran,
     replay,
@@ -47,9 +49,25 @@ def test_the_capture_ends_after_the_pings_and_says_how_long_it_ran(sshd: SshServ
         for name in ("siteA", "siteB")
     }
     ended: list[str] = []
+    # per peer, in order: "listening" when the capture said so, "returned" when it ended
+    moments: dict[str, list[str]] = {"siteA": [], "siteB": []}
 
-    def capture(peer: str, command: str) -> Ran:
-        sent = sessions[peer].send(command)
+    class Noted(threading.Event):
+        """The probe's event, noting when the session sets it."""
+
+        def __init__(self, peer: str, probe_waits_on: threading.Event) -> None:
+            super().__init__()
+            self.peer, self.probe_waits_on = peer, probe_waits_on
+
+        def set(self) -> None:
+            moments[self.peer].append("listening")
+            super().set()
+            self.probe_waits_on.set()
+
+    def capture(peer: str, command: str, listening: threading.Event) -> Ran:
+        heard = (CAPTURE_LISTENING, Noted(peer, listening))
+        sent = sessions[peer].send(command, heard=heard)
+        moments[peer].append("returned")
         return Ran(sent.text, sent.error, sent.started_at, sent.finished_at)
 
     def end(peer: str) -> None:
@@ -59,7 +77,7 @@ def test_the_capture_ends_after_the_pings_and_says_how_long_it_ran(sshd: SshServ
     try:
         started = time.monotonic()
         result, captures = run_probe(
-            plan, replay(read_capture(BASELINE / "probe")), capture=capture, settle=1.0, end=end
+            plan, replay(read_capture(BASELINE / "probe")), capture=capture, end=end
         )
         took = time.monotonic() - started
         # the sessions are usable again: the capture was interrupted and the prompt found
@@ -68,6 +86,9 @@ def test_the_capture_ends_after_the_pings_and_says_how_long_it_ran(sshd: SshServ
         for session in sessions.values():
             session.close()
     assert sorted(ended) == ["siteA", "siteB"]
+    # each capture said it was listening while it ran: the probe waited for that, not for
+    # the capture to end
+    assert moments == {"siteA": ["listening", "returned"], "siteB": ["listening", "returned"]}
     assert result.verdict.cause == scenario["expected_cause"]  # the recorded pings judged
     assert took < CAPTURE_SECONDS - 2, took  # not the 8 s cap
     for summary in result.packets:

@@ -126,21 +126,32 @@ async def test_progress_redraws_only_the_progress_lines(
     paints = PaintLog(app, count_bytes=True)
     async with app.run_test(size=size) as pilot:
         screen = screen_of(app)
-        moments: list[float] = []  # when the first peer is in (its analysis shows a new screen)
+        moments: list[float] = []  # when the first peer ends (its line and screen change)
 
         def changed(state: CockpitState) -> None:
-            if not moments and any(state.captures):
+            ends = any(p is not None and p.state not in ("waiting", "connecting", "running")
+                       for p in state.progress)  # fmt: skip
+            if not moments and (ends or any(state.captures)):
                 moments.append(time.perf_counter())
 
         screen.watch(screen, "state", changed, init=False)
         await wait_for(pilot, lambda: screen.state.collecting)
+        # the screen first lays out for the collection (the panel grows to its lines, the
+        # steps and findings fill in): the ticks are counted from when that has settled, no
+        # frame larger than the panel for a moment
+        def laid_out() -> bool:
+            height = screen.query_one("#collection").region.height
+            big = [f[0] for f in paints.frames if f[1] or f[2] > height]
+            return not big or time.perf_counter() - big[-1] > 0.3
+
+        await wait_for(pilot, laid_out, what="the collecting screen's layout")
         started = time.perf_counter()
         await wait_for(pilot, lambda: moments)
         ended = moments[0]
         panel = screen.query_one("#collection").region
         # the ticks while both peers work; the first peer's end (its panel line changes, the
-        # screen may lay out again for it) is not a tick: frames from just before it are left out
-        frames = [frame for frame in paints.since(started) if frame[0] < ended - 0.3]
+        # screen may lay out again for it) is not a tick: frames from its state on are left out
+        frames = [frame for frame in paints.since(started) if frame[0] < ended]
         whole = size[0] * size[1]
         assert panel.height > 0
         assert len(frames) >= 3  # ticks of the elapsed time and the commands' progress

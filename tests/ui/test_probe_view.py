@@ -64,12 +64,27 @@ def test_probe_view_snapshot(snap_compare: SnapCompare) -> None:
         # the table sizes its columns and itself on the next refreshes: wait until it shows
         # the header and both rows at their full width, then let the screen settle
         await wait_for(pilot, lambda: table.size.height >= 3 and table.virtual_size.width > 40)
-        # then until its geometry stops changing (a busy machine spreads the refreshes out)
+        # then until its geometry and the verdict pane's stop changing (a busy machine spreads
+        # the refreshes out; the pane's scrollbar follows the verdict's wrapped height)
+        pane = pilot.app.screen.query_one("#probe-verdict-scroll")
+        verdict = pilot.app.screen.query_one("#probe-verdict", Static)
         seen: list[object] = []
 
         def settled() -> bool:
-            seen.append((table.size, table.virtual_size, table.region))
-            return len(seen) >= 4 and len(set(seen[-4:])) == 1
+            seen.append(
+                (
+                    table.size,
+                    table.virtual_size,
+                    table.region,
+                    table.has_focus,
+                    pane.region,
+                    pane.virtual_size,
+                    pane.scroll_offset,
+                    verdict.size,
+                    str(verdict.render())[:40],
+                )
+            )
+            return len(seen) >= 4 and len(set(seen[-4:])) == 1 and "probe:" in str(seen[-1])
 
         await wait_for(pilot, settled, what="the probe table's size to settle")
 

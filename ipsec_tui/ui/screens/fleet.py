@@ -32,6 +32,7 @@ from ipsec_tui.fleet import (
     write_tunnel_capture,
 )
 from ipsec_tui.ui.messages import describe
+from ipsec_tui.ui.widgets.table import Table
 
 # (column key, heading): what to fix first, the peers last (at 80 columns they scroll); the
 # sort keys cycle in this order
@@ -148,7 +149,7 @@ class FleetScreen(Screen[None]):
         counts = f"{len(self.plan.tunnels)} tunnels on {len(self.plan.devices)} devices"
         yield Static(Text.assemble(("Fleet", "bold"), "  ", counts), id="title-bar")
         yield Input(placeholder="filter: tunnel, peer, cause…", id="fleet-filter")
-        yield DataTable(id="fleet-table", cursor_type="row", zebra_stripes=True)
+        yield Table(id="fleet-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="fleet-summary")
         yield Footer()
 

@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 
 from ipsec_tui.ladder import Ladder, LadderRow, build_ladder
 from ipsec_tui.ui.session import Session
+from ipsec_tui.ui.widgets.table import Table
 
 ARROW_WIDTH = (30, 64)  # the arrow column's width: the screen's width less the rest, within
 
@@ -37,7 +38,7 @@ def table_and_pane(screen: str, pane: str, title: str, text: str = "") -> Compos
     """A title, a table of rows (SCREEN-table), the pane that explains the highlighted row
     (SCREEN-PANE, scrolled, wrapped: its words are never cut at the edge), the footer."""
     yield Static(title, id=f"{screen}-title")
-    yield DataTable(id=f"{screen}-table", cursor_type="row", zebra_stripes=False)
+    yield Table(id=f"{screen}-table", cursor_type="row", zebra_stripes=False)
     with VerticalScroll(id=f"{screen}-{pane}-scroll"):
         yield Static(text, id=f"{screen}-{pane}")
     yield Footer()

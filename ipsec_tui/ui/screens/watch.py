@@ -33,6 +33,7 @@ from ipsec_tui.ui.messages import describe
 from ipsec_tui.ui.screens.ladder import back_key, lines_key
 from ipsec_tui.ui.session import Session
 from ipsec_tui.ui.widgets.stripchart import StripChart
+from ipsec_tui.ui.widgets.table import Table
 from ipsec_tui.watch import (
     SAMPLE_DIR,
     Collect,
@@ -231,7 +232,7 @@ class WatchScreen(Screen[None]):
         yield Static(_title(self.state, self.plan), id="watch-title", markup=True)
         yield Static(_verdict_text(self.state, self.plan), id="watch-verdict")
         yield StripChart(id="watch-chart")
-        yield DataTable(id="watch-events", cursor_type="row", zebra_stripes=False)
+        yield Table(id="watch-events", cursor_type="row", zebra_stripes=False)
         yield Static(Text(self.plan.origin, style="dim"), id="watch-origin")
         yield Footer()
 
