@@ -18,8 +18,8 @@ from ipsec_tui.collectors.inventory import tunnel_command
 from ipsec_tui.errors import UserError
 
 if TYPE_CHECKING:
+    from ipsec_tui.collectors.progress import ProgressEvent
     from ipsec_tui.collectors.run import CollectionResult
-    from ipsec_tui.collectors.ssh import ProgressEvent
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

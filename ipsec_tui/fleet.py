@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import threading
 
     from ipsec_tui.collectors.nornir_run import DeviceProgress
-    from ipsec_tui.collectors.ssh import ProgressCallback
+    from ipsec_tui.collectors.progress import ProgressCallback
 
 # A device is a "likely common root" of a cause when at least this many of the cause's
 # tunnels run through it (a hub with two broken spokes is worth a look, one is not).

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ipsec_tui.errors import UserError
 
 if TYPE_CHECKING:
-    from ipsec_tui.collectors.ssh import ProgressEvent
+    from ipsec_tui.collectors.progress import ProgressEvent
     from ipsec_tui.fleet import FleetPlan, FleetResult
 
 

@@ -2,7 +2,8 @@
 
 The keyring entry is service ``ipsec-tui``, username ``user@host`` (store one with
 ``keyring set ipsec-tui user@host``). A password is only ever held in memory: never written
-to disk, a capture, a log or an error message.
+to disk, a capture, a log or an error message. The keyring package is imported when a
+password is looked up or stored, not with the cockpit (it takes tens of milliseconds).
 """
 
 from __future__ import annotations
@@ -10,11 +11,6 @@ from __future__ import annotations
 import getpass
 import sys
 from collections.abc import Callable
-
-import keyring
-import keyring.backends.chainer
-import keyring.backends.fail
-import keyring.errors
 
 from ipsec_tui.errors import UserError
 
@@ -31,6 +27,10 @@ def keyring_username(username: str, host: str) -> str:
 
 def keyring_problem() -> str | None:
     """Why the keyring cannot be used here (headless box, no backend), or None if it can."""
+    import keyring
+    import keyring.backends.chainer
+    import keyring.backends.fail
+
     try:
         backend = keyring.get_keyring()
     except Exception as exc:  # a broken backend config must not stop a collection
@@ -48,6 +48,8 @@ def keyring_problem() -> str | None:
 def store_password(username: str, host: str, password: str) -> str | None:
     """Save a password in the keyring, only when asked; None when stored, else why not
     (no backend, locked keyring...). Never raises: the password stays usable in memory."""
+    import keyring
+
     problem = keyring_problem()
     if problem is not None:
         return problem
@@ -75,6 +77,8 @@ def get_password(
     ``interactive`` defaults to whether stdin is a terminal; without one and without a
     keyring entry this is a UserError saying how to store the password.
     """
+    import keyring
+
     account = keyring_username(username, host)
     problem = keyring_problem()
     if problem is None:

@@ -30,7 +30,8 @@ from nornir.plugins.runners import ThreadedRunner
 
 from ipsec_tui.collectors.capture_io import peer_files
 from ipsec_tui.collectors.inventory import PeerConfig
-from ipsec_tui.collectors.ssh import ProgressCallback, collect_peer, tool_version, utc_now
+from ipsec_tui.collectors.progress import ProgressCallback, utc_now
+from ipsec_tui.collectors.ssh import collect_peer, tool_version
 from ipsec_tui.domain.capture import PeerCapture
 from ipsec_tui.errors import UserError
 from ipsec_tui.platforms import PlatformSpec, load_platform

@@ -15,21 +15,18 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ipsec_tui.collectors.capture_io import write_capture_index, write_peer
 from ipsec_tui.collectors.credentials import get_password
 from ipsec_tui.collectors.inventory import PeerConfig, Tunnel
-from ipsec_tui.collectors.ssh import (
-    PeerSession,
-    ProgressCallback,
-    ProgressEvent,
-    collect_peer,
-    tool_version,
-    utc_now,
-)
+from ipsec_tui.collectors.progress import ProgressCallback, ProgressEvent, utc_now
 from ipsec_tui.domain.capture import CommandRecord, PeerCapture
 from ipsec_tui.errors import UserError
 from ipsec_tui.platforms import PlatformSpec, load_platform
+
+if TYPE_CHECKING:
+    from ipsec_tui.collectors.ssh import PeerSession
 
 __all__ = [
     "CollectionResult",
@@ -153,6 +150,9 @@ def collect_tunnel(
     written, and KeyboardInterrupt propagates. ``sessions`` (by peer name) are open sessions
     to collect over and leave open (the probe, a watch); other peers get their own.
     """
+    # Netmiko and paramiko load when something is collected, not with this module
+    from ipsec_tui.collectors.ssh import collect_peer, tool_version
+
     folder = Path(out_dir)
     cancel = cancel or threading.Event()
     chosen: dict[str, PlatformSpec] = {}
@@ -289,6 +289,8 @@ def open_sessions(
 ) -> tuple[dict[str, PeerSession], dict[str, str]]:
     """Log in to every peer of the tunnel at once; (open sessions, login errors) by peer name.
     The caller closes the sessions (PeerSession.close) when done with them."""
+    from ipsec_tui.collectors.ssh import PeerSession  # Netmiko loads when a session opens
+
     sessions: dict[str, PeerSession] = {}
     errors: dict[str, str] = {}
 

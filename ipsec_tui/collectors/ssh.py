@@ -41,8 +41,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +57,7 @@ from ipsec_tui import __version__
 from ipsec_tui.collectors import compound
 from ipsec_tui.collectors.capture_io import output_file_name
 from ipsec_tui.collectors.inventory import PeerConfig
+from ipsec_tui.collectors.progress import ProgressCallback, ProgressEvent, utc_now
 from ipsec_tui.domain.capture import ClockReading, CommandRecord, PeerCapture, clock_reading
 from ipsec_tui.errors import UserError
 from ipsec_tui.platforms import PlatformSpec, load_platform
@@ -88,24 +87,6 @@ for _name in ("paramiko", "netmiko"):
 _DEFAULT_KEY_FILES = ("~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa")
 
 
-class ProgressEvent(StrEnum):
-    """What just happened to a peer; passed to progress callbacks."""
-
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    COMMAND_STARTED = "command-started"
-    COMMAND_OK = "command-ok"
-    COMMAND_FAILED = "command-failed"
-    PEER_FAILED = "peer-failed"
-    PEER_DONE = "peer-done"
-    PEER_WRITTEN = "peer-written"
-
-
-# (peer name, command index from 1 (0 for peer events), commands in total, command, event).
-# Called from the collecting thread: keep it quick and thread-safe.
-ProgressCallback = Callable[[str, int, int, str, ProgressEvent], None]
-
-
 class PeerConnectError(UserError):
     """The peer could not be reached or logged into; ``kind`` says which way it failed."""
 
@@ -123,11 +104,6 @@ class HostKey:
 
     def __str__(self) -> str:
         return f"{self.key_type} {self.fingerprint}"
-
-
-def utc_now() -> str:
-    """Now as ISO 8601 UTC with milliseconds, e.g. 2024-05-01T12:00:00.123Z."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def tool_version() -> str:

@@ -65,7 +65,17 @@ def register(sub: Any) -> None:
     demo.set_defaults(handler=cmd_demo)
 
 
+def _load_ahead(path: Path | None) -> None:
+    """A big capture folder or bundle: its analysis process starts now, first thing, so its
+    start overlaps everything the cockpit loads (see ipsec_tui/ui/offload.py)."""
+    if path is not None and has_terminal():
+        from ipsec_tui.ui import offload
+
+        offload.prestart_for(path)
+
+
 def cmd_cockpit(args: argparse.Namespace) -> int:
+    _load_ahead(args.capture)
     from ipsec_tui.ui.session import StartRequest
 
     if args.tunnel and not args.inventory:
@@ -110,10 +120,11 @@ def cmd_open(args: argparse.Namespace) -> int:
     A damaged or changed bundle is a UserError before the screen is taken over (exit 2);
     without a terminal, the headless check result and the notes (exit as `check`).
     """
+    bundle: Path = args.bundle
+    _load_ahead(bundle)
     from ipsec_tui.collectors.bundles import verified_bundle
     from ipsec_tui.ui.session import StartRequest
 
-    bundle: Path = args.bundle
     verified_bundle(bundle)
     if not has_terminal():
         from ipsec_tui.report_text import print_bundle

@@ -115,11 +115,23 @@ def _drain(stream: IO[bytes] | None) -> Callable[[], bytes]:
 
 def prestart(platforms: Sequence[str] = ()) -> None:
     """Start the next child now (if none is waiting), for work that will come soon: the
-    analysis of these platforms' captures (the child warms up for them while it waits)."""
+    analysis of these platforms' captures (the child warms up for them while it waits). An
+    absolute path among them stands for the platforms its capture folder's peers name (the
+    child reads them, so the caller need not)."""
     global _warm
     with _lock:
         if _warm is None or _warm.process.poll() is not None:
             _warm = _spawn(platforms)
+
+
+def prestart_for(path: Path) -> bool:
+    """Whether this capture folder or bundle looks big; if so, its analysis child starts now,
+    warming up for the platforms its peers name. The command line calls this first, before
+    the cockpit's own modules load, so the child's imports and warm-up overlap all of it."""
+    if not looks_big(path):
+        return False
+    prestart([str(path.absolute())])
+    return True
 
 
 def _take() -> _Child:

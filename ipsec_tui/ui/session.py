@@ -183,8 +183,7 @@ def warm_up(start: StartRequest | Source) -> None:
         source = start
     if path is None or source is None or _Prefetch.waiting(source):  # (the CLI, then the app)
         return
-    if offload.looks_big(path):
-        offload.prestart(_platforms_in(path))
+    if offload.prestart_for(path):  # (a child the command line started is kept)
         _Prefetch.start(source)
 
 
@@ -241,17 +240,6 @@ def take_prefetched(source: Source, cancel: threading.Event) -> Session | None:
     if job.error is not None:
         raise job.error
     return job.session
-
-
-def _platforms_in(path: Path) -> list[str]:
-    """The platforms a capture folder's peers name (their peer.yml), for the analysis child
-    to warm up for; none for a bundle or what cannot be read (the child then warms less)."""
-    from ipsec_tui.collectors.capture_io import peer_platform
-
-    if not path.is_dir():
-        return []
-    found = (peer_platform(folder) for folder in sorted(path.iterdir()) if folder.is_dir())
-    return list(dict.fromkeys(platform for platform in found if platform))
 
 
 def _folder_info(source: Source) -> CaptureInfo:

@@ -23,8 +23,9 @@ from sshd_server import SshServer, keygen, peer_config, start_sshd
 
 from ipsec_tui.collectors.capture_io import read_capture
 from ipsec_tui.collectors.inventory import PeerConfig, Tunnel
+from ipsec_tui.collectors.progress import ProgressEvent
 from ipsec_tui.collectors.run import collect_tunnel
-from ipsec_tui.collectors.ssh import ProgressEvent, collect_peer
+from ipsec_tui.collectors.ssh import collect_peer
 from ipsec_tui.domain.capture import PeerCapture
 from ipsec_tui.domain.model import ParseStatus
 from ipsec_tui.parsers.base import parse_peer

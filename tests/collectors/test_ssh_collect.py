@@ -12,8 +12,9 @@ from sshd_server import SshServer, free_port, keygen, peer_config
 
 from ipsec_tui.collectors.capture_io import read_capture, read_peer, write_peer
 from ipsec_tui.collectors.inventory import JumpHost, PeerConfig, Tunnel
+from ipsec_tui.collectors.progress import ProgressEvent
 from ipsec_tui.collectors.run import collect_tunnel
-from ipsec_tui.collectors.ssh import ProgressEvent, collect_peer
+from ipsec_tui.collectors.ssh import collect_peer
 from ipsec_tui.platforms import CommandRefused, PlatformSpec
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

@@ -136,6 +136,7 @@ async def test_progress_redraws_only_the_progress_lines(
 
         screen.watch(screen, "state", changed, init=False)
         await wait_for(pilot, lambda: screen.state.collecting)
+
         # the screen first lays out for the collection (the panel grows to its lines, the
         # steps and findings fill in): the ticks are counted from when that has settled, no
         # frame larger than the panel for a moment

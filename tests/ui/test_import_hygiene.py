@@ -49,3 +49,39 @@ def test_a_check_run_does_not_load_textual() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
     )
     assert proc.stderr.strip().splitlines()[-1] == "False", proc.stderr
+
+
+def test_opening_a_capture_loads_no_ssh_or_keyring() -> None:
+    """The cockpit, its command line and the analysis load Netmiko, paramiko, keyring and
+    Nornir only when something is collected: opening a capture or a bundle waits on none of
+    them (a third of a second of imports at every start)."""
+    modules = ("netmiko", "paramiko", "keyring", "nornir")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            "import ipsec_tui.cli, ipsec_tui.ui.cli, ipsec_tui.ui.app, ipsec_tui.ui.analysing\n"
+            "import ipsec_tui.collectors.run\n"
+            f"print(sorted(m for m in {modules!r} if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+    # and collecting does load them (the test would pass on a name nobody imports)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, ipsec_tui.collectors.ssh; print('netmiko' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.stdout.strip() == "True", proc.stderr

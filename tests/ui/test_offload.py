@@ -174,10 +174,36 @@ def test_warming_up_compiles_the_platforms_templates_until_told_to_stop(
 
 
 def test_a_capture_folder_names_its_platforms_for_the_warm_up(tmp_path: Path) -> None:
-    from ipsec_tui.ui.session import _platforms_in
+    from ipsec_tui.ui.analysing import platforms_in
 
-    assert _platforms_in(scaled_capture(tmp_path / "big", 20)) == ["strongswan"]
-    assert _platforms_in(tmp_path / "nothing-here") == []
+    assert platforms_in(scaled_capture(tmp_path / "big", 20)) == ["strongswan"]
+    assert platforms_in(tmp_path / "nothing-here") == []
+
+
+def test_the_child_warms_up_for_the_platforms_a_folder_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line starts the child before it reads anything: the child is given the
+    folder and reads its peers' platforms itself."""
+    from ipsec_tui.parsers import base
+    from ipsec_tui.ui.analysing import warm
+
+    big = scaled_capture(tmp_path / "big", 2000)
+    compiled: list[tuple[str, str]] = []
+    with monkeypatch.context() as patched:
+        patched.setattr(base, "_ttp_engine", lambda *key: compiled.append(key))
+        warm([str(big.absolute())], lambda: False)
+    assert any(platform == "strongswan" for platform, _ in compiled)
+    _discard_waiting()
+    assert not offload.prestart_for(BASELINE)  # small: analysed in the cockpit, no child
+    assert offload._warm is None
+    assert offload.prestart_for(big)
+    waiting = offload._warm
+    assert waiting is not None
+    assert waiting.process.args[-2:] == ["--", str(big.absolute())]  # type: ignore[index]
+    a, b = load_captures([BASELINE])
+    there, _ = offload.run(analyse_pair, a, b, offload=True)
+    assert there.diagnosis.cause == analyse_pair(a, b)[0].diagnosis.cause
 
 
 def test_the_start_asked_twice_loads_ahead_once(

@@ -36,8 +36,9 @@ from ipsec_tui.collectors import ssh
 from ipsec_tui.collectors.bundles import load_captures, verify_bundle
 from ipsec_tui.collectors.capture_io import read_capture, read_capture_index, read_peer
 from ipsec_tui.collectors.inventory import Tunnel
+from ipsec_tui.collectors.progress import ProgressEvent
 from ipsec_tui.collectors.run import CollectionResult, collect_tunnel
-from ipsec_tui.collectors.ssh import ProgressEvent, collect_peer, host_key_of
+from ipsec_tui.collectors.ssh import collect_peer, host_key_of
 from ipsec_tui.demo import demo_scenarios
 from ipsec_tui.domain.capture import CommandRecord, PeerCapture
 from ipsec_tui.domain.model import ParseStatus, PeerModel, Status
