@@ -69,6 +69,7 @@ def looks_big(path: Path) -> bool:
 @dataclass
 class _Child:
     process: subprocess.Popen[bytes]
+    warming: tuple[str, ...] = ()  # what it was started to warm up for
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -95,7 +96,7 @@ def _spawn(platforms: Sequence[str] = ()) -> _Child:
         stderr=subprocess.PIPE,
         env=env,
     )
-    return _Child(process)
+    return _Child(process, tuple(platforms))
 
 
 def _drain(stream: IO[bytes] | None) -> Callable[[], bytes]:
@@ -128,9 +129,13 @@ def prestart_for(path: Path) -> bool:
     """Whether this capture folder or bundle looks big; if so, its analysis child starts now,
     warming up for the platforms its peers name. The command line calls this first, before
     the cockpit's own modules load, so the child's imports and warm-up overlap all of it."""
+    target = str(path.absolute())
+    with _lock:
+        if _warm is not None and _warm.process.poll() is None and _warm.warming == (target,):
+            return True  # the command line started it: the capture is not walked again
     if not looks_big(path):
         return False
-    prestart([str(path.absolute())])
+    prestart([target])
     return True
 
 

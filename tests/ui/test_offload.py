@@ -201,6 +201,11 @@ def test_the_child_warms_up_for_the_platforms_a_folder_names(
     waiting = offload._warm
     assert waiting is not None
     assert waiting.process.args[-2:] == ["--", str(big.absolute())]  # type: ignore[index]
+    # asked again (the command line, then the cockpit): that child, the folder not walked again
+    with monkeypatch.context() as patched:
+        patched.setattr(offload, "looks_big", lambda path: pytest.fail(f"{path} walked again"))
+        assert offload.prestart_for(big)
+    assert offload._warm is waiting
     a, b = load_captures([BASELINE])
     there, _ = offload.run(analyse_pair, a, b, offload=True)
     assert there.diagnosis.cause == analyse_pair(a, b)[0].diagnosis.cause
