@@ -599,10 +599,22 @@ def reset(lab: Lab) -> list[str]:
         run(in_netns(site.netns, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]))
         run(in_netns(site.netns, ["ip", "link", "set", site.wan_if, "mtu", str(WAN_MTU), "up"]))
         run(in_netns(site.host_netns, ["ip", "route", "replace", "default", "via", site.lan_gw]))
-    lab.terminate_all()
-    lab.truncate_logs()
-    if not (lab.initiate() or not lab.child_sa_supported) or not lab.wait_established():
-        raise UserError("reset: the baseline tunnel did not come back up", exit_code=1)
+    # A fault can leave a daemon mid-exchange (the far side of a DPD fault still retransmits
+    # into the dropped path): one more teardown and initiation, bounded, before giving up
+    for _ in range(2):
+        lab.terminate_all()
+        lab.truncate_logs()
+        if (lab.initiate() or not lab.child_sa_supported) and lab.wait_established():
+            break
+    else:
+        tails = "; ".join(
+            f"{site.name}: " + " | ".join(_log_text(lab, site).splitlines()[-3:])
+            for site in topo.SITES
+        )
+        raise UserError(
+            f"reset: the baseline tunnel did not come back up (twice); last log lines: {tails}",
+            exit_code=1,
+        )
     lab.traffic()
     lab.state.fault = None
     lab.state.tunnel_faults = {}
